@@ -1,0 +1,116 @@
+//! The eframe application. For now a plain window listing the site's cameras with their live state
+//! and frame rate (the video wall comes with the wall issue). Views never import GStreamer: they
+//! read [`crate::media`]'s plain state types only.
+
+mod fonts;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::core::site::{Site, StreamProfile};
+use crate::media::{Ingest, StreamHandle, StreamKey, StreamSpec, StreamState, SupervisorPolicy};
+
+/// What the window shows: the site and one live substream per enabled camera.
+pub struct VigilApp {
+    site: Site,
+    /// Declared before `ingest` is dropped (shutdown joins the supervisors).
+    handles: Vec<(String, Arc<StreamHandle>)>,
+    ingest: Arc<Ingest>,
+}
+
+impl VigilApp {
+    /// Starts ingest of every enabled camera's substream; repaints come from the wake hook
+    /// throttled by the list's refresh interval.
+    pub fn new(cc: &eframe::CreationContext<'_>, site: Site) -> Result<Self, String> {
+        fonts::install(&cc.egui_ctx);
+        let ctx = cc.egui_ctx.clone();
+        // A list of numbers needs no more than two refreshes a second.
+        let wake: crate::media::WakeFn = Arc::new(move || ctx.request_repaint_after(Duration::from_millis(500)));
+        let (ingest, _events) = Ingest::new(wake, SupervisorPolicy::default(), 256)?;
+        let ingest = Arc::new(ingest);
+        let mut handles = Vec::new();
+        for cam in site.cameras.iter().filter(|c| c.enabled) {
+            let key = StreamKey::new(cam.id.clone(), StreamProfile::Sub);
+            let mut spec = StreamSpec::new(key, cam.url(StreamProfile::Sub));
+            spec.credentials =
+                cam.credential.as_ref().and_then(|id| site.credential(id)).map(|c| (c.username.clone(), c.password.clone()));
+            handles.push((cam.id.clone(), ingest.start(spec)));
+        }
+        Ok(Self { site, handles, ingest })
+    }
+
+    fn state_text(state: &StreamState) -> (String, egui::Color32) {
+        match state {
+            StreamState::Connecting => ("Đang kết nối…".into(), egui::Color32::GRAY),
+            StreamState::Live => ("TRỰC TIẾP".into(), egui::Color32::from_rgb(60, 180, 75)),
+            StreamState::Offline { reason, .. } => (format!("Mất tín hiệu: {reason}"), egui::Color32::from_rgb(230, 25, 75)),
+            StreamState::Stopped => ("Đã dừng".into(), egui::Color32::GRAY),
+        }
+    }
+
+    fn camera_list_ui(&self, ui: &mut egui::Ui) {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            for n in &self.site.neighborhoods {
+                let [r, g, b] = n.colour.rgb();
+                ui.heading(egui::RichText::new(&n.name).color(egui::Color32::from_rgb(r, g, b)));
+                egui::Grid::new(("cams", n.id.as_str())).striped(true).num_columns(4).show(ui, |ui| {
+                    for cam in self.site.cameras_in(&n.id) {
+                        ui.label(&cam.name);
+                        match self.handles.iter().find(|(id, _)| *id == cam.id) {
+                            Some((_, h)) => {
+                                let (text, colour) = Self::state_text(&h.state());
+                                ui.label(egui::RichText::new(text).color(colour));
+                                let st = h.stats();
+                                ui.label(format!("{:.1} fps", st.fps));
+                                ui.label(format!("{}x{} {}", st.width, st.height, st.decoder));
+                            }
+                            None => {
+                                ui.label("—");
+                                ui.label("");
+                                ui.label("");
+                            }
+                        }
+                        ui.end_row();
+                    }
+                });
+                ui.add_space(6.0);
+            }
+        });
+    }
+}
+
+impl eframe::App for VigilApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        // Keep the figures fresh even when no frame arrives (offline cameras).
+        ctx.request_repaint_after(Duration::from_secs(1));
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.heading(format!("Vigil — {} ({} camera)", self.site.name, self.site.cameras.len()));
+            ui.separator();
+            self.camera_list_ui(ui);
+        });
+    }
+
+    fn on_exit(&mut self) {
+        // Teardown may block on dead cameras: do it on a named thread, not the UI thread.
+        let ingest = self.ingest.clone();
+        let _ = std::thread::Builder::new().name("ingest-shutdown".into()).spawn(move || ingest.shutdown());
+    }
+}
+
+/// Opens the main window.
+pub fn run(site: Site, title: &str) -> Result<(), String> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default().with_title(title).with_inner_size([1280.0, 800.0]),
+        renderer: eframe::Renderer::Wgpu,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "vigil",
+        options,
+        Box::new(move |cc| Ok(Box::new(VigilApp::new(cc, site).map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { e.into() })?))),
+    )
+    .map_err(|e| format!("cannot open the window: {e}"))
+}

@@ -1,0 +1,5 @@
+//! Benchmarks (`vigil bench …`): each prints one JSON object. They are compared with the plain
+//! GStreamer baseline (`shared/bench/baseline.sh`) run beside them; see docs/benchmarks.md.
+
+pub mod live;
+pub mod rusage;

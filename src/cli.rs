@@ -1,0 +1,321 @@
+//! The command line. `vigil` with no subcommand opens the GUI on the data dir's site.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::core::site::{Site, StreamProfile};
+use crate::core::sitefile::{demo_town, parse_site_toml, site_to_toml};
+use crate::media::DecodeMode;
+use crate::media::simulate::{Codec, SimCamera, SimConfig, Simulator};
+use crate::paths;
+use crate::store::Store;
+
+#[derive(Parser)]
+#[command(name = "vigil", version, about = "Video wall, recorder and evidence tool for a town's security cameras")]
+pub struct Cli {
+    /// Data dir holding the database, recordings and caches.
+    #[arg(long, env = "VIGIL_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Start the simulated town (35 cameras) and open Vigil on it.
+    Demo(DemoArgs),
+    /// Serve a site's cameras from a simulated RTSP server on 127.0.0.1.
+    Simulate(SimulateArgs),
+    /// Record every enabled camera (not implemented yet).
+    Record,
+    /// Benchmarks that print JSON.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+    /// Import or export the site.
+    #[command(subcommand)]
+    Site(SiteCommand),
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// RTSP port of the in-process simulator.
+    #[arg(long, default_value_t = 8554)]
+    pub port: u16,
+}
+
+#[derive(Args)]
+pub struct SimulateArgs {
+    /// RTSP port (0 = any free port; the chosen one is printed).
+    #[arg(long, default_value_t = 8554)]
+    pub port: u16,
+    /// Loopback port of the control surface (docs/simulator.md); default: RTSP port + 1.
+    #[arg(long)]
+    pub control_port: Option<u16>,
+    /// Site file whose cameras to serve; default: the bundled demo town.
+    #[arg(long)]
+    pub site: Option<PathBuf>,
+    /// Print the cameras and their URLs, then exit.
+    #[arg(long)]
+    pub list: bool,
+    /// With --list: print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Require RTSP digest auth for a camera: CAMERA:USER:PASSWORD (repeatable).
+    #[arg(long = "auth", value_name = "CAMERA:USER:PASSWORD")]
+    pub auth: Vec<String>,
+    /// Serve this camera's main stream as H.265 (repeatable).
+    #[arg(long = "h265", value_name = "CAMERA")]
+    pub h265: Vec<String>,
+}
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Live ingest of N streams of a running simulator.
+    Live(BenchLiveArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ProfileArg {
+    Main,
+    Sub,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ModeArg {
+    Full,
+    Keyframe,
+}
+
+#[derive(Args)]
+pub struct BenchLiveArgs {
+    #[arg(long, default_value_t = 35)]
+    pub cameras: usize,
+    #[arg(long, value_enum, default_value = "sub")]
+    pub profile: ProfileArg,
+    #[arg(long, default_value_t = 20.0)]
+    pub seconds: f64,
+    #[arg(long, default_value = "rtsp://127.0.0.1:8554")]
+    pub url_base: String,
+    #[arg(long, value_enum, default_value = "full")]
+    pub mode: ModeArg,
+    /// Site whose camera ids to use; default: the bundled demo town.
+    #[arg(long)]
+    pub site: Option<PathBuf>,
+    /// Print JSON (the default output is JSON as well; the flag is accepted for scripts).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand)]
+pub enum SiteCommand {
+    /// Replace the data dir's site with a TOML file (all or nothing).
+    Import { file: PathBuf },
+    /// Print the data dir's site as TOML (or write it to --out).
+    Export {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+pub fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("vigil: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VIGIL_LOG").unwrap_or_else(|_| "warn,vigil=info".into());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let data_dir = cli.data_dir.clone().unwrap_or_else(paths::default_data_dir);
+    match cli.command {
+        None => gui(&data_dir),
+        Some(Command::Demo(args)) => demo(&data_dir, &args),
+        Some(Command::Simulate(args)) => simulate(&data_dir, &args),
+        Some(Command::Record) => {
+            eprintln!("vigil record: not implemented yet (see the recorder issue)");
+            Ok(ExitCode::from(2))
+        }
+        Some(Command::Bench(BenchCommand::Live(args))) => bench_live(&args),
+        Some(Command::Site(SiteCommand::Import { file })) => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let site = parse_site_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let mut store = Store::open_dir(&data_dir)?;
+            store.replace_site(&site)?;
+            eprintln!(
+                "imported {} neighborhoods and {} cameras into {}",
+                site.neighborhoods.len(),
+                site.cameras.len(),
+                data_dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Site(SiteCommand::Export { out })) => {
+            let store = Store::open_dir(&data_dir)?;
+            let Some(site) = store.load_site()? else {
+                bail!("no site in {}; import one with `vigil site import FILE`", data_dir.display())
+            };
+            let text = site_to_toml(&site);
+            match out {
+                Some(path) => std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?,
+                None => print!("{text}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn gui(data_dir: &Path) -> Result<ExitCode> {
+    let store = Store::open_dir(data_dir)?;
+    let Some(site) = store.load_site()? else {
+        bail!(
+            "no site configured in {}.\nImport one with `vigil site import FILE`, or try `vigil demo`.",
+            data_dir.display()
+        )
+    };
+    crate::app::run(site, "Vigil").map_err(anyhow::Error::msg)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn load_site_file(path: Option<&Path>) -> Result<Site> {
+    match path {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+            parse_site_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+        }
+        None => Ok(demo_town(8554)),
+    }
+}
+
+fn sim_cameras(site: &Site, auth: &[String], h265: &[String]) -> Result<Vec<SimCamera>> {
+    let mut cameras = SimCamera::from_site(site);
+    for spec in auth {
+        let mut parts = spec.splitn(3, ':');
+        let (Some(id), Some(user), Some(pass)) = (parts.next(), parts.next(), parts.next()) else {
+            bail!("--auth {spec:?}: expected CAMERA:USER:PASSWORD");
+        };
+        let cam = cameras.iter_mut().find(|c| c.id == id).with_context(|| format!("--auth: no camera {id:?}"))?;
+        cam.auth = Some((user.to_string(), pass.to_string()));
+    }
+    for id in h265 {
+        let cam = cameras.iter_mut().find(|c| &c.id == id).with_context(|| format!("--h265: no camera {id:?}"))?;
+        cam.main_codec = Codec::H265;
+    }
+    Ok(cameras)
+}
+
+fn simulate(data_dir: &Path, args: &SimulateArgs) -> Result<ExitCode> {
+    let site = load_site_file(args.site.as_deref())?;
+    let cameras = sim_cameras(&site, &args.auth, &args.h265)?;
+    if args.list {
+        let url = |id: &str, p: StreamProfile| format!("rtsp://127.0.0.1:{}/cam/{id}/{p}", args.port);
+        if args.json {
+            let list: Vec<_> = cameras
+                .iter()
+                .map(|c| {
+                    serde_json::json!({
+                        "id": c.id, "name": c.name, "neighborhood": c.neighborhood,
+                        "main": url(&c.id, StreamProfile::Main), "sub": url(&c.id, StreamProfile::Sub),
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::json!({ "cameras": list }));
+        } else {
+            for c in &cameras {
+                println!("{}\t{}\t{}\t{}", c.id, c.name, url(&c.id, StreamProfile::Main), url(&c.id, StreamProfile::Sub));
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let control_port = args.control_port.unwrap_or(if args.port == 0 { 0 } else { args.port.saturating_add(1) });
+    let sim = Simulator::start(SimConfig {
+        port: args.port,
+        control_port: Some(control_port),
+        cache_dir: paths::sim_clip_cache(data_dir),
+        cameras,
+        progress: true,
+    })?;
+    println!(
+        "vigil simulate: serving {} cameras on rtsp://127.0.0.1:{}/cam/<id>/{{main,sub}}; control on 127.0.0.1:{}",
+        sim.camera_ids().len(),
+        sim.port(),
+        sim.control_port().unwrap_or(0)
+    );
+    println!("ready");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    wait_for_termination();
+    drop(sim);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Blocks until SIGINT or SIGTERM.
+fn wait_for_termination() {
+    // SAFETY: plain libc signal mask calls on this thread; sigwait returns the signal number.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        let mut sig: libc::c_int = 0;
+        libc::sigwait(&set, &mut sig);
+    }
+}
+
+fn demo(data_dir: &Path, args: &DemoArgs) -> Result<ExitCode> {
+    let demo_dir = data_dir.join("demo");
+    let site = demo_town(args.port);
+    let mut store = Store::open_dir(&demo_dir)?;
+    store.replace_site(&site)?;
+    let sim = Simulator::start(SimConfig {
+        port: args.port,
+        control_port: Some(args.port.saturating_add(1)),
+        cache_dir: paths::sim_clip_cache(data_dir),
+        cameras: SimCamera::from_site(&site),
+        progress: true,
+    })?;
+    eprintln!(
+        "vigil demo: simulator on rtsp://127.0.0.1:{} (control port {})",
+        sim.port(),
+        sim.control_port().unwrap_or(0)
+    );
+    let result = crate::app::run(site, "Vigil — demo");
+    drop(sim);
+    result.map_err(anyhow::Error::msg)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_live(args: &BenchLiveArgs) -> Result<ExitCode> {
+    let site = load_site_file(args.site.as_deref())?;
+    if args.cameras == 0 || args.cameras > site.cameras.len() {
+        bail!("--cameras must be 1..={} (the site's cameras)", site.cameras.len());
+    }
+    let bench = crate::bench::live::LiveBench {
+        camera_ids: site.cameras.iter().take(args.cameras).map(|c| c.id.clone()).collect(),
+        profile: match args.profile {
+            ProfileArg::Main => StreamProfile::Main,
+            ProfileArg::Sub => StreamProfile::Sub,
+        },
+        seconds: args.seconds,
+        url_base: args.url_base.clone(),
+        mode: match args.mode {
+            ModeArg::Full => DecodeMode::Full,
+            ModeArg::Keyframe => DecodeMode::KeyframesOnly,
+        },
+    };
+    let result = crate::bench::live::run(&bench).map_err(anyhow::Error::msg)?;
+    println!("{result}");
+    Ok(ExitCode::SUCCESS)
+}

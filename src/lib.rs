@@ -1,0 +1,19 @@
+//! Vigil: a video wall, recorder and evidence tool for a town's security cameras.
+//!
+//! Module map and rules (docs/architecture.md has the longer version):
+//! - [`core`]: pure models (site, time). Imports neither egui nor GStreamer; tested headless.
+//! - [`store`]: the SQLite database of a data dir (`schema.sql`, migrations, typed API).
+//! - [`media`]: everything GStreamer: live ingest, decoders, the simulated town. Never imports egui.
+//! - [`app`]: the eframe application and its thin views. Never imports GStreamer.
+//! - [`bench`]: `vigil bench …` benchmarks that print JSON.
+//! - [`cli`]: the command line (`src/main.rs` only calls [`cli::main`]).
+//!
+//! Threads are named; channels are bounded; blocking GStreamer calls stay off the UI thread.
+
+pub mod app;
+pub mod bench;
+pub mod cli;
+pub mod core;
+pub mod media;
+pub mod paths;
+pub mod store;

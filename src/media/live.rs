@@ -1,0 +1,267 @@
+//! Builds the live pipeline of one stream.
+//!
+//! `{rtspsrc latency=200 drop-on-latency protocols=tcp} - {rtph26xdepay} - {h26xparse}
+//!  - [probe: decode mode, byte/AU counters] - {decoder by rank} - {appsink NV12|I420 max-buffers=1 drop}`
+//!
+//! The decoder's native YUV goes to the latest-frame slot; no colour conversion happens here.
+
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+use gstreamer_video as gst_video;
+
+use super::frame::{DecodedFrame, PixelFormat, PlaneData, YuvMatrix, YuvRange};
+use super::stream::{DecodeMode, StreamHandle};
+use super::{StreamSpec, WakeFn, decoder};
+use crate::core::site::StreamProfile;
+use crate::core::time::{unix_now_ns, unix_ns_from_ntp_ns};
+
+/// Pixels of a decoded GStreamer buffer, kept mapped for as long as a consumer holds the frame.
+struct GstPlanes(gst_video::VideoFrame<gst_video::video_frame::Readable>);
+
+impl PlaneData for GstPlanes {
+    fn plane(&self, index: usize) -> &[u8] {
+        self.0.plane_data(index as u32).unwrap_or(&[])
+    }
+}
+
+/// Builds (but does not start) the pipeline of a stream. Elements after rtspsrc are created when
+/// the camera's SDP tells which codec it sends.
+pub(crate) fn build(spec: &StreamSpec, handle: &Arc<StreamHandle>, wake: &WakeFn) -> Result<gst::Pipeline, String> {
+    let pipeline = gst::Pipeline::with_name(&format!("live-{}-{}", spec.key.camera_id, spec.key.profile));
+    let src = gst::ElementFactory::make("rtspsrc")
+        .name("src")
+        .property("location", &spec.url)
+        .property("latency", spec.latency_ms)
+        .property("drop-on-latency", true)
+        .property_from_str("protocols", "tcp")
+        .property("add-reference-timestamp-meta", true)
+        // Give up on an unresponsive camera after 5 s rather than rtspsrc's 20 s.
+        .property("tcp-timeout", 5_000_000u64)
+        .property("teardown-timeout", 100_000_000u64)
+        .build()
+        .map_err(|_| "the rtspsrc element is missing (install gstreamer1.0-plugins-good)".to_string())?;
+    if let Some((user, password)) = &spec.credentials {
+        src.set_property("user-id", user);
+        src.set_property("user-pw", password);
+    }
+    // Cameras often send audio too; only video is wanted here.
+    src.connect("select-stream", false, |args| {
+        let caps = args.get(2).and_then(|v| v.get::<gst::Caps>().ok());
+        let is_video = caps
+            .as_ref()
+            .and_then(|c| c.structure(0))
+            .and_then(|s| s.get::<&str>("media").ok())
+            .is_some_and(|m| m == "video");
+        Some(is_video.to_value())
+    });
+    pipeline.add(&src).map_err(|e| e.to_string())?;
+
+    let pipeline_weak = pipeline.downgrade();
+    let handle = handle.clone();
+    let wake = wake.clone();
+    let profile = spec.key.profile;
+    src.connect_pad_added(move |src, pad| {
+        let Some(pipeline) = pipeline_weak.upgrade() else { return };
+        if let Err(message) = link_video_branch(&pipeline, pad, &handle, &wake, profile) {
+            let msg = gst::message::Error::builder(gst::StreamError::CodecNotFound, &message).src(src).build();
+            let _ = src.post_message(msg);
+        }
+    });
+    Ok(pipeline)
+}
+
+fn link_video_branch(
+    pipeline: &gst::Pipeline,
+    pad: &gst::Pad,
+    handle: &Arc<StreamHandle>,
+    wake: &WakeFn,
+    profile: StreamProfile,
+) -> Result<(), String> {
+    let caps = pad.current_caps().ok_or("the camera's stream has no caps")?;
+    let s = caps.structure(0).ok_or("the camera's stream has empty caps")?;
+    let encoding = s.get::<&str>("encoding-name").unwrap_or("?").to_ascii_uppercase();
+    let (depay, parse, media) = match encoding.as_str() {
+        "H264" => ("rtph264depay", "h264parse", "video/x-h264"),
+        "H265" => ("rtph265depay", "h265parse", "video/x-h265"),
+        other => return Err(format!("video codec {other} (only H.264 and H.265 are supported)")),
+    };
+    let coded_caps = gst::Caps::builder(media).field("alignment", "au").build();
+    let factory = decoder::choose(&coded_caps).ok_or_else(|| format!("no decoder installed for {encoding}"))?;
+    let make = |name: &str| gst::ElementFactory::make(name).build().map_err(|_| format!("element {name} is missing"));
+    let depay = make(depay)?;
+    let parse = make(parse)?;
+    let dec = factory.create().build().map_err(|e| format!("cannot create decoder {}: {e}", factory.name()))?;
+    decoder::configure(&dec, profile);
+    let appsink = gst_app::AppSink::builder()
+        .caps(
+            &gst_video::VideoCapsBuilder::new()
+                .format_list([gst_video::VideoFormat::Nv12, gst_video::VideoFormat::I420])
+                .build(),
+        )
+        .max_buffers(1)
+        .drop(true)
+        .sync(false)
+        .enable_last_sample(false)
+        .build();
+    handle.update_stats(|st| {
+        st.codec = encoding.clone();
+        st.decoder = factory.name().to_string();
+    });
+
+    // Decode-time bookkeeping: when each presentation time entered the decoder.
+    let entered: Arc<Mutex<VecDeque<(u64, Instant)>>> = Arc::new(Mutex::new(VecDeque::with_capacity(64)));
+    install_mode_probe(&parse, handle, &entered);
+    install_sink_callbacks(&appsink, handle, wake, &entered);
+
+    let elements = [&depay, &parse, &dec, appsink.upcast_ref()];
+    pipeline.add_many(elements).map_err(|e| e.to_string())?;
+    depay.link(&parse).map_err(|e| e.to_string())?;
+    parse.link_filtered(&dec, &coded_caps).map_err(|e| e.to_string())?;
+    dec.link(&appsink).map_err(|e| format!("decoder {} cannot produce NV12/I420: {e}", factory.name()))?;
+    for e in elements {
+        e.sync_state_with_parent().map_err(|e| e.to_string())?;
+    }
+    let sinkpad = depay.static_pad("sink").ok_or("depayloader without sink pad")?;
+    pad.link(&sinkpad).map_err(|e| format!("cannot link the camera's stream: {e:?}"))?;
+    Ok(())
+}
+
+/// Counts access units and bytes, and applies the decode mode before the decoder: keyframe-only
+/// drops delta units, paused drops everything; back to full waits for the next keyframe.
+fn install_mode_probe(parse: &gst::Element, handle: &Arc<StreamHandle>, entered: &Arc<Mutex<VecDeque<(u64, Instant)>>>) {
+    let Some(pad) = parse.static_pad("src") else { return };
+    let handle = handle.clone();
+    let entered = entered.clone();
+    let waiting_for_keyframe = std::sync::atomic::AtomicBool::new(false);
+    pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+        let Some(buffer) = info.buffer() else { return gst::PadProbeReturn::Ok };
+        let c = &handle.counters;
+        c.access_units.fetch_add(1, Ordering::Relaxed);
+        c.bytes.fetch_add(buffer.size() as u64, Ordering::Relaxed);
+        let keyframe = !buffer.flags().contains(gst::BufferFlags::DELTA_UNIT);
+        let pass = match handle.mode() {
+            DecodeMode::Full => {
+                if keyframe {
+                    waiting_for_keyframe.store(false, Ordering::Relaxed);
+                }
+                !waiting_for_keyframe.load(Ordering::Relaxed)
+            }
+            DecodeMode::KeyframesOnly => {
+                waiting_for_keyframe.store(true, Ordering::Relaxed);
+                keyframe
+            }
+            DecodeMode::Paused => {
+                waiting_for_keyframe.store(true, Ordering::Relaxed);
+                false
+            }
+        };
+        if !pass {
+            return gst::PadProbeReturn::Drop;
+        }
+        if let Some(pts) = buffer.pts() {
+            let mut q = entered.lock().unwrap_or_else(|e| e.into_inner());
+            if q.len() == q.capacity() {
+                q.pop_front();
+            }
+            q.push_back((pts.nseconds(), Instant::now()));
+        }
+        gst::PadProbeReturn::Ok
+    });
+}
+
+fn install_sink_callbacks(
+    appsink: &gst_app::AppSink,
+    handle: &Arc<StreamHandle>,
+    wake: &WakeFn,
+    entered: &Arc<Mutex<VecDeque<(u64, Instant)>>>,
+) {
+    let handle = handle.clone();
+    let wake = wake.clone();
+    let entered = entered.clone();
+    let mut info_cache: Option<(gst::Caps, gst_video::VideoInfo)> = None;
+    let mut last_pts_ns: Option<u64> = None;
+    appsink.set_callbacks(
+        gst_app::AppSinkCallbacks::builder()
+            .new_sample(move |sink| {
+                let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                let (Some(buffer), Some(caps)) = (sample.buffer_owned(), sample.caps_owned()) else {
+                    return Ok(gst::FlowSuccess::Ok);
+                };
+                if info_cache.as_ref().is_none_or(|(c, _)| *c != caps) {
+                    let info = gst_video::VideoInfo::from_caps(&caps).map_err(|_| gst::FlowError::NotNegotiated)?;
+                    info_cache = Some((caps, info));
+                }
+                let Some((_, info)) = info_cache.as_ref() else { return Ok(gst::FlowSuccess::Ok) };
+                let c = &handle.counters;
+                let pts_ns = buffer.pts().map(gst::ClockTime::nseconds);
+
+                // Latency from the camera's RTCP sender-report clock to now (loopback: same clock).
+                for meta in buffer.iter_meta::<gst::ReferenceTimestampMeta>() {
+                    if meta.reference().structure(0).is_some_and(|s| s.name() == "timestamp/x-ntp")
+                        && let Some(capture_ns) = unix_ns_from_ntp_ns(meta.timestamp().nseconds())
+                    {
+                        let ms = unix_now_ns().saturating_sub(capture_ns) as f64 / 1e6;
+                        handle.push_latency(ms);
+                    }
+                }
+                if let Some(pts) = pts_ns {
+                    let mut q = entered.lock().unwrap_or_else(|e| e.into_inner());
+                    while let Some(&(p, t)) = q.front() {
+                        if p > pts {
+                            break;
+                        }
+                        q.pop_front();
+                        if p == pts {
+                            c.decode_ns.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                            c.decode_samples.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    // Frames lost on the way: a gap of more than 1.5 frame durations while decoding fully.
+                    let fps = info.fps();
+                    if handle.mode() == DecodeMode::Full && fps.numer() > 0 {
+                        let frame_ns = 1_000_000_000u64 * fps.denom() as u64 / fps.numer() as u64;
+                        if let Some(last) = last_pts_ns
+                            && pts > last + frame_ns * 3 / 2
+                        {
+                            c.dropped.fetch_add((pts - last + frame_ns / 2) / frame_ns - 1, Ordering::Relaxed);
+                        }
+                        last_pts_ns = Some(pts);
+                    } else {
+                        last_pts_ns = None;
+                    }
+                }
+
+                let format = match info.format() {
+                    gst_video::VideoFormat::Nv12 => PixelFormat::Nv12,
+                    _ => PixelFormat::I420,
+                };
+                let colorimetry = info.colorimetry();
+                let matrix = match colorimetry.matrix() {
+                    gst_video::VideoColorMatrix::Bt601 => YuvMatrix::Bt601,
+                    _ => YuvMatrix::Bt709,
+                };
+                let range = match colorimetry.range() {
+                    gst_video::VideoColorRange::Range0_255 => YuvRange::Full,
+                    _ => YuvRange::Limited,
+                };
+                let (width, height) = (info.width(), info.height());
+                let strides = info.stride();
+                let strides = [0, 1, 2].map(|i| strides.get(i).copied().unwrap_or(0).max(0) as usize);
+                let mapped =
+                    gst_video::VideoFrame::from_buffer_readable(buffer, info).map_err(|_| gst::FlowError::Error)?;
+                let frame = DecodedFrame::new(format, width, height, strides, matrix, range, pts_ns, Box::new(GstPlanes(mapped)));
+                handle.slot.store(frame);
+                c.frames.fetch_add(1, Ordering::Relaxed);
+                c.last_frame_unix_ns.store(unix_now_ns(), Ordering::Relaxed);
+                (wake)();
+                Ok(gst::FlowSuccess::Ok)
+            })
+            .build(),
+    );
+}

@@ -1,0 +1,179 @@
+//! The SQLite store of a data dir (`vigil.sqlite`): the site today, recordings later.
+//! WAL mode so the GUI reads while a recorder writes. SQL lives in named constants.
+
+mod migrations;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, named_params};
+
+use crate::core::site::{Camera, Credential, Neighborhood, Rgb, Site};
+
+pub use migrations::SCHEMA_VERSION;
+
+/// File name of the database inside a data dir.
+pub const DB_FILE_NAME: &str = "vigil.sqlite";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot create data dir {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error("the database has schema version {found}, newer than this Vigil understands ({supported}); upgrade Vigil")]
+    TooNew { found: i64, supported: i64 },
+    #[error("invalid site: {0}")]
+    InvalidSite(String),
+}
+
+pub struct Store {
+    conn: Connection,
+}
+
+const SELECT_SITE: &str = "SELECT name, timezone FROM site WHERE id = 1";
+const SELECT_NEIGHBORHOODS: &str = "SELECT id, name, colour_rgb FROM neighborhood ORDER BY sort_order, id";
+const SELECT_CAMERAS: &str =
+    "SELECT id, name, neighborhood_id, main_url, sub_url, credential_id, enabled FROM camera ORDER BY sort_order, id";
+const SELECT_CREDENTIALS: &str = "SELECT id, username, password FROM credential ORDER BY id";
+const DELETE_SITE: &str = "DELETE FROM camera; DELETE FROM credential; DELETE FROM neighborhood; DELETE FROM site;";
+const INSERT_SITE: &str = "INSERT INTO site (id, name, timezone) VALUES (1, :name, :timezone)";
+const INSERT_NEIGHBORHOOD: &str =
+    "INSERT INTO neighborhood (id, name, colour_rgb, sort_order) VALUES (:id, :name, :colour_rgb, :sort_order)";
+const INSERT_CREDENTIAL: &str = "INSERT INTO credential (id, username, password) VALUES (:id, :username, :password)";
+const INSERT_CAMERA: &str = "INSERT INTO camera (id, name, neighborhood_id, main_url, sub_url, enabled, sort_order, credential_id) \
+     VALUES (:id, :name, :neighborhood_id, :main_url, :sub_url, :enabled, :sort_order, :credential_id)";
+
+impl Store {
+    /// Opens (creating if needed) the database of a data dir and brings its schema up to date.
+    pub fn open_dir(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|source| StoreError::DataDir { path: data_dir.to_path_buf(), source })?;
+        Self::open(&data_dir.join(DB_FILE_NAME))
+    }
+
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "wal")?;
+        conn.pragma_update(None, "foreign_keys", "on")?;
+        conn.pragma_update(None, "synchronous", "normal")?;
+        migrations::upgrade(&mut conn)?;
+        Ok(Self { conn })
+    }
+
+    /// The configured site, or `None` when none has been imported yet.
+    pub fn load_site(&self) -> Result<Option<Site>, StoreError> {
+        let Some((name, timezone)) = self
+            .conn
+            .query_row(SELECT_SITE, [], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let neighborhoods = self
+            .conn
+            .prepare(SELECT_NEIGHBORHOODS)?
+            .query_map([], |r| Ok(Neighborhood { id: r.get(0)?, name: r.get(1)?, colour: Rgb(r.get::<_, u32>(2)?) }))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let cameras = self
+            .conn
+            .prepare(SELECT_CAMERAS)?
+            .query_map([], |r| {
+                Ok(Camera {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    neighborhood: r.get(2)?,
+                    main_url: r.get(3)?,
+                    sub_url: r.get(4)?,
+                    credential: r.get(5)?,
+                    enabled: r.get::<_, i64>(6)? != 0,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let credentials = self
+            .conn
+            .prepare(SELECT_CREDENTIALS)?
+            .query_map([], |r| Ok(Credential { id: r.get(0)?, username: r.get(1)?, password: r.get(2)? }))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(Site { name, timezone, neighborhoods, cameras, credentials }))
+    }
+
+    /// Replaces the whole site in one transaction: on any error nothing changes.
+    pub fn replace_site(&mut self, site: &Site) -> Result<(), StoreError> {
+        site.validate().map_err(|errors| {
+            StoreError::InvalidSite(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+        })?;
+        let tx = self.conn.transaction()?;
+        tx.execute_batch(DELETE_SITE)?;
+        tx.execute(INSERT_SITE, named_params! {":name": site.name, ":timezone": site.timezone})?;
+        {
+            let mut stmt = tx.prepare(INSERT_NEIGHBORHOOD)?;
+            for (i, n) in site.neighborhoods.iter().enumerate() {
+                stmt.execute(named_params! {":id": n.id, ":name": n.name, ":colour_rgb": n.colour.0, ":sort_order": i as i64})?;
+            }
+            let mut stmt = tx.prepare(INSERT_CREDENTIAL)?;
+            for c in &site.credentials {
+                stmt.execute(named_params! {":id": c.id, ":username": c.username, ":password": c.password})?;
+            }
+            let mut stmt = tx.prepare(INSERT_CAMERA)?;
+            for (i, c) in site.cameras.iter().enumerate() {
+                stmt.execute(named_params! {
+                    ":id": c.id, ":name": c.name, ":neighborhood_id": c.neighborhood, ":main_url": c.main_url,
+                    ":sub_url": c.sub_url, ":enabled": c.enabled as i64, ":sort_order": i as i64,
+                    ":credential_id": c.credential,
+                })?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn journal_mode(&self) -> Result<String, StoreError> {
+        Ok(self.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::sitefile::{DEMO_TOWN_TOML, parse_site_toml};
+
+    #[test]
+    fn site_round_trips_through_a_real_file_in_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = parse_site_toml(DEMO_TOWN_TOML).unwrap();
+        {
+            let mut store = Store::open_dir(dir.path()).unwrap();
+            assert_eq!(store.load_site().unwrap(), None);
+            store.replace_site(&site).unwrap();
+        }
+        let store = Store::open_dir(dir.path()).unwrap();
+        assert_eq!(store.journal_mode().unwrap(), "wal");
+        assert_eq!(store.load_site().unwrap(), Some(site));
+    }
+
+    #[test]
+    fn a_failed_replace_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_dir(dir.path()).unwrap();
+        let site = parse_site_toml(DEMO_TOWN_TOML).unwrap();
+        store.replace_site(&site).unwrap();
+        let mut bad = site.clone();
+        bad.cameras[1].neighborhood = "nowhere".into();
+        assert!(matches!(store.replace_site(&bad), Err(StoreError::InvalidSite(_))));
+        // A constraint failure half-way (bypassing validation) rolls back too.
+        let mut dup = site.clone();
+        dup.name = "Other".into();
+        dup.cameras.push(dup.cameras[0].clone());
+        let tx_err = {
+            let tx = store.conn.transaction().unwrap();
+            tx.execute_batch(DELETE_SITE).unwrap();
+            drop(tx); // rolled back
+            store.load_site().unwrap()
+        };
+        assert_eq!(tx_err, Some(site.clone()));
+        assert!(store.replace_site(&dup).is_err());
+        assert_eq!(store.load_site().unwrap(), Some(site));
+    }
+}
