@@ -222,6 +222,11 @@ impl StreamHandle {
         v.push(ms);
     }
 
+    /// Compressed access units received so far (decoded or not).
+    pub fn access_units_received(&self) -> u64 {
+        self.counters.access_units.load(Ordering::Relaxed)
+    }
+
     /// Latency samples so far (ms), for benchmarks.
     pub fn latency_samples_ms(&self) -> Vec<f64> {
         self.latency_ms.lock().unwrap_or_else(|e| e.into_inner()).clone()

@@ -2,13 +2,16 @@
 //! site at `rtsp://127.0.0.1:PORT/cam/<camera-id>/{main,sub}` from pre-encoded looped clips.
 //!
 //! Serving pipeline per (camera, profile), shared by all clients of that URL:
-//! `{appsrc do-timestamp is-live} - {rtph264pay|rtph265pay name=pay0}`
+//! `{appsrc is-live} - {rtph264pay|rtph265pay name=pay0}`
 //!
-//! One pacer thread pushes every stream's next access unit when it is due, so timestamps are the
-//! pipeline's running time: continuous and monotonic however often the clip loops. Faults for tests
+//! When the appsrc wants data it gets the clip's next access unit, stamped one frame duration
+//! after the previous one (starting at the pipeline's running time), so timestamps stay continuous
+//! and monotonic however often the clip loops; the server's sinks sync on them, which paces each
+//! stream in its own streaming thread without any extra thread. Faults for tests
 //! (a camera offline, a stalled stream, digest auth) are driven through [`Simulator`]'s methods or
 //! the control port (see [`control`] and docs/simulator.md).
 
+mod auth;
 pub mod clips;
 pub mod control;
 
@@ -163,10 +166,9 @@ impl Simulator {
 
         let protected: Vec<&SimCamera> = config.cameras.iter().filter(|c| c.auth.is_some()).collect();
         if !protected.is_empty() {
-            let auth = rtsp::RTSPAuth::new();
+            let open: Vec<&str> = config.cameras.iter().filter(|c| c.auth.is_none()).map(|c| c.id.as_str()).collect();
+            let auth = auth::SimAuth::new(&open);
             auth.set_supported_methods(gst_rtsp::RTSPAuthMethod::Digest);
-            let mut anonymous = rtsp::RTSPToken::builder().field(rtsp::RTSP_TOKEN_MEDIA_FACTORY_ROLE, "anonymous").build();
-            auth.set_default_token(Some(&mut anonymous));
             for cam in &protected {
                 if let Some((user, pass)) = &cam.auth {
                     let token = rtsp::RTSPToken::builder().field(rtsp::RTSP_TOKEN_MEDIA_FACTORY_ROLE, role_of(&cam.id)).build();
@@ -380,13 +382,13 @@ fn make_factory(
         Codec::H264 => "rtph264pay",
         Codec::H265 => "rtph265pay",
     };
-    factory.set_launch(&format!("( appsrc name=src is-live=true do-timestamp=true format=time ! {pay} name=pay0 pt=96 )"));
+    factory.set_launch(&format!("( appsrc name=src is-live=true format=time ! {pay} name=pay0 pt=96 )"));
     factory.set_shared(true);
     if with_auth {
         // Protected cameras admit only their own login's role; open ones admit anonymous clients.
         let role = match &cam.auth {
             Some(_) => role_of(&cam.id),
-            None => "anonymous".to_string(),
+            None => auth::ANONYMOUS_ROLE.to_string(),
         };
         {
             let perms = gst::Structure::builder(role.as_str())
