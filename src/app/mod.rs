@@ -13,6 +13,11 @@ use crate::media::{Ingest, StreamHandle, StreamKey, StreamSpec, StreamState, Sup
 /// What the window shows: the site and one live substream per enabled camera.
 pub struct VigilApp {
     site: Site,
+    started: std::time::Instant,
+    /// Logged once: how long from start until every camera was live (cold-start figure).
+    all_live_logged: bool,
+    /// Logged once: every camera has a measured frame rate and size (the list is complete).
+    all_streaming_logged: bool,
     /// Declared before `ingest` is dropped (shutdown joins the supervisors).
     handles: Vec<(String, Arc<StreamHandle>)>,
     ingest: Arc<Ingest>,
@@ -36,7 +41,7 @@ impl VigilApp {
                 cam.credential.as_ref().and_then(|id| site.credential(id)).map(|c| (c.username.clone(), c.password.clone()));
             handles.push((cam.id.clone(), ingest.start(spec)));
         }
-        Ok(Self { site, handles, ingest })
+        Ok(Self { site, started: std::time::Instant::now(), all_live_logged: false, all_streaming_logged: false, handles, ingest })
     }
 
     fn state_text(state: &StreamState) -> (String, egui::Color32) {
@@ -49,33 +54,40 @@ impl VigilApp {
     }
 
     fn camera_list_ui(&self, ui: &mut egui::Ui) {
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            for n in &self.site.neighborhoods {
-                let [r, g, b] = n.colour.rgb();
-                ui.heading(egui::RichText::new(&n.name).color(egui::Color32::from_rgb(r, g, b)));
-                egui::Grid::new(("cams", n.id.as_str())).striped(true).num_columns(4).show(ui, |ui| {
-                    for cam in self.site.cameras_in(&n.id) {
-                        ui.label(&cam.name);
-                        match self.handles.iter().find(|(id, _)| *id == cam.id) {
-                            Some((_, h)) => {
-                                let (text, colour) = Self::state_text(&h.state());
-                                ui.label(egui::RichText::new(text).color(colour));
-                                let st = h.stats();
-                                ui.label(format!("{:.1} fps", st.fps));
-                                ui.label(format!("{}x{} {}", st.width, st.height, st.decoder));
-                            }
-                            None => {
-                                ui.label("—");
-                                ui.label("");
-                                ui.label("");
-                            }
-                        }
-                        ui.end_row();
-                    }
-                });
-                ui.add_space(6.0);
+        // Neighborhoods in three columns so the whole town fits on one screen.
+        let per_column = self.site.neighborhoods.len().div_ceil(3).max(1);
+        ui.columns(3, |columns| {
+            for (col, chunk) in columns.iter_mut().zip(self.site.neighborhoods.chunks(per_column)) {
+                for n in chunk {
+                    self.neighborhood_ui(col, n);
+                }
             }
         });
+    }
+
+    fn neighborhood_ui(&self, ui: &mut egui::Ui, n: &crate::core::site::Neighborhood) {
+        let [r, g, b] = n.colour.rgb();
+        ui.heading(egui::RichText::new(&n.name).color(egui::Color32::from_rgb(r, g, b)));
+        egui::Grid::new(("cams", n.id.as_str())).striped(true).num_columns(3).show(ui, |ui| {
+            for cam in self.site.cameras_in(&n.id) {
+                ui.label(&cam.name);
+                match self.handles.iter().find(|(id, _)| *id == cam.id) {
+                    Some((_, h)) => {
+                        let (text, colour) = Self::state_text(&h.state());
+                        ui.label(egui::RichText::new(text).color(colour));
+                        let st = h.stats();
+                        ui.label(format!("{:.1} fps · {}x{}", st.fps, st.width, st.height))
+                            .on_hover_text(format!("{} · {:.0} kbit/s · {:.1} ms/frame", st.decoder, st.bitrate_kbps, st.decode_ms));
+                    }
+                    None => {
+                        ui.label("—");
+                        ui.label("");
+                    }
+                }
+                ui.end_row();
+            }
+        });
+        ui.add_space(8.0);
     }
 }
 
@@ -83,6 +95,24 @@ impl eframe::App for VigilApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         // Keep the figures fresh even when no frame arrives (offline cameras).
         ctx.request_repaint_after(Duration::from_secs(1));
+        if !self.all_live_logged && !self.handles.is_empty() && self.handles.iter().all(|(_, h)| h.state().is_live()) {
+            self.all_live_logged = true;
+            tracing::info!(
+                cameras = self.handles.len(),
+                elapsed_ms = self.started.elapsed().as_millis() as u64,
+                "all cameras live"
+            );
+        }
+        if self.all_live_logged
+            && !self.all_streaming_logged
+            && self.handles.iter().all(|(_, h)| {
+                let st = h.stats();
+                st.fps > 0.0 && st.width > 0
+            })
+        {
+            self.all_streaming_logged = true;
+            tracing::info!(cameras = self.handles.len(), "all cameras streaming");
+        }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {

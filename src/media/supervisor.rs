@@ -134,6 +134,8 @@ impl Supervisor {
             if !live && (c.frames.load(Ordering::Relaxed) > 0 || units > 0) {
                 live = true;
                 backoff.reset();
+                // Rates are measured from the first frame, not from the connection attempt.
+                stats = StatsWindow::new(&self.handle);
                 self.publish(StreamState::Live);
             }
             if live && last_data.elapsed() > self.policy.no_video_timeout {

@@ -1,0 +1,30 @@
+# Vigil — the two commands of the quick start are `make run` and `make test`.
+SHELL := /bin/bash
+CARGO ?= cargo
+DATA_DIR ?=
+
+.PHONY: run test deps build bench-live clean-clips
+
+# Install missing system packages (quick when all are there), build release, start the demo town.
+run: deps
+	$(CARGO) build --release
+	./target/release/vigil $(if $(DATA_DIR),--data-dir $(DATA_DIR)) demo
+
+# The whole suite: unit, integration (real simulator) and end-to-end tests (Xvfb window).
+test: deps
+	$(CARGO) build --release --locked
+	$(CARGO) test --release --locked -- --test-threads=2
+	./tests/e2e/demo_window.sh
+
+deps:
+	@./packaging/install-deps.sh
+
+build: deps
+	$(CARGO) build --release
+
+# Live-ingest benchmark beside the plain-GStreamer baseline, in one run (docs/benchmarks.md).
+bench-live: deps build
+	./tests/bench/live.sh
+
+clean-clips:
+	rm -rf "$${VIGIL_DATA_DIR:-$$HOME/.local/share/vigil}/sim-clips"
