@@ -161,11 +161,7 @@ impl Site {
         let mut seen = HashSet::new();
         for (i, n) in self.neighborhoods.iter().enumerate() {
             let item = format!("neighborhood #{} ({:?})", i + 1, n.id);
-            if let Err(m) = validate_id(&n.id) {
-                errors.push(err(item.clone(), "id", m));
-            } else if !seen.insert(n.id.as_str()) {
-                errors.push(err(item.clone(), "id", "is used twice".into()));
-            }
+            check_unique_id(&item, &n.id, &mut seen, &mut errors);
             if n.name.trim().is_empty() {
                 errors.push(err(item, "name", "must not be empty".into()));
             }
@@ -173,11 +169,7 @@ impl Site {
         let mut seen_cred = HashSet::new();
         for (i, c) in self.credentials.iter().enumerate() {
             let item = format!("credentials #{} ({:?})", i + 1, c.id);
-            if let Err(m) = validate_id(&c.id) {
-                errors.push(err(item.clone(), "id", m));
-            } else if !seen_cred.insert(c.id.as_str()) {
-                errors.push(err(item.clone(), "id", "is used twice".into()));
-            }
+            check_unique_id(&item, &c.id, &mut seen_cred, &mut errors);
             if c.username.is_empty() {
                 errors.push(err(item, "username", "must not be empty".into()));
             }
@@ -185,11 +177,7 @@ impl Site {
         let mut seen_cam = HashSet::new();
         for (i, c) in self.cameras.iter().enumerate() {
             let item = format!("camera #{} ({:?})", i + 1, c.id);
-            if let Err(m) = validate_id(&c.id) {
-                errors.push(err(item.clone(), "id", m));
-            } else if !seen_cam.insert(c.id.as_str()) {
-                errors.push(err(item.clone(), "id", "is used twice".into()));
-            }
+            check_unique_id(&item, &c.id, &mut seen_cam, &mut errors);
             if c.name.trim().is_empty() {
                 errors.push(err(item.clone(), "name", "must not be empty".into()));
             }
@@ -212,6 +200,16 @@ impl Site {
         }
         if errors.is_empty() { Ok(()) } else { Err(errors) }
     }
+}
+
+/// A valid id not seen before in its kind of item; records a problem otherwise.
+fn check_unique_id<'a>(item: &str, id: &'a str, seen: &mut HashSet<&'a str>, errors: &mut Vec<SiteError>) {
+    let message = match validate_id(id) {
+        Err(m) => m,
+        Ok(()) if !seen.insert(id) => "is used twice".into(),
+        Ok(()) => return,
+    };
+    errors.push(SiteError { item: item.to_string(), field: "id", message });
 }
 
 /// Ids are short, stable and safe in URLs and file names: `[a-z0-9_-]`, 1–64 characters.

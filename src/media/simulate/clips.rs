@@ -189,7 +189,7 @@ fn make(factory: &str) -> Result<gst::Element, ClipError> {
 }
 
 /// Pseudo-random but stable per camera: picks colours and motions.
-fn camera_seed(id: &str) -> u32 {
+pub(super) fn camera_seed(id: &str) -> u32 {
     id.bytes().fold(2166136261u32, |h, b| (h ^ u32::from(b)).wrapping_mul(16777619))
 }
 

@@ -104,6 +104,9 @@ struct Feed {
     switches: Arc<CamSwitches>,
     next_index: usize,
     next_pts_ns: Option<u64>,
+    /// Whether the first access unit went out: the server needs it (for the SDP) before any
+    /// client can even DESCRIBE, so a stalled camera still sends its first keyframe.
+    pushed_any: bool,
     /// After a stall the stream resumes at a keyframe, as a camera would.
     needs_keyframe: bool,
 }
@@ -195,6 +198,11 @@ impl Simulator {
             cameras.insert(cam.id.clone(), CamEntry { camera: cam.clone(), switches, factories });
         }
 
+        // Each client gets its own thread (up to 64): a DESCRIBE that waits for a slow media must
+        // not hold up every other camera's clients (the default is one thread for all).
+        if let Some(pool) = server.thread_pool() {
+            pool.set_max_threads(64);
+        }
         server.attach(Some(&context)).map_err(|e| SimError::Bind { port: config.port, message: e.to_string() })?;
         let port = u16::try_from(server.bound_port()).unwrap_or(config.port);
 
@@ -411,14 +419,18 @@ fn make_factory(
         };
         appsrc.set_caps(Some(&clip.caps));
         appsrc.set_max_bytes(4 << 20);
+        // Cameras start at different scenes (each scene begins with a keyframe), so the wall is
+        // not 35 copies of one picture.
+        let first_scene = (clips::camera_seed(&camera_id) % clip.spec.scenes) as usize;
         let feed = Arc::new(Mutex::new(Feed {
             camera_id: camera_id.clone(),
             profile,
             appsrc: appsrc.downgrade(),
             clip: clip.clone(),
             switches: switches.clone(),
-            next_index: 0,
+            next_index: first_scene * clip.spec.gop_frames as usize,
             next_pts_ns: None,
+            pushed_any: false,
             needs_keyframe: false,
         }));
         shared.feeds.lock().unwrap_or_else(|e| e.into_inner()).push(feed.clone());
@@ -440,7 +452,7 @@ fn make_factory(
 fn feed_one(feed: &mut Feed, appsrc: &gst_app::AppSrc, shared: &Shared) {
     let frame_ns = feed.clip.spec.frame_duration_ns();
     // A stalled camera: hold the streaming thread (no data) until resumed or torn down.
-    while feed.switches.stalled.load(Ordering::Acquire) {
+    while feed.pushed_any && feed.switches.stalled.load(Ordering::Acquire) {
         feed.needs_keyframe = true;
         feed.next_pts_ns = None;
         if shared.shutdown.load(Ordering::Acquire) || appsrc.pending_state() != gst::State::VoidPending {
@@ -470,6 +482,7 @@ fn feed_one(feed: &mut Feed, appsrc: &gst_app::AppSrc, shared: &Shared) {
         b.set_duration(gst::ClockTime::from_nseconds(frame_ns));
     }
     if appsrc.push_buffer(buffer).is_ok() {
+        feed.pushed_any = true;
         shared.frames_pushed.fetch_add(1, Ordering::Relaxed);
     }
     feed.next_pts_ns = Some(pts_ns + frame_ns);
