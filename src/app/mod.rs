@@ -3,6 +3,7 @@
 //! read [`crate::media`]'s plain state types only.
 
 mod fonts;
+pub mod wall;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +21,8 @@ pub struct VigilApp {
     all_streaming_logged: bool,
     /// Declared before `ingest` is dropped (shutdown joins the supervisors).
     handles: Vec<(String, Arc<StreamHandle>)>,
+    tiles: Vec<wall::WallTile>,
+    wall_state: wall::WallState,
     ingest: Arc<Ingest>,
 }
 
@@ -28,9 +31,12 @@ impl VigilApp {
     /// throttled by the list's refresh interval.
     pub fn new(cc: &eframe::CreationContext<'_>, site: Site) -> Result<Self, String> {
         fonts::install(&cc.egui_ctx);
+        if let Some(render_state) = cc.wgpu_render_state.as_ref() {
+            crate::render::install(render_state);
+        }
         let ctx = cc.egui_ctx.clone();
-        // A list of numbers needs no more than two refreshes a second.
-        let wake: crate::media::WakeFn = Arc::new(move || ctx.request_repaint_after(Duration::from_millis(500)));
+        // New frames repaint the wall, at most about 30 times a second.
+        let wake: crate::media::WakeFn = Arc::new(move || ctx.request_repaint_after(Duration::from_millis(33)));
         let (ingest, _events) = Ingest::new(wake, SupervisorPolicy::default(), 256)?;
         let ingest = Arc::new(ingest);
         let mut handles = Vec::new();
@@ -41,7 +47,18 @@ impl VigilApp {
                 cam.credential.as_ref().and_then(|id| site.credential(id)).map(|c| (c.username.clone(), c.password.clone()));
             handles.push((cam.id.clone(), ingest.start(spec)));
         }
-        Ok(Self { site, started: std::time::Instant::now(), all_live_logged: false, all_streaming_logged: false, handles, ingest })
+        let tiles = handles
+            .iter()
+            .filter_map(|(id, h)| {
+                let cam = site.camera(id)?;
+                Some(wall::WallTile {
+                    camera_name: cam.name.clone(),
+                    neighborhood: site.neighborhood(&cam.neighborhood).map_or_else(String::new, |n| n.name.clone()),
+                    handle: h.clone(),
+                })
+            })
+            .collect();
+        Ok(Self { site, tiles, wall_state: wall::WallState::default(), started: std::time::Instant::now(), all_live_logged: false, all_streaming_logged: false, handles, ingest })
     }
 
     fn state_text(state: &StreamState) -> (String, egui::Color32) {
@@ -54,13 +71,9 @@ impl VigilApp {
     }
 
     fn camera_list_ui(&self, ui: &mut egui::Ui) {
-        // Neighborhoods in three columns so the whole town fits on one screen.
-        let per_column = self.site.neighborhoods.len().div_ceil(3).max(1);
-        ui.columns(3, |columns| {
-            for (col, chunk) in columns.iter_mut().zip(self.site.neighborhoods.chunks(per_column)) {
-                for n in chunk {
-                    self.neighborhood_ui(col, n);
-                }
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            for n in &self.site.neighborhoods {
+                self.neighborhood_ui(ui, n);
             }
         });
     }
@@ -68,20 +81,21 @@ impl VigilApp {
     fn neighborhood_ui(&self, ui: &mut egui::Ui, n: &crate::core::site::Neighborhood) {
         let [r, g, b] = n.colour.rgb();
         ui.heading(egui::RichText::new(&n.name).color(egui::Color32::from_rgb(r, g, b)));
-        egui::Grid::new(("cams", n.id.as_str())).striped(true).num_columns(3).show(ui, |ui| {
+        egui::Grid::new(("cams", n.id.as_str())).striped(true).num_columns(2).show(ui, |ui| {
             for cam in self.site.cameras_in(&n.id) {
-                ui.label(&cam.name);
                 match self.handles.iter().find(|(id, _)| *id == cam.id) {
                     Some((_, h)) => {
                         let (text, colour) = Self::state_text(&h.state());
-                        ui.label(egui::RichText::new(text).color(colour));
                         let st = h.stats();
-                        ui.label(format!("{:.1} fps · {}x{}", st.fps, st.width, st.height))
-                            .on_hover_text(format!("{} · {:.0} kbit/s · {:.1} ms/frame", st.decoder, st.bitrate_kbps, st.decode_ms));
+                        ui.label(egui::RichText::new("•").strong().size(18.0).color(colour)).on_hover_text(text);
+                        ui.label(&cam.name).on_hover_text(format!(
+                            "{:.1} fps · {}x{} · {} · {:.0} kbit/s · {:.1} ms/frame",
+                            st.fps, st.width, st.height, st.decoder, st.bitrate_kbps, st.decode_ms
+                        ));
                     }
                     None => {
-                        ui.label("—");
-                        ui.label("");
+                        ui.label("·");
+                        ui.label(&cam.name);
                     }
                 }
                 ui.end_row();
@@ -116,10 +130,15 @@ impl eframe::App for VigilApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.heading(format!("Vigil — {} ({} camera)", self.site.name, self.site.cameras.len()));
+        egui::Panel::left("cameras").resizable(true).default_size(260.0).show(ui, |ui| {
+            ui.heading(&self.site.name);
+            let live = self.handles.iter().filter(|(_, h)| h.state().is_live()).count();
+            ui.label(format!("{live}/{} camera trực tiếp", self.handles.len()));
             ui.separator();
             self.camera_list_ui(ui);
+        });
+        egui::CentralPanel::default().frame(egui::Frame::NONE.fill(egui::Color32::BLACK)).show(ui, |ui| {
+            wall::wall_ui(ui, &self.tiles, &mut self.wall_state, "TRỰC TIẾP", "MẤT TÍN HIỆU");
         });
     }
 
@@ -133,7 +152,7 @@ impl eframe::App for VigilApp {
 /// Opens the main window.
 pub fn run(site: Site, title: &str) -> Result<(), String> {
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default().with_title(title).with_inner_size([1280.0, 800.0]),
+        viewport: egui::ViewportBuilder::default().with_title(title).with_inner_size([1600.0, 900.0]).with_maximized(true),
         renderer: eframe::Renderer::Wgpu,
         ..Default::default()
     };
