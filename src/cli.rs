@@ -16,6 +16,9 @@ use crate::store::Store;
 #[derive(Parser)]
 #[command(name = "vigil", version, about = "Video wall, recorder and evidence tool for a town's security cameras")]
 pub struct Cli {
+    /// Starting layout of the GUI: 1, 2x2 … 6x6, 1+5, 1+7, 1+12, 2+8 (default: all cameras).
+    #[arg(long)]
+    pub layout: Option<String>,
     /// Data dir holding the database, recordings and caches.
     #[arg(long, env = "VIGIL_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
@@ -44,6 +47,9 @@ pub struct DemoArgs {
     /// RTSP port of the in-process simulator.
     #[arg(long, default_value_t = 8554)]
     pub port: u16,
+    /// Starting layout: 1, 2x2 … 6x6, 1+5, 1+7, 1+12, 2+8 (default: all cameras).
+    #[arg(long)]
+    pub layout: Option<String>,
 }
 
 #[derive(Args)]
@@ -140,7 +146,7 @@ fn init_tracing() {
 fn run(cli: Cli) -> Result<ExitCode> {
     let data_dir = cli.data_dir.clone().unwrap_or_else(paths::default_data_dir);
     match cli.command {
-        None => gui(&data_dir),
+        None => gui(&data_dir, cli.layout.clone()),
         Some(Command::Demo(args)) => demo(&data_dir, &args),
         Some(Command::Simulate(args)) => simulate(&data_dir, &args),
         Some(Command::Record) => {
@@ -176,7 +182,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn gui(data_dir: &Path) -> Result<ExitCode> {
+fn gui(data_dir: &Path, layout: Option<String>) -> Result<ExitCode> {
     let store = Store::open_dir(data_dir)?;
     let Some(site) = store.load_site()? else {
         bail!(
@@ -184,7 +190,7 @@ fn gui(data_dir: &Path) -> Result<ExitCode> {
             data_dir.display()
         )
     };
-    crate::app::run(site, "Vigil").map_err(anyhow::Error::msg)?;
+    crate::app::run(site, "Vigil", crate::app::StartOptions { layout }).map_err(anyhow::Error::msg)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -275,6 +281,11 @@ fn wait_for_termination() {
 }
 
 fn demo(data_dir: &Path, args: &DemoArgs) -> Result<ExitCode> {
+    if let Some(name) = &args.layout
+        && crate::core::layout::Layout::standard(name).is_none()
+    {
+        bail!("unknown layout {name:?}; try one of {}", crate::core::layout::STANDARD_LAYOUTS.join(", "));
+    }
     let demo_dir = data_dir.join("demo");
     let site = demo_town(args.port);
     let mut store = Store::open_dir(&demo_dir)?;
@@ -291,7 +302,7 @@ fn demo(data_dir: &Path, args: &DemoArgs) -> Result<ExitCode> {
         sim.port(),
         sim.control_port().unwrap_or(0)
     );
-    let result = crate::app::run(site, "Vigil — demo");
+    let result = crate::app::run(site, "Vigil — demo", crate::app::StartOptions { layout: args.layout.clone() });
     drop(sim);
     result.map_err(anyhow::Error::msg)?;
     Ok(ExitCode::SUCCESS)

@@ -1,35 +1,58 @@
-//! The eframe application. For now a plain window listing the site's cameras with their live state
-//! and frame rate (the video wall comes with the wall issue). Views never import GStreamer: they
-//! read [`crate::media`]'s plain state types only.
+//! The eframe application: the live wall (GPU tiles in a layout), a camera list grouped by
+//! neighborhood, and a layout bar. Views never import GStreamer: they read [`crate::media`]'s plain
+//! state types. Views push commands; [`VigilApp`] applies them after the frame is laid out.
 
 mod fonts;
+pub mod streams;
 pub mod wall;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::core::site::{Site, StreamProfile};
-use crate::media::{Ingest, StreamHandle, StreamKey, StreamSpec, StreamState, SupervisorPolicy};
+use crate::core::layout::{Layout, STANDARD_LAYOUTS, Wall};
+use crate::core::site::{Neighborhood, Site, StreamProfile};
+use crate::media::{Ingest, StreamKey, StreamState, SupervisorPolicy};
 
-/// What the window shows: the site and one live substream per enabled camera.
+/// How the window starts.
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions {
+    /// A standard layout name ("6x6", "1+5", …); default: the smallest grid that holds every camera.
+    pub layout: Option<String>,
+}
+
+/// Changes asked for by the views, applied at the end of the frame.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AppCommand {
+    SetLayout(String),
+    ShowNeighborhood(String),
+    ShowAll,
+    ToggleMaximized(usize),
+    Restore,
+    ToggleFullscreen,
+}
+
 pub struct VigilApp {
     site: Site,
+    wall: Wall,
+    planner: streams::StreamPlanner,
+    wall_state: wall::WallState,
+    ingest: Arc<Ingest>,
+    commands: Vec<AppCommand>,
+    observations: Vec<streams::TileObservation>,
+    fullscreen: bool,
     started: std::time::Instant,
     /// Logged once: how long from start until every camera was live (cold-start figure).
     all_live_logged: bool,
-    /// Logged once: every camera has a measured frame rate and size (the list is complete).
+    /// Logged once: every camera on the wall has a measured frame rate and size.
     all_streaming_logged: bool,
-    /// Declared before `ingest` is dropped (shutdown joins the supervisors).
-    handles: Vec<(String, Arc<StreamHandle>)>,
-    tiles: Vec<wall::WallTile>,
-    wall_state: wall::WallState,
-    ingest: Arc<Ingest>,
+}
+
+fn enabled_ids(site: &Site) -> Vec<String> {
+    site.cameras.iter().filter(|c| c.enabled).map(|c| c.id.clone()).collect()
 }
 
 impl VigilApp {
-    /// Starts ingest of every enabled camera's substream; repaints come from the wake hook
-    /// throttled by the list's refresh interval.
-    pub fn new(cc: &eframe::CreationContext<'_>, site: Site) -> Result<Self, String> {
+    pub fn new(cc: &eframe::CreationContext<'_>, site: Site, options: StartOptions) -> Result<Self, String> {
         fonts::install(&cc.egui_ctx);
         if let Some(render_state) = cc.wgpu_render_state.as_ref() {
             crate::render::install(render_state);
@@ -38,27 +61,83 @@ impl VigilApp {
         // New frames repaint the wall, at most about 30 times a second.
         let wake: crate::media::WakeFn = Arc::new(move || ctx.request_repaint_after(Duration::from_millis(33)));
         let (ingest, _events) = Ingest::new(wake, SupervisorPolicy::default(), 256)?;
-        let ingest = Arc::new(ingest);
-        let mut handles = Vec::new();
-        for cam in site.cameras.iter().filter(|c| c.enabled) {
-            let key = StreamKey::new(cam.id.clone(), StreamProfile::Sub);
-            let mut spec = StreamSpec::new(key, cam.url(StreamProfile::Sub));
-            spec.credentials =
-                cam.credential.as_ref().and_then(|id| site.credential(id)).map(|c| (c.username.clone(), c.password.clone()));
-            handles.push((cam.id.clone(), ingest.start(spec)));
+        let ids = enabled_ids(&site);
+        let layout = match options.layout.as_deref() {
+            Some(name) => Layout::standard(name).ok_or_else(|| format!("unknown layout {name:?}; try one of {}", STANDARD_LAYOUTS.join(", ")))?,
+            None => Layout::fitting(ids.len()),
+        };
+        let wall = Wall::new(layout, &ids);
+        let mut app = Self {
+            site,
+            wall,
+            planner: streams::StreamPlanner::default(),
+            wall_state: wall::WallState::default(),
+            ingest: Arc::new(ingest),
+            commands: Vec::new(),
+            observations: Vec::new(),
+            fullscreen: false,
+            started: std::time::Instant::now(),
+            all_live_logged: false,
+            all_streaming_logged: false,
+        };
+        // Connect every camera at once (substreams), before the first frame is laid out.
+        app.planner.update(&[], &app.ingest, &app.site);
+        Ok(app)
+    }
+
+    fn apply(&mut self, ctx: &egui::Context, command: AppCommand) {
+        match command {
+            AppCommand::SetLayout(name) => {
+                if let Some(layout) = Layout::standard(&name) {
+                    self.wall.set_layout(layout);
+                }
+            }
+            AppCommand::ShowNeighborhood(id) => {
+                let ids: Vec<String> = self.site.cameras_in(&id).filter(|c| c.enabled).map(|c| c.id.clone()).collect();
+                self.wall = Wall::new(Layout::fitting(ids.len()), &ids);
+            }
+            AppCommand::ShowAll => {
+                let ids = enabled_ids(&self.site);
+                self.wall = Wall::new(Layout::fitting(ids.len()), &ids);
+            }
+            AppCommand::ToggleMaximized(tile) => self.wall.toggle_maximized(tile),
+            AppCommand::Restore => {
+                if self.wall.maximized.is_some() {
+                    self.wall.maximized = None;
+                } else if self.fullscreen {
+                    self.fullscreen = false;
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
+                }
+            }
+            AppCommand::ToggleFullscreen => {
+                self.fullscreen = !self.fullscreen;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(self.fullscreen));
+            }
         }
-        let tiles = handles
-            .iter()
-            .filter_map(|(id, h)| {
-                let cam = site.camera(id)?;
-                Some(wall::WallTile {
-                    camera_name: cam.name.clone(),
-                    neighborhood: site.neighborhood(&cam.neighborhood).map_or_else(String::new, |n| n.name.clone()),
-                    handle: h.clone(),
-                })
-            })
-            .collect();
-        Ok(Self { site, tiles, wall_state: wall::WallState::default(), started: std::time::Instant::now(), all_live_logged: false, all_streaming_logged: false, handles, ingest })
+    }
+
+    fn keyboard(&mut self, ctx: &egui::Context) {
+        ctx.input(|i| {
+            if i.focused {
+                let digits = [egui::Key::Num1, egui::Key::Num2, egui::Key::Num3, egui::Key::Num4, egui::Key::Num5, egui::Key::Num6, egui::Key::Num7, egui::Key::Num8, egui::Key::Num9];
+                for (n, key) in digits.iter().enumerate() {
+                    if i.key_pressed(*key)
+                        && let Some(nb) = self.site.neighborhoods.get(n)
+                    {
+                        self.commands.push(AppCommand::ShowNeighborhood(nb.id.clone()));
+                    }
+                }
+                if i.key_pressed(egui::Key::Num0) {
+                    self.commands.push(AppCommand::ShowAll);
+                }
+                if i.key_pressed(egui::Key::Escape) {
+                    self.commands.push(AppCommand::Restore);
+                }
+                if i.key_pressed(egui::Key::F) {
+                    self.commands.push(AppCommand::ToggleFullscreen);
+                }
+            }
+        });
     }
 
     fn state_text(state: &StreamState) -> (String, egui::Color32) {
@@ -70,7 +149,31 @@ impl VigilApp {
         }
     }
 
-    fn camera_list_ui(&self, ui: &mut egui::Ui) {
+    fn sub_handle(&self, camera_id: &str) -> Option<Arc<crate::media::StreamHandle>> {
+        self.ingest.handle(&StreamKey::new(camera_id, StreamProfile::Sub))
+    }
+
+    fn layout_bar_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Bố cục:");
+            for name in STANDARD_LAYOUTS {
+                if ui.selectable_label(self.wall.layout.name == name, name).clicked() {
+                    self.commands.push(AppCommand::SetLayout(name.to_string()));
+                }
+            }
+            ui.separator();
+            if ui.button("Tất cả camera").clicked() {
+                self.commands.push(AppCommand::ShowAll);
+            }
+            for nb in &self.site.neighborhoods {
+                if ui.button(&nb.name).clicked() {
+                    self.commands.push(AppCommand::ShowNeighborhood(nb.id.clone()));
+                }
+            }
+        });
+    }
+
+    fn camera_list_ui(&mut self, ui: &mut egui::Ui) {
         egui::ScrollArea::vertical().show(ui, |ui| {
             for n in &self.site.neighborhoods {
                 self.neighborhood_ui(ui, n);
@@ -78,13 +181,13 @@ impl VigilApp {
         });
     }
 
-    fn neighborhood_ui(&self, ui: &mut egui::Ui, n: &crate::core::site::Neighborhood) {
+    fn neighborhood_ui(&self, ui: &mut egui::Ui, n: &Neighborhood) {
         let [r, g, b] = n.colour.rgb();
-        ui.heading(egui::RichText::new(&n.name).color(egui::Color32::from_rgb(r, g, b)));
+        ui.label(egui::RichText::new(&n.name).heading().color(egui::Color32::from_rgb(r, g, b)));
         egui::Grid::new(("cams", n.id.as_str())).striped(true).num_columns(2).show(ui, |ui| {
             for cam in self.site.cameras_in(&n.id) {
-                match self.handles.iter().find(|(id, _)| *id == cam.id) {
-                    Some((_, h)) => {
+                match self.sub_handle(&cam.id) {
+                    Some(h) => {
                         let (text, colour) = Self::state_text(&h.state());
                         let st = h.stats();
                         ui.label(egui::RichText::new("•").strong().size(18.0).color(colour)).on_hover_text(text);
@@ -101,45 +204,77 @@ impl VigilApp {
                 ui.end_row();
             }
         });
-        ui.add_space(8.0);
+        ui.add_space(6.0);
+    }
+
+    /// Start-up figures in the log: all live (cold start), then all measured.
+    fn log_milestones(&mut self) {
+        let handles: Vec<_> = enabled_ids(&self.site).iter().filter_map(|id| self.sub_handle(id)).collect();
+        if handles.is_empty() {
+            return;
+        }
+        if !self.all_live_logged && handles.iter().all(|h| h.state().is_live()) {
+            self.all_live_logged = true;
+            tracing::info!(cameras = handles.len(), elapsed_ms = self.started.elapsed().as_millis() as u64, "all cameras live");
+        }
+        if self.all_live_logged && !self.all_streaming_logged {
+            let on_wall: Vec<_> = self.wall.cameras.iter().flatten().filter_map(|id| self.sub_handle(id)).collect();
+            if on_wall.iter().all(|h| h.stats().fps > 0.0) {
+                self.all_streaming_logged = true;
+                tracing::info!(cameras = on_wall.len(), "all cameras streaming");
+            }
+        }
     }
 }
 
 impl eframe::App for VigilApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        // Keep the figures fresh even when no frame arrives (offline cameras).
+        // Keep states and figures fresh even when no frame arrives (offline cameras).
         ctx.request_repaint_after(Duration::from_secs(1));
-        if !self.all_live_logged && !self.handles.is_empty() && self.handles.iter().all(|(_, h)| h.state().is_live()) {
-            self.all_live_logged = true;
-            tracing::info!(
-                cameras = self.handles.len(),
-                elapsed_ms = self.started.elapsed().as_millis() as u64,
-                "all cameras live"
-            );
-        }
-        if self.all_live_logged
-            && !self.all_streaming_logged
-            && self.handles.iter().all(|(_, h)| {
-                let st = h.stats();
-                st.fps > 0.0 && st.width > 0
-            })
-        {
-            self.all_streaming_logged = true;
-            tracing::info!(cameras = self.handles.len(), "all cameras streaming");
-        }
+        self.keyboard(ctx);
+        self.log_milestones();
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        egui::Panel::left("cameras").resizable(true).default_size(260.0).show(ui, |ui| {
+        egui::Panel::top("layouts").show(ui, |ui| self.layout_bar_ui(ui));
+        egui::Panel::left("cameras").resizable(true).default_size(250.0).show(ui, |ui| {
             ui.heading(&self.site.name);
-            let live = self.handles.iter().filter(|(_, h)| h.state().is_live()).count();
-            ui.label(format!("{live}/{} camera trực tiếp", self.handles.len()));
+            let ids = enabled_ids(&self.site);
+            let live = ids.iter().filter(|id| self.sub_handle(id).is_some_and(|h| h.state().is_live())).count();
+            ui.label(format!("{live}/{} camera trực tiếp", ids.len()));
             ui.separator();
             self.camera_list_ui(ui);
         });
+        let mut wall_commands = Vec::new();
+        let mut observations = std::mem::take(&mut self.observations);
+        observations.clear();
         egui::CentralPanel::default().frame(egui::Frame::NONE.fill(egui::Color32::BLACK)).show(ui, |ui| {
-            wall::wall_ui(ui, &self.tiles, &mut self.wall_state, "TRỰC TIẾP", "MẤT TÍN HIỆU");
+            let texts = wall::WallTexts { live: "TRỰC TIẾP", offline: "MẤT TÍN HIỆU", connecting: "Đang kết nối…" };
+            let (site, ingest, planner) = (&self.site, &self.ingest, &self.planner);
+            let tile_view = |tile: usize, camera_id: &str| {
+                let cam = site.camera(camera_id)?;
+                let profile = planner.shown(tile, camera_id);
+                let handle = ingest
+                    .handle(&StreamKey::new(camera_id, profile))
+                    .or_else(|| ingest.handle(&StreamKey::new(camera_id, StreamProfile::Sub)))?;
+                Some(wall::TileView {
+                    camera_name: cam.name.clone(),
+                    neighborhood: site.neighborhood(&cam.neighborhood).map_or_else(String::new, |n| n.name.clone()),
+                    handle,
+                })
+            };
+            wall::wall_ui(ui, &self.wall, tile_view, &mut self.wall_state, &texts, &mut wall_commands, &mut observations);
         });
+        // Frame end: apply what the views asked for, then fit the streams to what is on screen.
+        self.commands.extend(wall_commands.into_iter().map(|c| match c {
+            wall::WallCommand::ToggleMaximized(i) => AppCommand::ToggleMaximized(i),
+        }));
+        let ctx = ui.ctx().clone();
+        for command in std::mem::take(&mut self.commands) {
+            self.apply(&ctx, command);
+        }
+        self.planner.update(&observations, &self.ingest, &self.site);
+        self.observations = observations;
     }
 
     fn on_exit(&mut self) {
@@ -150,16 +285,18 @@ impl eframe::App for VigilApp {
 }
 
 /// Opens the main window.
-pub fn run(site: Site, title: &str) -> Result<(), String> {
-    let options = eframe::NativeOptions {
+pub fn run(site: Site, title: &str, options: StartOptions) -> Result<(), String> {
+    let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default().with_title(title).with_inner_size([1600.0, 900.0]).with_maximized(true),
         renderer: eframe::Renderer::Wgpu,
         ..Default::default()
     };
     eframe::run_native(
         "vigil",
-        options,
-        Box::new(move |cc| Ok(Box::new(VigilApp::new(cc, site).map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { e.into() })?))),
+        native,
+        Box::new(move |cc| {
+            Ok(Box::new(VigilApp::new(cc, site, options).map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { e.into() })?))
+        }),
     )
     .map_err(|e| format!("cannot open the window: {e}"))
 }

@@ -1,29 +1,40 @@
-//! The video wall view: a grid of tiles, each drawing its stream's newest frame on the GPU with a
-//! name and state overlay. A thin view: it reads stream handles and remembers which frame each tile
-//! last uploaded, nothing more.
+//! The video wall view: the wall model's tiles, each drawing its stream's newest frame on the GPU
+//! with a name and state overlay. A thin view: it reads the model and stream handles, pushes
+//! commands (double-click → maximize) and reports each tile's size for the stream planner.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::streams::TileObservation;
+use crate::core::layout::{Rect, Wall};
 use crate::media::{StreamHandle, StreamState};
 use crate::render::TileCallback;
 
-/// What one tile shows.
-pub struct WallTile {
+/// What one tile shows this frame.
+pub struct TileView {
     pub camera_name: String,
     pub neighborhood: String,
+    /// The stream to draw (the planner's choice of profile).
     pub handle: Arc<StreamHandle>,
 }
 
-/// Per-tile memory between frames: the frame sequence number already on the GPU.
+pub enum WallCommand {
+    ToggleMaximized(usize),
+}
+
+/// Labels the wall draws (from the message catalog).
+pub struct WallTexts<'a> {
+    pub live: &'a str,
+    pub offline: &'a str,
+    pub connecting: &'a str,
+}
+
+/// Per-tile memory between frames: the frame sequence number already on the GPU per stream.
 #[derive(Default)]
 pub struct WallState {
     uploaded_seq: HashMap<String, u64>,
-}
-
-/// Columns for `n` tiles in a square-ish grid (35 → 6x6).
-pub fn grid_columns(n: usize) -> usize {
-    (n as f64).sqrt().ceil().max(1.0) as usize
+    /// The tile rectangles last written to the log (end-to-end tests read them).
+    logged_tiles: Vec<(usize, [i32; 4])>,
 }
 
 /// The largest rectangle of the frame's aspect ratio centred in `outer` (letterbox).
@@ -40,66 +51,90 @@ pub fn letterbox(outer: egui::Rect, width: u32, height: u32) -> egui::Rect {
     egui::Rect::from_center_size(outer.center(), egui::vec2(w, h))
 }
 
-pub fn wall_ui(ui: &mut egui::Ui, tiles: &[WallTile], state: &mut WallState, live_text: &str, offline_text: &str) {
-    let columns = grid_columns(tiles.len());
-    let rows = tiles.len().div_ceil(columns).max(1);
+#[allow(clippy::too_many_arguments)]
+pub fn wall_ui(
+    ui: &mut egui::Ui,
+    wall: &Wall,
+    tile_view: impl Fn(usize, &str) -> Option<TileView>,
+    state: &mut WallState,
+    texts: &WallTexts<'_>,
+    commands: &mut Vec<WallCommand>,
+    observations: &mut Vec<TileObservation>,
+) {
     let area = ui.available_rect_before_wrap();
-    let gap = 2.0;
-    let cell = egui::vec2(
-        (area.width() - gap * (columns as f32 - 1.0)) / columns as f32,
-        (area.height() - gap * (rows as f32 - 1.0)) / rows as f32,
-    );
+    let ppp = ui.ctx().pixels_per_point();
+    let core_area = Rect { x: area.min.x, y: area.min.y, w: area.width(), h: area.height() };
     let painter = ui.painter_at(area);
-    for (i, tile) in tiles.iter().enumerate() {
-        let (row, col) = (i / columns, i % columns);
-        let min = area.min + egui::vec2(col as f32 * (cell.x + gap), row as f32 * (cell.y + gap));
-        let rect = egui::Rect::from_min_size(min, cell);
+    let tiles = wall.visible_tiles(core_area, 2.0);
+    let in_pixels: Vec<(usize, [i32; 4])> = tiles
+        .iter()
+        .map(|(i, r)| (*i, [r.x, r.y, r.w, r.h].map(|v| (v * ppp).round() as i32)))
+        .collect();
+    if in_pixels != state.logged_tiles {
+        let text: Vec<String> = in_pixels.iter().map(|(i, [x, y, w, h])| format!("{i}:{w}x{h}+{x}+{y}")).collect();
+        tracing::debug!(layout = %wall.layout.name, tiles = %text.join(" "), "wall tiles");
+        state.logged_tiles = in_pixels;
+    }
+    for (i, r) in tiles {
+        let rect = egui::Rect::from_min_size(egui::pos2(r.x, r.y), egui::vec2(r.w, r.h));
         painter.rect_filled(rect, 0.0, egui::Color32::from_gray(12));
-        let id = tile.handle.key.to_string();
-        let seq = tile.handle.slot.seq();
-        let frame = tile.handle.slot.latest();
-        let state_now = tile.handle.state();
-        if let Some(frame) = &frame {
-            let is_new = state.uploaded_seq.get(&id) != Some(&seq);
-            state.uploaded_seq.insert(id.clone(), seq);
+        let response = ui.interact(rect, ui.scope_id().with(("tile", i)), egui::Sense::click());
+        if response.double_clicked() {
+            commands.push(WallCommand::ToggleMaximized(i));
+        }
+        let Some(camera_id) = wall.cameras.get(i).and_then(|c| c.as_deref()) else { continue };
+        observations.push(TileObservation { tile: i, camera_id: camera_id.to_string(), height_px: r.h * ppp, visible: true });
+        let Some(view) = tile_view(i, camera_id) else { continue };
+        let stream_id = view.handle.key.to_string();
+        let seq = view.handle.slot.seq();
+        let stream_state = view.handle.state();
+        if let Some(frame) = view.handle.slot.latest() {
+            let is_new = state.uploaded_seq.get(&stream_id) != Some(&seq);
+            state.uploaded_seq.insert(stream_id.clone(), seq);
             let picture = letterbox(rect, frame.width, frame.height);
             let callback = TileCallback {
-                stream_id: id.clone(),
+                stream_id,
                 frame: is_new.then(|| frame.clone()),
-                dim: !state_now.is_live(),
+                dim: !stream_state.is_live(),
                 uv_offset: [0.0, 0.0],
                 uv_size: [1.0, 1.0],
             };
             painter.add(eframe::egui_wgpu::Callback::new_paint_callback(picture, callback));
         }
-        overlay_ui(&painter.with_clip_rect(rect), rect, tile, &state_now, live_text, offline_text);
+        let clipped = painter.with_clip_rect(rect);
+        overlay_ui(&clipped, rect, &view, &stream_state, texts, response.hovered());
     }
     ui.allocate_rect(area, egui::Sense::hover());
 }
 
-fn overlay_ui(
-    painter: &egui::Painter,
-    rect: egui::Rect,
-    tile: &WallTile,
-    state: &StreamState,
-    live_text: &str,
-    offline_text: &str,
-) {
+fn label(painter: &egui::Painter, pos: egui::Pos2, text: String, font: &egui::FontId, colour: egui::Color32, from_bottom: bool) {
+    let galley = painter.layout_no_wrap(text, font.clone(), colour);
+    let pos = if from_bottom { pos - egui::vec2(0.0, galley.size().y + 4.0) } else { pos };
+    painter.rect_filled(egui::Rect::from_min_size(pos, galley.size() + egui::vec2(8.0, 4.0)), 0.0, egui::Color32::from_black_alpha(150));
+    painter.galley(pos + egui::vec2(4.0, 2.0), galley, colour);
+}
+
+fn overlay_ui(painter: &egui::Painter, rect: egui::Rect, view: &TileView, state: &StreamState, texts: &WallTexts<'_>, hovered: bool) {
     let font = egui::FontId::proportional((rect.height() / 12.0).clamp(10.0, 18.0));
-    let name = format!("{} · {}", tile.camera_name, tile.neighborhood);
-    let galley = painter.layout_no_wrap(name, font.clone(), egui::Color32::WHITE);
-    let name_rect = egui::Rect::from_min_size(rect.min, galley.size() + egui::vec2(8.0, 4.0));
-    painter.rect_filled(name_rect, 0.0, egui::Color32::from_black_alpha(150));
-    painter.galley(rect.min + egui::vec2(4.0, 2.0), galley, egui::Color32::WHITE);
+    label(painter, rect.min, format!("{} · {}", view.camera_name, view.neighborhood), &font, egui::Color32::WHITE, false);
     let (text, colour) = match state {
-        StreamState::Live => (live_text.to_string(), egui::Color32::from_rgb(60, 180, 75)),
-        StreamState::Offline { reason, .. } => (format!("{offline_text}: {reason}"), egui::Color32::from_rgb(230, 25, 75)),
-        StreamState::Connecting | StreamState::Stopped => ("…".to_string(), egui::Color32::GRAY),
+        StreamState::Live => (texts.live.to_string(), egui::Color32::from_rgb(60, 180, 75)),
+        StreamState::Offline { reason, .. } => {
+            (format!("{}: {reason}", texts.offline), egui::Color32::from_rgb(230, 25, 75))
+        }
+        StreamState::Connecting | StreamState::Stopped => (texts.connecting.to_string(), egui::Color32::GRAY),
     };
-    let galley = painter.layout_no_wrap(text, font, colour);
-    let pos = egui::pos2(rect.min.x + 4.0, rect.max.y - galley.size().y - 2.0);
-    painter.rect_filled(egui::Rect::from_min_size(pos - egui::vec2(4.0, 2.0), galley.size() + egui::vec2(8.0, 4.0)), 0.0, egui::Color32::from_black_alpha(150));
-    painter.galley(pos, galley, colour);
+    label(painter, egui::pos2(rect.min.x, rect.max.y), text, &font, colour, true);
+    if hovered {
+        let st = view.handle.stats();
+        let info = format!(
+            "{:.1} fps · {}x{} · {:.0} kbit/s · {}",
+            st.fps, st.width, st.height, st.bitrate_kbps, view.handle.key.profile
+        );
+        let galley = painter.layout_no_wrap(info.clone(), font.clone(), egui::Color32::WHITE);
+        let pos = egui::pos2(rect.max.x - galley.size().x - 8.0, rect.max.y);
+        label(painter, pos, info, &font, egui::Color32::WHITE, true);
+    }
 }
 
 #[cfg(test)]
@@ -107,21 +142,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn grid_fits_the_town() {
-        assert_eq!(grid_columns(35), 6);
-        assert_eq!(grid_columns(36), 6);
-        assert_eq!(grid_columns(4), 2);
-        assert_eq!(grid_columns(1), 1);
-        assert_eq!(grid_columns(0), 1);
-    }
-
-    #[test]
     fn letterbox_keeps_the_aspect_ratio() {
         let outer = egui::Rect::from_min_size(egui::pos2(0.0, 0.0), egui::vec2(400.0, 400.0));
         let r = letterbox(outer, 1920, 1080);
         assert!((r.width() - 400.0).abs() < 0.01 && (r.height() - 225.0).abs() < 0.01);
         assert_eq!(r.center(), outer.center());
-        let tall = letterbox(egui::Rect::from_min_size(egui::pos2(0.0, 0.0), egui::vec2(400.0, 100.0)), 640, 360);
-        assert!((tall.height() - 100.0).abs() < 0.01 && (tall.width() - 177.78).abs() < 0.1);
+        let wide = letterbox(egui::Rect::from_min_size(egui::pos2(0.0, 0.0), egui::vec2(400.0, 100.0)), 640, 360);
+        assert!((wide.height() - 100.0).abs() < 0.01 && (wide.width() - 177.78).abs() < 0.1);
     }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# End-to-end: `vigil demo` in a real window under Xvfb (software Vulkan), against its in-process
-# simulator. Passes when every camera reports live and a screenshot of the window shows content.
+# End-to-end: `vigil demo --layout 6x6` in a real window under Xvfb (software Vulkan), against its
+# in-process simulator. Checks that every camera goes live, and that in two screenshots a second
+# apart every tile of the wall shows non-uniform content that changes between them.
 # Prints a closing line "e2e: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -9,6 +10,7 @@ out=target/e2e; mkdir -p "$out"
 data=${VIGIL_E2E_DATA:-target/e2e-data}   # keeps the simulator's clip cache between runs
 export XDG_RUNTIME_DIR=$(mktemp -d); chmod 700 "$XDG_RUNTIME_DIR"
 passed=0; failed=0
+pass() { echo "e2e ok: $*"; passed=$((passed+1)); }
 fail() { echo "e2e FAIL: $*" >&2; failed=$((failed+1)); }
 
 display=""
@@ -18,31 +20,49 @@ done
 Xvfb "$display" -screen 0 1920x1080x24 -nolisten tcp >"$out/xvfb.log" 2>&1 &
 xvfb=$!
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cleanup() { kill "$app" "$xvfb" 2>/dev/null; wait 2>/dev/null; rm -rf "$XDG_RUNTIME_DIR"; }
+app=""
+cleanup() { [ -n "$app" ] && kill "$app" 2>/dev/null; kill "$xvfb" 2>/dev/null; wait 2>/dev/null; rm -rf "$XDG_RUNTIME_DIR"; }
 trap cleanup EXIT
 for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
 
-DISPLAY=$display VIGIL_LOG=info "$bin" --data-dir "$data" demo --port "$port" >"$out/demo.log" 2>&1 &
+DISPLAY=$display VIGIL_LOG=info,vigil::app=debug "$bin" --data-dir "$data" demo --port "$port" --layout 6x6 >"$out/demo.log" 2>&1 &
 app=$!
+clean_log() { sed 's/\x1b\[[0-9;]*m//g' "$out/demo.log"; }
 # First run encodes the clips (about a minute on 2 cores); then all 35 cameras must go live.
 if timeout 300 bash -c "until grep -q 'all cameras live' '$out/demo.log'; do kill -0 $app 2>/dev/null || exit 1; sleep 0.5; done"; then
-  passed=$((passed+1))
-  grep -o 'all cameras live.*' "$out/demo.log" | sed 's/\x1b\[[0-9;]*m//g'
+  pass "$(clean_log | grep -o 'all cameras live.*')"
 else
   fail "not every camera went live; see $out/demo.log"; tail -20 "$out/demo.log" >&2
 fi
-
-# The list is complete once every camera has a measured frame rate (stats refresh each second).
+# Every tile has a measured frame rate (stats refresh each second).
 timeout 30 bash -c "until grep -q 'all cameras streaming' '$out/demo.log'; do sleep 0.5; done" \
   || fail "frame rates never appeared for every camera"
+
 if kill -0 "$app" 2>/dev/null; then
-  DISPLAY=$display import -window root "$out/demo.png"
-  # A real window with content: far from a uniform (black) screen.
-  sd=$(convert "$out/demo.png" -colorspace Gray -format '%[fx:standard_deviation]' info:)
-  if python3 -c "import sys; sys.exit(0 if float('$sd') > 0.02 else 1)"; then
-    passed=$((passed+1)); echo "screenshot $out/demo.png (grey stddev $sd)"
+  DISPLAY=$display import -window root "$out/wall-1.png"
+  sleep 1   # the check is that the picture changes over a second of wall-clock time
+  DISPLAY=$display import -window root "$out/wall-2.png"
+  cp "$out/wall-2.png" "$out/demo.png"
+  tiles=$(clean_log | grep 'wall tiles' | tail -1 | sed -n 's/.*tiles=\(.*\) wall tiles.*/\1/p; s/.*tiles=\([^ ]*\( [0-9]*:[^ ]*\)*\).*/\1/p' | head -1)
+  count=$(wc -w <<<"$tiles")
+  if [ "$count" -ne 36 ]; then
+    fail "expected 36 tiles in the 6x6 layout, the log says $count: $tiles"
   else
-    fail "the window looks empty (grey stddev $sd)"
+    bad_uniform=0; bad_still=0; checked=0
+    for t in $tiles; do
+      idx=${t%%:*}; geom=${t#*:}
+      [ "$idx" -ge 35 ] && continue   # tile 36 of 6x6 is empty: 35 cameras
+      # The picture without the name (top) and state (bottom) labels.
+      IFS='x+' read -r w h x y <<<"$geom"
+      geom="${w}x$((h - 44))+${x}+$((y + 22))"
+      checked=$((checked+1))
+      sd=$(convert "$out/wall-2.png" -crop "$geom" +repage -colorspace Gray -format '%[fx:standard_deviation]' info:)
+      diff=$(convert "$out/wall-1.png" "$out/wall-2.png" -crop "$geom" +repage -compose difference -composite -colorspace Gray -format '%[fx:mean]' info:)
+      python3 -c "import sys; sys.exit(0 if float('$sd') > 0.01 else 1)" || { bad_uniform=$((bad_uniform+1)); echo "tile $idx looks uniform (stddev $sd)" >&2; }
+      python3 -c "import sys; sys.exit(0 if float('${diff:-0}') > 0.0005 else 1)" || { bad_still=$((bad_still+1)); echo "tile $idx did not change (mean difference ${diff:-?})" >&2; }
+    done
+    [ "$bad_uniform" -eq 0 ] && pass "$checked tiles show non-uniform pictures" || fail "$bad_uniform tiles look uniform"
+    [ "$bad_still" -eq 0 ] && pass "$checked tiles changed within a second" || fail "$bad_still tiles did not change"
   fi
 else
   fail "vigil demo exited early"; tail -20 "$out/demo.log" >&2

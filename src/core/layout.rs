@@ -1,0 +1,304 @@
+//! Wall layouts and the wall model: which tile shows which camera, where each tile sits, and
+//! which stream profile and decode level a tile wants for its size on screen. Pure: the views
+//! read it and push commands; tested without a window.
+
+use crate::core::site::StreamProfile;
+
+/// A tile's place in the layout's grid, in cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cell {
+    pub col: u32,
+    pub row: u32,
+    pub cols: u32,
+    pub rows: u32,
+}
+
+/// A layout: a grid and the tiles that cover it (big tiles span several cells).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// "1", "2x2" … "6x6", "1+5", "1+7", "1+12", "2+8".
+    pub name: String,
+    pub grid_cols: u32,
+    pub grid_rows: u32,
+    pub tiles: Vec<Cell>,
+}
+
+/// A rectangle in some unit (pixels or points): min corner and size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rect {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+}
+
+/// The standard layouts, in menu order.
+pub const STANDARD_LAYOUTS: [&str; 10] = ["1", "2x2", "3x3", "4x4", "5x5", "6x6", "1+5", "1+7", "1+12", "2+8"];
+
+impl Layout {
+    /// An n×n grid of equal tiles.
+    pub fn grid(n: u32) -> Self {
+        let n = n.max(1);
+        let tiles = (0..n * n).map(|i| Cell { col: i % n, row: i / n, cols: 1, rows: 1 }).collect();
+        let name = if n == 1 { "1".to_string() } else { format!("{n}x{n}") };
+        Self { name, grid_cols: n, grid_rows: n, tiles }
+    }
+
+    /// `big` tiles first (each `span`×`span` cells at the given cells), then every free cell of an
+    /// n×n grid in reading order.
+    fn spans(name: &str, n: u32, span: u32, bigs: &[(u32, u32)]) -> Self {
+        let mut tiles: Vec<Cell> = bigs.iter().map(|&(col, row)| Cell { col, row, cols: span, rows: span }).collect();
+        for row in 0..n {
+            for col in 0..n {
+                let covered = tiles.iter().any(|t| col >= t.col && col < t.col + t.cols && row >= t.row && row < t.row + t.rows);
+                if !covered {
+                    tiles.push(Cell { col, row, cols: 1, rows: 1 });
+                }
+            }
+        }
+        Self { name: name.to_string(), grid_cols: n, grid_rows: n, tiles }
+    }
+
+    /// A standard layout by name.
+    pub fn standard(name: &str) -> Option<Self> {
+        Some(match name {
+            "1" => Self::grid(1),
+            "2x2" => Self::grid(2),
+            "3x3" => Self::grid(3),
+            "4x4" => Self::grid(4),
+            "5x5" => Self::grid(5),
+            "6x6" => Self::grid(6),
+            "1+5" => Self::spans(name, 3, 2, &[(0, 0)]),
+            "1+7" => Self::spans(name, 4, 3, &[(0, 0)]),
+            "1+12" => Self::spans(name, 4, 2, &[(1, 1)]),
+            "2+8" => Self::spans(name, 4, 2, &[(0, 0), (2, 0)]),
+            _ => return None,
+        })
+    }
+
+    /// The smallest square grid that holds `n` cameras (35 → 6x6).
+    pub fn fitting(n: usize) -> Self {
+        let side = (n as f64).sqrt().ceil().clamp(1.0, 6.0) as u32;
+        Self::grid(side)
+    }
+
+    pub fn len(&self) -> usize {
+        self.tiles.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tiles.is_empty()
+    }
+
+    /// Where tile `i` sits inside `area`, with `gap` between tiles.
+    pub fn tile_rect(&self, i: usize, area: Rect, gap: f32) -> Option<Rect> {
+        let cell = self.tiles.get(i)?;
+        let cw = (area.w - gap * (self.grid_cols as f32 - 1.0)) / self.grid_cols as f32;
+        let ch = (area.h - gap * (self.grid_rows as f32 - 1.0)) / self.grid_rows as f32;
+        Some(Rect {
+            x: area.x + cell.col as f32 * (cw + gap),
+            y: area.y + cell.row as f32 * (ch + gap),
+            w: cw * cell.cols as f32 + gap * (cell.cols as f32 - 1.0),
+            h: ch * cell.rows as f32 + gap * (cell.rows as f32 - 1.0),
+        })
+    }
+}
+
+/// Switch a tile to the main stream above this multiple of the substream's height …
+pub const MAIN_ABOVE_SUB_HEIGHT: f32 = 1.25;
+/// … and back to the substream below this multiple (hysteresis: no flapping while resizing).
+pub const SUB_BELOW_SUB_HEIGHT: f32 = 0.8;
+/// Tiles lower than this (pixels) decode keyframes only.
+pub const KEYFRAMES_ONLY_BELOW_PX: f32 = 120.0;
+
+/// The profile a tile of `tile_height_px` should show, given what it shows now and the height of
+/// the camera's substream. Zoomed tiles always want the main stream.
+pub fn choose_profile(current: StreamProfile, tile_height_px: f32, sub_height_px: u32, zoomed: bool) -> StreamProfile {
+    if zoomed {
+        return StreamProfile::Main;
+    }
+    let sub = sub_height_px.max(1) as f32;
+    match current {
+        StreamProfile::Sub if tile_height_px > sub * MAIN_ABOVE_SUB_HEIGHT => StreamProfile::Main,
+        StreamProfile::Main if tile_height_px < sub * SUB_BELOW_SUB_HEIGHT => StreamProfile::Sub,
+        other => other,
+    }
+}
+
+/// How much a tile needs decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DecodeNeed {
+    /// Hidden: nothing.
+    None,
+    /// Tiny: keyframes are enough.
+    Keyframes,
+    Full,
+}
+
+pub fn decode_need(visible: bool, tile_height_px: f32) -> DecodeNeed {
+    if !visible {
+        DecodeNeed::None
+    } else if tile_height_px < KEYFRAMES_ONLY_BELOW_PX {
+        DecodeNeed::Keyframes
+    } else {
+        DecodeNeed::Full
+    }
+}
+
+/// The wall: a layout and the camera of each tile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wall {
+    pub layout: Layout,
+    /// Camera id per tile; `None` is an empty tile. Always `layout.len()` long.
+    pub cameras: Vec<Option<String>>,
+    /// The tile shown alone (double-click / Enter), if any.
+    pub maximized: Option<usize>,
+}
+
+impl Wall {
+    /// `layout` filled with `camera_ids` in order (extra cameras are left out, extra tiles empty).
+    pub fn new(layout: Layout, camera_ids: &[String]) -> Self {
+        let cameras = (0..layout.len()).map(|i| camera_ids.get(i).cloned()).collect();
+        Self { layout, cameras, maximized: None }
+    }
+
+    /// Changes the layout, keeping cameras in tile order.
+    pub fn set_layout(&mut self, layout: Layout) {
+        let ids: Vec<String> = self.cameras.iter().flatten().cloned().collect();
+        *self = Self::new(layout, &ids);
+    }
+
+    /// Puts a camera on a tile (a camera dropped on the wall). If it already shows elsewhere,
+    /// the two tiles swap, so a camera appears once.
+    pub fn assign(&mut self, tile: usize, camera_id: &str) {
+        if tile >= self.cameras.len() {
+            return;
+        }
+        match self.cameras.iter().position(|c| c.as_deref() == Some(camera_id)) {
+            Some(from) => self.swap(from, tile),
+            None => self.cameras[tile] = Some(camera_id.to_string()),
+        }
+    }
+
+    pub fn swap(&mut self, a: usize, b: usize) {
+        if a < self.cameras.len() && b < self.cameras.len() {
+            self.cameras.swap(a, b);
+        }
+    }
+
+    pub fn remove(&mut self, tile: usize) {
+        if let Some(c) = self.cameras.get_mut(tile) {
+            *c = None;
+        }
+        if self.maximized == Some(tile) {
+            self.maximized = None;
+        }
+    }
+
+    /// Double-click: maximize a tile, or go back to the layout.
+    pub fn toggle_maximized(&mut self, tile: usize) {
+        self.maximized = if self.maximized == Some(tile) || tile >= self.cameras.len() { None } else { Some(tile) };
+    }
+
+    /// Tiles to draw now and their rectangles in `area`: every tile, or the maximized one.
+    pub fn visible_tiles(&self, area: Rect, gap: f32) -> Vec<(usize, Rect)> {
+        match self.maximized {
+            Some(i) => vec![(i, area)],
+            None => (0..self.layout.len()).filter_map(|i| self.layout.tile_rect(i, area, gap).map(|r| (i, r))).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AREA: Rect = Rect { x: 0.0, y: 0.0, w: 1200.0, h: 1200.0 };
+
+    fn area_of(layout: &Layout) -> f32 {
+        (0..layout.len()).map(|i| layout.tile_rect(i, AREA, 0.0).map_or(0.0, |r| r.w * r.h)).sum()
+    }
+
+    #[test]
+    fn every_standard_layout_covers_its_area_exactly_once() {
+        for name in STANDARD_LAYOUTS {
+            let layout = Layout::standard(name).unwrap();
+            assert!((area_of(&layout) - AREA.w * AREA.h).abs() < 1.0, "{name} does not tile the area");
+            for i in 0..layout.len() {
+                for j in i + 1..layout.len() {
+                    let (a, b) = (layout.tiles[i], layout.tiles[j]);
+                    let overlap = a.col < b.col + b.cols && b.col < a.col + a.cols && a.row < b.row + b.rows && b.row < a.row + a.rows;
+                    assert!(!overlap, "{name}: tiles {i} and {j} overlap");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tile_counts() {
+        let counts: Vec<usize> = STANDARD_LAYOUTS.iter().map(|n| Layout::standard(n).unwrap().len()).collect();
+        assert_eq!(counts, vec![1, 4, 9, 16, 25, 36, 6, 8, 13, 10]);
+        assert_eq!(Layout::fitting(35).name, "6x6");
+        assert_eq!(Layout::fitting(4).name, "2x2");
+        assert_eq!(Layout::fitting(5).name, "3x3");
+        assert!(Layout::standard("7x7").is_none());
+    }
+
+    #[test]
+    fn span_layouts_put_the_big_tile_where_expected() {
+        let l = Layout::standard("1+12").unwrap();
+        assert_eq!(l.tile_rect(0, AREA, 0.0), Some(Rect { x: 300.0, y: 300.0, w: 600.0, h: 600.0 }));
+        let l = Layout::standard("1+7").unwrap();
+        assert_eq!(l.tile_rect(0, AREA, 0.0).unwrap().w, 900.0);
+        let l = Layout::standard("2+8").unwrap();
+        assert_eq!(l.tile_rect(1, AREA, 0.0).unwrap().x, 600.0);
+    }
+
+    #[test]
+    fn gaps_are_left_between_tiles() {
+        let l = Layout::grid(2);
+        let a = l.tile_rect(0, Rect { x: 0.0, y: 0.0, w: 102.0, h: 102.0 }, 2.0).unwrap();
+        let b = l.tile_rect(1, Rect { x: 0.0, y: 0.0, w: 102.0, h: 102.0 }, 2.0).unwrap();
+        assert_eq!((a.w, b.x), (50.0, 52.0));
+    }
+
+    #[test]
+    fn profile_switches_with_hysteresis() {
+        use StreamProfile::{Main, Sub};
+        // Substream 360 px: up above 450, down below 288.
+        assert_eq!(choose_profile(Sub, 440.0, 360, false), Sub);
+        assert_eq!(choose_profile(Sub, 451.0, 360, false), Main);
+        assert_eq!(choose_profile(Main, 300.0, 360, false), Main, "no flapping just below the switch-up point");
+        assert_eq!(choose_profile(Main, 287.0, 360, false), Sub);
+        assert_eq!(choose_profile(Sub, 100.0, 360, true), Main, "zoom wants detail");
+    }
+
+    #[test]
+    fn small_and_hidden_tiles_decode_less() {
+        assert_eq!(decode_need(false, 500.0), DecodeNeed::None);
+        assert_eq!(decode_need(true, 100.0), DecodeNeed::Keyframes);
+        assert_eq!(decode_need(true, 200.0), DecodeNeed::Full);
+    }
+
+    #[test]
+    fn assign_swap_remove_and_maximize() {
+        let ids: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let mut wall = Wall::new(Layout::grid(2), &ids);
+        assert_eq!(wall.cameras, vec![Some("a".into()), Some("b".into()), Some("c".into()), None]);
+        wall.assign(3, "d");
+        assert_eq!(wall.cameras[3].as_deref(), Some("d"));
+        // Dropping a camera that is already on the wall moves it (the tiles swap).
+        wall.assign(0, "c");
+        assert_eq!(wall.cameras, vec![Some("c".into()), Some("b".into()), Some("a".into()), Some("d".into())]);
+        wall.swap(1, 3);
+        assert_eq!(wall.cameras[1].as_deref(), Some("d"));
+        wall.toggle_maximized(1);
+        assert_eq!(wall.visible_tiles(AREA, 0.0), vec![(1, AREA)]);
+        wall.remove(1);
+        assert_eq!(wall.cameras[1], None);
+        assert_eq!(wall.maximized, None);
+        assert_eq!(wall.visible_tiles(AREA, 0.0).len(), 4);
+        wall.set_layout(Layout::grid(1));
+        assert_eq!(wall.cameras, vec![Some("c".into())]);
+    }
+}
