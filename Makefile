@@ -13,7 +13,8 @@ run: deps
 # The whole suite: unit, integration (real simulator) and end-to-end tests (Xvfb window).
 test: deps
 	$(CARGO) build --release --locked
-	$(CARGO) test --release --locked -- --test-threads=2
+	mkdir -p -m 700 $${XDG_RUNTIME_DIR:=/tmp/vigil-xdg-$$(id -u)} && XDG_RUNTIME_DIR=$$XDG_RUNTIME_DIR \
+	  $(CARGO) test --release --locked -- --test-threads=2
 	./tests/e2e/demo_window.sh
 
 deps:

@@ -17,8 +17,11 @@ use crate::store::Store;
 #[command(name = "vigil", version, about = "Video wall, recorder and evidence tool for a town's security cameras")]
 pub struct Cli {
     /// Starting layout of the GUI: 1, 2x2 … 6x6, 1+5, 1+7, 1+12, 2+8 (default: all cameras).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub layout: Option<String>,
+    /// Language of the GUI: vi (default) or en.
+    #[arg(long, global = true, default_value = "vi", value_parser = ["vi", "en"])]
+    pub lang: String,
     /// Data dir holding the database, recordings and caches.
     #[arg(long, env = "VIGIL_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
@@ -47,9 +50,6 @@ pub struct DemoArgs {
     /// RTSP port of the in-process simulator.
     #[arg(long, default_value_t = 8554)]
     pub port: u16,
-    /// Starting layout: 1, 2x2 … 6x6, 1+5, 1+7, 1+12, 2+8 (default: all cameras).
-    #[arg(long)]
-    pub layout: Option<String>,
 }
 
 #[derive(Args)]
@@ -146,8 +146,8 @@ fn init_tracing() {
 fn run(cli: Cli) -> Result<ExitCode> {
     let data_dir = cli.data_dir.clone().unwrap_or_else(paths::default_data_dir);
     match cli.command {
-        None => gui(&data_dir, cli.layout.clone()),
-        Some(Command::Demo(args)) => demo(&data_dir, &args),
+        None => gui(&data_dir, start_options(&cli)),
+        Some(Command::Demo(ref args)) => demo(&data_dir, args, start_options(&cli)),
         Some(Command::Simulate(args)) => simulate(&data_dir, &args),
         Some(Command::Record) => {
             eprintln!("vigil record: not implemented yet (see the recorder issue)");
@@ -182,7 +182,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn gui(data_dir: &Path, layout: Option<String>) -> Result<ExitCode> {
+fn start_options(cli: &Cli) -> crate::app::StartOptions {
+    crate::app::StartOptions {
+        layout: cli.layout.clone(),
+        lang: crate::app::i18n::Lang::parse(&cli.lang).unwrap_or_default(),
+    }
+}
+
+fn gui(data_dir: &Path, options: crate::app::StartOptions) -> Result<ExitCode> {
     let store = Store::open_dir(data_dir)?;
     let Some(site) = store.load_site()? else {
         bail!(
@@ -190,7 +197,7 @@ fn gui(data_dir: &Path, layout: Option<String>) -> Result<ExitCode> {
             data_dir.display()
         )
     };
-    crate::app::run(site, "Vigil", crate::app::StartOptions { layout }).map_err(anyhow::Error::msg)?;
+    crate::app::run(site, "Vigil", options).map_err(anyhow::Error::msg)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -280,8 +287,8 @@ fn wait_for_termination() {
     }
 }
 
-fn demo(data_dir: &Path, args: &DemoArgs) -> Result<ExitCode> {
-    if let Some(name) = &args.layout
+fn demo(data_dir: &Path, args: &DemoArgs, options: crate::app::StartOptions) -> Result<ExitCode> {
+    if let Some(name) = &options.layout
         && crate::core::layout::Layout::standard(name).is_none()
     {
         bail!("unknown layout {name:?}; try one of {}", crate::core::layout::STANDARD_LAYOUTS.join(", "));
@@ -302,7 +309,7 @@ fn demo(data_dir: &Path, args: &DemoArgs) -> Result<ExitCode> {
         sim.port(),
         sim.control_port().unwrap_or(0)
     );
-    let result = crate::app::run(site, "Vigil — demo", crate::app::StartOptions { layout: args.layout.clone() });
+    let result = crate::app::run(site, "Vigil — demo", options);
     drop(sim);
     result.map_err(anyhow::Error::msg)?;
     Ok(ExitCode::SUCCESS)

@@ -3,6 +3,7 @@
 //! state types. Views push commands; [`VigilApp`] applies them after the frame is laid out.
 
 mod fonts;
+pub mod i18n;
 pub mod streams;
 pub mod wall;
 
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::core::layout::{Layout, STANDARD_LAYOUTS, Wall};
+use i18n::{Lang, Msg, reason_text, tr};
 use crate::core::site::{Neighborhood, Site, StreamProfile};
 use crate::media::{Ingest, StreamKey, StreamState, SupervisorPolicy};
 
@@ -18,6 +20,7 @@ use crate::media::{Ingest, StreamKey, StreamState, SupervisorPolicy};
 pub struct StartOptions {
     /// A standard layout name ("6x6", "1+5", …); default: the smallest grid that holds every camera.
     pub layout: Option<String>,
+    pub lang: Lang,
 }
 
 /// Changes asked for by the views, applied at the end of the frame.
@@ -29,6 +32,7 @@ pub enum AppCommand {
     ToggleMaximized(usize),
     Restore,
     ToggleFullscreen,
+    SetLang(Lang),
 }
 
 pub struct VigilApp {
@@ -40,6 +44,7 @@ pub struct VigilApp {
     commands: Vec<AppCommand>,
     observations: Vec<streams::TileObservation>,
     fullscreen: bool,
+    lang: Lang,
     started: std::time::Instant,
     /// Logged once: how long from start until every camera was live (cold-start figure).
     all_live_logged: bool,
@@ -76,6 +81,7 @@ impl VigilApp {
             commands: Vec::new(),
             observations: Vec::new(),
             fullscreen: false,
+            lang: options.lang,
             started: std::time::Instant::now(),
             all_live_logged: false,
             all_streaming_logged: false,
@@ -83,6 +89,15 @@ impl VigilApp {
         // Connect every camera at once (substreams), before the first frame is laid out.
         app.planner.update(&[], &app.ingest, &app.site);
         Ok(app)
+    }
+
+    /// What the wall shows (layout, tiles, maximized tile).
+    pub fn wall(&self) -> &Wall {
+        &self.wall
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
     }
 
     fn apply(&mut self, ctx: &egui::Context, command: AppCommand) {
@@ -109,6 +124,7 @@ impl VigilApp {
                     ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
                 }
             }
+            AppCommand::SetLang(lang) => self.lang = lang,
             AppCommand::ToggleFullscreen => {
                 self.fullscreen = !self.fullscreen;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(self.fullscreen));
@@ -140,12 +156,14 @@ impl VigilApp {
         });
     }
 
-    fn state_text(state: &StreamState) -> (String, egui::Color32) {
+    fn state_text(lang: Lang, state: &StreamState) -> (String, egui::Color32) {
         match state {
-            StreamState::Connecting => ("Đang kết nối…".into(), egui::Color32::GRAY),
-            StreamState::Live => ("TRỰC TIẾP".into(), egui::Color32::from_rgb(60, 180, 75)),
-            StreamState::Offline { reason, .. } => (format!("Mất tín hiệu: {reason}"), egui::Color32::from_rgb(230, 25, 75)),
-            StreamState::Stopped => ("Đã dừng".into(), egui::Color32::GRAY),
+            StreamState::Connecting => (tr(lang, Msg::Connecting).into(), egui::Color32::GRAY),
+            StreamState::Live => (tr(lang, Msg::Live).into(), egui::Color32::from_rgb(60, 180, 75)),
+            StreamState::Offline { reason, .. } => {
+                (format!("{}: {}", tr(lang, Msg::Offline), reason_text(lang, reason)), egui::Color32::from_rgb(230, 25, 75))
+            }
+            StreamState::Stopped => (tr(lang, Msg::Stopped).into(), egui::Color32::GRAY),
         }
     }
 
@@ -155,19 +173,26 @@ impl VigilApp {
 
     fn layout_bar_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal_wrapped(|ui| {
-            ui.label("Bố cục:");
+            ui.label(format!("{}:", tr(self.lang, Msg::Layout)));
             for name in STANDARD_LAYOUTS {
                 if ui.selectable_label(self.wall.layout.name == name, name).clicked() {
                     self.commands.push(AppCommand::SetLayout(name.to_string()));
                 }
             }
             ui.separator();
-            if ui.button("Tất cả camera").clicked() {
+            if ui.button(tr(self.lang, Msg::AllCameras)).clicked() {
                 self.commands.push(AppCommand::ShowAll);
             }
             for nb in &self.site.neighborhoods {
                 if ui.button(&nb.name).clicked() {
                     self.commands.push(AppCommand::ShowNeighborhood(nb.id.clone()));
+                }
+            }
+            ui.separator();
+            ui.label(format!("{}:", tr(self.lang, Msg::Language)));
+            for (lang, name) in [(Lang::Vi, "Tiếng Việt"), (Lang::En, "English")] {
+                if ui.selectable_label(self.lang == lang, name).clicked() {
+                    self.commands.push(AppCommand::SetLang(lang));
                 }
             }
         });
@@ -188,7 +213,7 @@ impl VigilApp {
             for cam in self.site.cameras_in(&n.id) {
                 match self.sub_handle(&cam.id) {
                     Some(h) => {
-                        let (text, colour) = Self::state_text(&h.state());
+                        let (text, colour) = Self::state_text(self.lang, &h.state());
                         let st = h.stats();
                         ui.label(egui::RichText::new("•").strong().size(18.0).color(colour)).on_hover_text(text);
                         ui.label(&cam.name).on_hover_text(format!(
@@ -241,7 +266,7 @@ impl eframe::App for VigilApp {
             ui.heading(&self.site.name);
             let ids = enabled_ids(&self.site);
             let live = ids.iter().filter(|id| self.sub_handle(id).is_some_and(|h| h.state().is_live())).count();
-            ui.label(format!("{live}/{} camera trực tiếp", ids.len()));
+            ui.label(format!("{live}/{} {}", ids.len(), tr(self.lang, Msg::CamerasLive)));
             ui.separator();
             self.camera_list_ui(ui);
         });
@@ -249,7 +274,7 @@ impl eframe::App for VigilApp {
         let mut observations = std::mem::take(&mut self.observations);
         observations.clear();
         egui::CentralPanel::default().frame(egui::Frame::NONE.fill(egui::Color32::BLACK)).show(ui, |ui| {
-            let texts = wall::WallTexts { live: "TRỰC TIẾP", offline: "MẤT TÍN HIỆU", connecting: "Đang kết nối…" };
+            let texts = wall::WallTexts { lang: self.lang, timezone: &self.site.timezone };
             let (site, ingest, planner) = (&self.site, &self.ingest, &self.planner);
             let tile_view = |tile: usize, camera_id: &str| {
                 let cam = site.camera(camera_id)?;

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::i18n::{Lang, Msg, local_time_hms, reason_text, tr};
 use super::streams::TileObservation;
 use crate::core::layout::{Rect, Wall};
 use crate::media::{StreamHandle, StreamState};
@@ -22,11 +23,11 @@ pub enum WallCommand {
     ToggleMaximized(usize),
 }
 
-/// Labels the wall draws (from the message catalog).
+/// How the wall words and times things.
 pub struct WallTexts<'a> {
-    pub live: &'a str,
-    pub offline: &'a str,
-    pub connecting: &'a str,
+    pub lang: Lang,
+    /// The site's IANA time zone, for "last frame hh:mm:ss".
+    pub timezone: &'a str,
 }
 
 /// Per-tile memory between frames: the frame sequence number already on the GPU per stream.
@@ -85,6 +86,9 @@ pub fn wall_ui(
         let Some(camera_id) = wall.cameras.get(i).and_then(|c| c.as_deref()) else { continue };
         observations.push(TileObservation { tile: i, camera_id: camera_id.to_string(), height_px: r.h * ppp, visible: true });
         let Some(view) = tile_view(i, camera_id) else { continue };
+        // Screen readers (and UI tests) know a tile by its camera and neighborhood.
+        let tile_label = format!("{} · {}", view.camera_name, view.neighborhood);
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Video, true, &tile_label));
         let stream_id = view.handle.key.to_string();
         let seq = view.handle.slot.seq();
         let stream_state = view.handle.state();
@@ -117,12 +121,20 @@ fn label(painter: &egui::Painter, pos: egui::Pos2, text: String, font: &egui::Fo
 fn overlay_ui(painter: &egui::Painter, rect: egui::Rect, view: &TileView, state: &StreamState, texts: &WallTexts<'_>, hovered: bool) {
     let font = egui::FontId::proportional((rect.height() / 12.0).clamp(10.0, 18.0));
     label(painter, rect.min, format!("{} · {}", view.camera_name, view.neighborhood), &font, egui::Color32::WHITE, false);
+    let lang = texts.lang;
     let (text, colour) = match state {
-        StreamState::Live => (texts.live.to_string(), egui::Color32::from_rgb(60, 180, 75)),
+        StreamState::Live => (tr(lang, Msg::Live).to_string(), egui::Color32::from_rgb(60, 180, 75)),
         StreamState::Offline { reason, .. } => {
-            (format!("{}: {reason}", texts.offline), egui::Color32::from_rgb(230, 25, 75))
+            let last_ns = view.handle.stats().last_frame_unix_ns;
+            let last = if last_ns > 0 {
+                format!(" · {} {}", tr(lang, Msg::LastFrame), local_time_hms(last_ns, texts.timezone))
+            } else {
+                String::new()
+            };
+            (format!("{}{last} · {}", tr(lang, Msg::Offline), reason_text(lang, reason)), egui::Color32::from_rgb(230, 25, 75))
         }
-        StreamState::Connecting | StreamState::Stopped => (texts.connecting.to_string(), egui::Color32::GRAY),
+        StreamState::Connecting => (tr(lang, Msg::Connecting).to_string(), egui::Color32::GRAY),
+        StreamState::Stopped => (tr(lang, Msg::Stopped).to_string(), egui::Color32::GRAY),
     };
     label(painter, egui::pos2(rect.min.x, rect.max.y), text, &font, colour, true);
     if hovered {

@@ -1,0 +1,185 @@
+//! The message catalog: every text the views show, in Vietnamese (the default) and English.
+//! Views never hold strings; they ask for a [`Msg`] in the current [`Lang`]. The `match` makes a
+//! missing translation a compile error.
+
+use crate::media::OfflineReason;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Msg {
+    Layout,
+    AllCameras,
+    CamerasLive,
+    Live,
+    Offline,
+    Connecting,
+    Stopped,
+    LastFrame,
+    Language,
+    ReasonInvalidUrl,
+    ReasonUnauthorized,
+    ReasonNotFound,
+    ReasonRefused,
+    ReasonTimeout,
+    ReasonNoVideo,
+    ReasonEnded,
+    ReasonUnsupported,
+    ReasonOther,
+}
+
+impl Msg {
+    pub const ALL: [Msg; 18] = [
+        Msg::Layout,
+        Msg::AllCameras,
+        Msg::CamerasLive,
+        Msg::Live,
+        Msg::Offline,
+        Msg::Connecting,
+        Msg::Stopped,
+        Msg::LastFrame,
+        Msg::Language,
+        Msg::ReasonInvalidUrl,
+        Msg::ReasonUnauthorized,
+        Msg::ReasonNotFound,
+        Msg::ReasonRefused,
+        Msg::ReasonTimeout,
+        Msg::ReasonNoVideo,
+        Msg::ReasonEnded,
+        Msg::ReasonUnsupported,
+        Msg::ReasonOther,
+    ];
+}
+
+pub fn tr(lang: Lang, msg: Msg) -> &'static str {
+    use Msg::*;
+    match lang {
+        Lang::Vi => match msg {
+            Layout => "Bố cục",
+            AllCameras => "Tất cả camera",
+            CamerasLive => "camera trực tiếp",
+            Live => "TRỰC TIẾP",
+            Offline => "MẤT TÍN HIỆU",
+            Connecting => "Đang kết nối…",
+            Stopped => "Đã dừng",
+            LastFrame => "khung hình cuối",
+            Language => "Ngôn ngữ",
+            ReasonInvalidUrl => "địa chỉ camera sai",
+            ReasonUnauthorized => "sai tên đăng nhập hoặc mật khẩu (401)",
+            ReasonNotFound => "camera không có luồng này (404)",
+            ReasonRefused => "camera từ chối kết nối",
+            ReasonTimeout => "camera không trả lời",
+            ReasonNoVideo => "không có hình",
+            ReasonEnded => "camera đã ngắt luồng",
+            ReasonUnsupported => "định dạng video không hỗ trợ",
+            ReasonOther => "lỗi",
+        },
+        Lang::En => match msg {
+            Layout => "Layout",
+            AllCameras => "All cameras",
+            CamerasLive => "cameras live",
+            Live => "LIVE",
+            Offline => "OFFLINE",
+            Connecting => "Connecting…",
+            Stopped => "Stopped",
+            LastFrame => "last frame",
+            Language => "Language",
+            ReasonInvalidUrl => "invalid camera address",
+            ReasonUnauthorized => "wrong user name or password (401)",
+            ReasonNotFound => "the camera has no such stream (404)",
+            ReasonRefused => "connection refused",
+            ReasonTimeout => "no answer",
+            ReasonNoVideo => "no video",
+            ReasonEnded => "the camera ended the stream",
+            ReasonUnsupported => "unsupported video format",
+            ReasonOther => "error",
+        },
+    }
+}
+
+/// An offline reason in the UI's language (details that come from the camera stay as they are).
+pub fn reason_text(lang: Lang, reason: &OfflineReason) -> String {
+    let (msg, detail) = match reason {
+        OfflineReason::InvalidUrl(d) => (Msg::ReasonInvalidUrl, Some(d.as_str())),
+        OfflineReason::Unauthorized => (Msg::ReasonUnauthorized, None),
+        OfflineReason::NotFound => (Msg::ReasonNotFound, None),
+        OfflineReason::ConnectionRefused => (Msg::ReasonRefused, None),
+        OfflineReason::Timeout => (Msg::ReasonTimeout, None),
+        OfflineReason::NoVideo => (Msg::ReasonNoVideo, None),
+        OfflineReason::StreamEnded => (Msg::ReasonEnded, None),
+        OfflineReason::UnsupportedCodec(d) => (Msg::ReasonUnsupported, Some(d.as_str())),
+        OfflineReason::Other(d) => (Msg::ReasonOther, Some(d.as_str())),
+    };
+    match detail {
+        Some(d) => format!("{}: {d}", tr(lang, msg)),
+        None => tr(lang, msg).to_string(),
+    }
+}
+
+/// `hh:mm:ss` of a UTC instant (ns since the Unix epoch) in the site's time zone.
+pub fn local_time_hms(unix_ns: u64, timezone: &str) -> String {
+    local(unix_ns, timezone).format("%H:%M:%S").to_string()
+}
+
+/// `dd/mm/yyyy hh:mm:ss` in the site's time zone.
+pub fn local_date_time(unix_ns: u64, timezone: &str) -> String {
+    local(unix_ns, timezone).format("%d/%m/%Y %H:%M:%S").to_string()
+}
+
+fn local(unix_ns: u64, timezone: &str) -> chrono::DateTime<chrono_tz::Tz> {
+    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
+    let utc = chrono::DateTime::from_timestamp_nanos(unix_ns as i64);
+    utc.with_timezone(&tz)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_exists_in_both_languages_and_differs_where_it_should() {
+        for msg in Msg::ALL {
+            assert!(!tr(Lang::Vi, msg).is_empty() && !tr(Lang::En, msg).is_empty(), "{msg:?}");
+        }
+        assert_ne!(tr(Lang::Vi, Msg::Live), tr(Lang::En, Msg::Live));
+        assert_eq!(Lang::parse("en"), Some(Lang::En));
+        assert_eq!(Lang::parse("fr"), None);
+    }
+
+    #[test]
+    fn times_are_local_to_the_site() {
+        // 2026-11-28 16:40:12 UTC is 23:40:12 in Hà Nội (UTC+7, no summer time).
+        let ns = 1_795_884_012u64 * 1_000_000_000;
+        assert_eq!(local_time_hms(ns, "Asia/Ho_Chi_Minh"), "23:40:12");
+        assert_eq!(local_date_time(ns, "Asia/Ho_Chi_Minh"), "28/11/2026 23:40:12");
+        assert_eq!(local_time_hms(ns, "UTC"), "16:40:12");
+    }
+
+    #[test]
+    fn reasons_are_translated() {
+        assert_eq!(reason_text(Lang::Vi, &OfflineReason::NoVideo), "không có hình");
+        assert_eq!(reason_text(Lang::En, &OfflineReason::Other("boom".into())), "error: boom");
+    }
+}
