@@ -92,3 +92,67 @@ fn the_language_switch_changes_the_labels() {
     std::fs::create_dir_all(&dir).unwrap();
     image.save(dir.join("wall-en.png")).unwrap();
 }
+
+/// Presses at `from`, moves in steps to `to` and releases there, a frame per step.
+fn drag(h: &mut Harness<'static, VigilApp>, from: egui::Pos2, to: egui::Pos2) {
+    let press = |pos, pressed| egui::Event::PointerButton { pos, button: egui::PointerButton::Primary, pressed, modifiers: Default::default() };
+    h.hover_at(from);
+    h.step();
+    h.event(press(from, true));
+    h.step();
+    for k in 1..=8 {
+        let t = k as f32 / 8.0;
+        h.event(egui::Event::PointerMoved(from + (to - from) * t));
+        h.step();
+    }
+    h.event(press(to, false));
+    h.run_steps(2);
+}
+
+#[test]
+fn cameras_are_dragged_onto_tiles_and_tiles_onto_each_other() {
+    let site = site();
+    let mut h = harness(site.clone(), Lang::Vi);
+    // Khu phố 1's five cameras leave free tiles in a 3x3 wall.
+    h.get_all_by_label("Khu phố 1").find(|n| n.rect().min.y < 40.0).expect("the layout bar's button").click();
+    h.run_steps(2);
+    let kp1: Vec<String> = site.cameras_in("kp1").map(|c| c.id.clone()).collect();
+    assert_eq!(h.state().wall().layout.name, "3x3");
+    // Drag a camera of Khu phố 2 from the list onto the last, empty tile.
+    let cam = site.cameras_in("kp2").next().unwrap().clone();
+    let nb2 = site.neighborhood("kp2").unwrap().name.clone();
+    let from = h.get_by_label(&cam.name).rect().center();
+    let empty_tile = {
+        let first = h.get_by_label(&format!("{} · Khu phố 1", site.camera(&kp1[0]).unwrap().name)).rect();
+        // 3x3: tile 8 is two tiles right and two down from tile 0.
+        first.center() + egui::vec2(2.0 * (first.width() + 2.0), 2.0 * (first.height() + 2.0))
+    };
+    drag(&mut h, from, empty_tile);
+    assert_eq!(h.state().wall().cameras[8].as_deref(), Some(cam.id.as_str()));
+    // Drag that tile onto the first one: they swap.
+    let dropped = h.get_by_label(&format!("{} · {nb2}", cam.name)).rect().center();
+    let first = h.get_by_label(&format!("{} · Khu phố 1", site.camera(&kp1[0]).unwrap().name)).rect().center();
+    drag(&mut h, dropped, first);
+    assert_eq!(h.state().wall().cameras[0].as_deref(), Some(cam.id.as_str()));
+    assert_eq!(h.state().wall().cameras[8].as_deref(), Some(kp1[0].as_str()));
+}
+
+#[test]
+fn arrows_select_enter_maximizes_delete_removes() {
+    let mut h = harness(site(), Lang::Vi);
+    for key in [egui::Key::ArrowRight, egui::Key::ArrowRight, egui::Key::ArrowDown] {
+        h.key_press(key);
+        h.run_steps(1);
+    }
+    // First arrow selects tile 0, then right to 1, down to 7 (6 columns).
+    assert_eq!(h.state().wall().selected, Some(7));
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    assert_eq!(h.state().wall().maximized, Some(7));
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    assert_eq!(h.state().wall().maximized, None);
+    h.key_press(egui::Key::Delete);
+    h.run_steps(2);
+    assert_eq!(h.state().wall().cameras[7], None);
+}

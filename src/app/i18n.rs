@@ -39,6 +39,7 @@ pub enum Msg {
     Stopped,
     LastFrame,
     Language,
+    RemoveFromTile,
     ReasonInvalidUrl,
     ReasonUnauthorized,
     ReasonNotFound,
@@ -51,7 +52,7 @@ pub enum Msg {
 }
 
 impl Msg {
-    pub const ALL: [Msg; 18] = [
+    pub const ALL: [Msg; 19] = [
         Msg::Layout,
         Msg::AllCameras,
         Msg::CamerasLive,
@@ -61,6 +62,7 @@ impl Msg {
         Msg::Stopped,
         Msg::LastFrame,
         Msg::Language,
+        Msg::RemoveFromTile,
         Msg::ReasonInvalidUrl,
         Msg::ReasonUnauthorized,
         Msg::ReasonNotFound,
@@ -86,6 +88,7 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             Stopped => "Đã dừng",
             LastFrame => "khung hình cuối",
             Language => "Ngôn ngữ",
+            RemoveFromTile => "Gỡ camera khỏi ô",
             ReasonInvalidUrl => "địa chỉ camera sai",
             ReasonUnauthorized => "sai tên đăng nhập hoặc mật khẩu (401)",
             ReasonNotFound => "camera không có luồng này (404)",
@@ -106,6 +109,7 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             Stopped => "Stopped",
             LastFrame => "last frame",
             Language => "Language",
+            RemoveFromTile => "Remove camera from tile",
             ReasonInvalidUrl => "invalid camera address",
             ReasonUnauthorized => "wrong user name or password (401)",
             ReasonNotFound => "the camera has no such stream (404)",

@@ -10,7 +10,7 @@ pub mod wall;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::core::layout::{Layout, STANDARD_LAYOUTS, Wall};
+use crate::core::layout::{Direction, Layout, STANDARD_LAYOUTS, Wall};
 use i18n::{Lang, Msg, reason_text, tr};
 use crate::core::site::{Neighborhood, Site, StreamProfile};
 use crate::media::{Ingest, StreamKey, StreamState, SupervisorPolicy};
@@ -30,6 +30,13 @@ pub enum AppCommand {
     ShowNeighborhood(String),
     ShowAll,
     ToggleMaximized(usize),
+    Select(usize),
+    MoveSelection(Direction),
+    MaximizeSelected,
+    RemoveSelected,
+    Assign(usize, String),
+    Swap(usize, usize),
+    Remove(usize),
     Restore,
     ToggleFullscreen,
     SetLang(Lang),
@@ -115,7 +122,25 @@ impl VigilApp {
                 let ids = enabled_ids(&self.site);
                 self.wall = Wall::new(Layout::fitting(ids.len()), &ids);
             }
-            AppCommand::ToggleMaximized(tile) => self.wall.toggle_maximized(tile),
+            AppCommand::ToggleMaximized(tile) => {
+                self.wall.selected = Some(tile);
+                self.wall.toggle_maximized(tile);
+            }
+            AppCommand::Select(tile) => self.wall.selected = Some(tile),
+            AppCommand::MoveSelection(direction) => self.wall.move_selection(direction),
+            AppCommand::MaximizeSelected => {
+                if let Some(tile) = self.wall.selected {
+                    self.wall.toggle_maximized(tile);
+                }
+            }
+            AppCommand::RemoveSelected => {
+                if let Some(tile) = self.wall.selected {
+                    self.wall.remove(tile);
+                }
+            }
+            AppCommand::Assign(tile, camera) => self.wall.assign(tile, &camera),
+            AppCommand::Swap(a, b) => self.wall.swap(a, b),
+            AppCommand::Remove(tile) => self.wall.remove(tile),
             AppCommand::Restore => {
                 if self.wall.maximized.is_some() {
                     self.wall.maximized = None;
@@ -151,6 +176,22 @@ impl VigilApp {
                 }
                 if i.key_pressed(egui::Key::F) {
                     self.commands.push(AppCommand::ToggleFullscreen);
+                }
+                for (key, direction) in [
+                    (egui::Key::ArrowLeft, Direction::Left),
+                    (egui::Key::ArrowRight, Direction::Right),
+                    (egui::Key::ArrowUp, Direction::Up),
+                    (egui::Key::ArrowDown, Direction::Down),
+                ] {
+                    if i.key_pressed(key) {
+                        self.commands.push(AppCommand::MoveSelection(direction));
+                    }
+                }
+                if i.key_pressed(egui::Key::Enter) {
+                    self.commands.push(AppCommand::MaximizeSelected);
+                }
+                if i.key_pressed(egui::Key::Delete) {
+                    self.commands.push(AppCommand::RemoveSelected);
                 }
             }
         });
@@ -216,7 +257,11 @@ impl VigilApp {
                         let (text, colour) = Self::state_text(self.lang, &h.state());
                         let st = h.stats();
                         ui.label(egui::RichText::new("•").strong().size(18.0).color(colour)).on_hover_text(text);
-                        ui.label(&cam.name).on_hover_text(format!(
+                        // Drag a camera from the list onto a tile of the wall.
+                        let drag = ui.dnd_drag_source(egui::Id::unique(("drag-camera", cam.id.as_str())), wall::DragPayload::Camera(cam.id.clone()), |ui| {
+                            ui.label(&cam.name)
+                        });
+                        drag.inner.on_hover_text(format!(
                             "{:.1} fps · {}x{} · {} · {:.0} kbit/s · {:.1} ms/frame",
                             st.fps, st.width, st.height, st.decoder, st.bitrate_kbps, st.decode_ms
                         ));
@@ -293,6 +338,10 @@ impl eframe::App for VigilApp {
         // Frame end: apply what the views asked for, then fit the streams to what is on screen.
         self.commands.extend(wall_commands.into_iter().map(|c| match c {
             wall::WallCommand::ToggleMaximized(i) => AppCommand::ToggleMaximized(i),
+            wall::WallCommand::Select(i) => AppCommand::Select(i),
+            wall::WallCommand::Assign(i, camera) => AppCommand::Assign(i, camera),
+            wall::WallCommand::Swap(a, b) => AppCommand::Swap(a, b),
+            wall::WallCommand::Remove(i) => AppCommand::Remove(i),
         }));
         let ctx = ui.ctx().clone();
         for command in std::mem::take(&mut self.commands) {

@@ -21,6 +21,19 @@ pub struct TileView {
 
 pub enum WallCommand {
     ToggleMaximized(usize),
+    Select(usize),
+    /// A camera dropped on a tile.
+    Assign(usize, String),
+    /// A tile dragged onto another.
+    Swap(usize, usize),
+    Remove(usize),
+}
+
+/// What can be dragged onto a tile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DragPayload {
+    Camera(String),
+    Tile(usize),
 }
 
 /// How the wall words and times things.
@@ -79,9 +92,13 @@ pub fn wall_ui(
     for (i, r) in tiles {
         let rect = egui::Rect::from_min_size(egui::pos2(r.x, r.y), egui::vec2(r.w, r.h));
         painter.rect_filled(rect, 0.0, egui::Color32::from_gray(12));
-        let response = ui.interact(rect, ui.scope_id().with(("tile", i)), egui::Sense::click());
-        if response.double_clicked() {
-            commands.push(WallCommand::ToggleMaximized(i));
+        let response = ui.interact(rect, ui.scope_id().with(("tile", i)), egui::Sense::click_and_drag());
+        tile_interaction(&response, i, wall, texts.lang, commands);
+        if wall.selected == Some(i) {
+            painter.rect_stroke(rect.shrink(1.0), 0.0, egui::Stroke::new(2.0, egui::Color32::from_rgb(255, 200, 0)), egui::StrokeKind::Inside);
+        }
+        if response.dnd_hover_payload::<DragPayload>().is_some() {
+            painter.rect_stroke(rect.shrink(1.0), 0.0, egui::Stroke::new(3.0, egui::Color32::LIGHT_BLUE), egui::StrokeKind::Inside);
         }
         let Some(camera_id) = wall.cameras.get(i).and_then(|c| c.as_deref()) else { continue };
         observations.push(TileObservation { tile: i, camera_id: camera_id.to_string(), height_px: r.h * ppp, visible: true });
@@ -109,6 +126,34 @@ pub fn wall_ui(
         overlay_ui(&clipped, rect, &view, &stream_state, texts, response.hovered());
     }
     ui.allocate_rect(area, egui::Sense::hover());
+}
+
+/// Clicks, double-clicks, drags and drops on one tile, turned into commands.
+fn tile_interaction(response: &egui::Response, i: usize, wall: &Wall, lang: Lang, commands: &mut Vec<WallCommand>) {
+    if response.double_clicked() {
+        commands.push(WallCommand::ToggleMaximized(i));
+    } else if response.clicked() {
+        commands.push(WallCommand::Select(i));
+    }
+    let has_camera = wall.cameras.get(i).is_some_and(Option::is_some);
+    if response.drag_started() && has_camera {
+        response.dnd_set_drag_payload(DragPayload::Tile(i));
+    }
+    if let Some(payload) = response.dnd_release_payload::<DragPayload>() {
+        match payload.as_ref() {
+            DragPayload::Camera(id) => commands.push(WallCommand::Assign(i, id.clone())),
+            DragPayload::Tile(from) if *from != i => commands.push(WallCommand::Swap(*from, i)),
+            DragPayload::Tile(_) => {}
+        }
+    }
+    if has_camera {
+        response.context_menu(|ui| {
+            if ui.button(tr(lang, Msg::RemoveFromTile)).clicked() {
+                commands.push(WallCommand::Remove(i));
+                ui.close();
+            }
+        });
+    }
 }
 
 fn label(painter: &egui::Painter, pos: egui::Pos2, text: String, font: &egui::FontId, colour: egui::Color32, from_bottom: bool) {

@@ -153,19 +153,32 @@ pub struct Wall {
     pub cameras: Vec<Option<String>>,
     /// The tile shown alone (double-click / Enter), if any.
     pub maximized: Option<usize>,
+    /// The tile keyboard commands act on (click, arrows).
+    pub selected: Option<usize>,
+}
+
+/// Arrow-key directions on the wall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Left,
+    Right,
+    Up,
+    Down,
 }
 
 impl Wall {
     /// `layout` filled with `camera_ids` in order (extra cameras are left out, extra tiles empty).
     pub fn new(layout: Layout, camera_ids: &[String]) -> Self {
         let cameras = (0..layout.len()).map(|i| camera_ids.get(i).cloned()).collect();
-        Self { layout, cameras, maximized: None }
+        Self { layout, cameras, maximized: None, selected: None }
     }
 
     /// Changes the layout, keeping cameras in tile order.
     pub fn set_layout(&mut self, layout: Layout) {
         let ids: Vec<String> = self.cameras.iter().flatten().cloned().collect();
+        let selected = self.selected;
         *self = Self::new(layout, &ids);
+        self.selected = selected.filter(|&t| t < self.cameras.len());
     }
 
     /// Puts a camera on a tile (a camera dropped on the wall). If it already shows elsewhere,
@@ -198,6 +211,37 @@ impl Wall {
     /// Double-click: maximize a tile, or go back to the layout.
     pub fn toggle_maximized(&mut self, tile: usize) {
         self.maximized = if self.maximized == Some(tile) || tile >= self.cameras.len() { None } else { Some(tile) };
+    }
+
+    /// The nearest tile from `tile` in `direction` (by tile centres), if any: works for grids and
+    /// for layouts with big tiles alike.
+    pub fn neighbor(&self, tile: usize, direction: Direction) -> Option<usize> {
+        let unit = Rect { x: 0.0, y: 0.0, w: 1.0, h: 1.0 };
+        let centre = |i: usize| self.layout.tile_rect(i, unit, 0.0).map(|r| (r.x + r.w / 2.0, r.y + r.h / 2.0));
+        let (x0, y0) = centre(tile)?;
+        (0..self.layout.len())
+            .filter(|&i| i != tile)
+            .filter_map(|i| centre(i).map(|c| (i, c)))
+            .filter_map(|(i, (x, y))| {
+                let (along, across) = match direction {
+                    Direction::Left => (x0 - x, y - y0),
+                    Direction::Right => (x - x0, y - y0),
+                    Direction::Up => (y0 - y, x - x0),
+                    Direction::Down => (y - y0, x - x0),
+                };
+                // Ahead of the tile, preferring the same row/column over closeness.
+                (along > 1e-4).then_some((i, across.abs() * 4.0 + along))
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| i)
+    }
+
+    /// Moves the selection with an arrow key (selecting the first tile when none is).
+    pub fn move_selection(&mut self, direction: Direction) {
+        self.selected = match self.selected {
+            None => Some(0),
+            Some(t) => Some(self.neighbor(t, direction).unwrap_or(t)),
+        };
     }
 
     /// Tiles to draw now and their rectangles in `area`: every tile, or the maximized one.
@@ -278,6 +322,30 @@ mod tests {
         assert_eq!(decode_need(false, 500.0), DecodeNeed::None);
         assert_eq!(decode_need(true, 100.0), DecodeNeed::Keyframes);
         assert_eq!(decode_need(true, 200.0), DecodeNeed::Full);
+    }
+
+    #[test]
+    fn arrows_move_between_tiles_in_grids_and_spans() {
+        let ids: Vec<String> = (0..36).map(|i| format!("c{i}")).collect();
+        let wall = Wall::new(Layout::grid(6), &ids);
+        assert_eq!(wall.neighbor(7, Direction::Right), Some(8));
+        assert_eq!(wall.neighbor(7, Direction::Left), Some(6));
+        assert_eq!(wall.neighbor(7, Direction::Up), Some(1));
+        assert_eq!(wall.neighbor(7, Direction::Down), Some(13));
+        assert_eq!(wall.neighbor(5, Direction::Right), None);
+        let spans = Wall::new(Layout::standard("1+5").unwrap(), &ids);
+        // The big tile (0) spans two rows; right of it stand tiles 1 (top) and 2 (below).
+        assert!(matches!(spans.neighbor(0, Direction::Right), Some(1) | Some(2)));
+        assert_eq!(spans.neighbor(1, Direction::Left), Some(0));
+        assert_eq!(spans.neighbor(3, Direction::Up), Some(0));
+        let mut w = Wall::new(Layout::grid(2), &ids);
+        w.move_selection(Direction::Right);
+        assert_eq!(w.selected, Some(0));
+        w.move_selection(Direction::Right);
+        w.move_selection(Direction::Down);
+        assert_eq!(w.selected, Some(3));
+        w.move_selection(Direction::Down);
+        assert_eq!(w.selected, Some(3), "stays at the edge");
     }
 
     #[test]
