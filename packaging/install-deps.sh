@@ -14,7 +14,7 @@ PKGS=(
   libxkbcommon-x11-0 libxkbcommon-dev libx11-xcb1 libxcursor1 libxrandr2 libxi6 libwayland-client0
   libvulkan1 mesa-vulkan-drivers libgl1-mesa-dri libegl1 xvfb xauth
   # tests and benchmarks: probing exported files, CPU time of the baseline, screenshots
-  ffmpeg time imagemagick procps python3
+  ffmpeg time imagemagick procps python3 xdotool
 )
 
 missing=()

@@ -19,6 +19,9 @@ pub struct Cli {
     /// Starting layout of the GUI: 1, 2x2 … 6x6, 1+5, 1+7, 1+12, 2+8 (default: all cameras).
     #[arg(long, global = true)]
     pub layout: Option<String>,
+    /// Folder for snapshots (default: the user's pictures folder, Vigil/).
+    #[arg(long, env = "VIGIL_SNAPSHOT_DIR", global = true)]
+    pub snapshot_dir: Option<PathBuf>,
     /// Language of the GUI: vi (default) or en.
     #[arg(long, global = true, default_value = "vi", value_parser = ["vi", "en"])]
     pub lang: String,
@@ -186,6 +189,7 @@ fn start_options(cli: &Cli) -> crate::app::StartOptions {
     crate::app::StartOptions {
         layout: cli.layout.clone(),
         lang: crate::app::i18n::Lang::parse(&cli.lang).unwrap_or_default(),
+        snapshot_dir: cli.snapshot_dir.clone(),
     }
 }
 

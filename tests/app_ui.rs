@@ -20,7 +20,7 @@ fn harness(site: Site, lang: Lang) -> Harness<'static, VigilApp> {
         .with_size(egui::vec2(1600.0, 900.0))
         .with_step_dt(1.0 / 60.0)
         .wgpu()
-        .build_eframe(move |cc| VigilApp::new(cc, site, StartOptions { layout: Some("6x6".into()), lang }).expect("app starts"));
+        .build_eframe(move |cc| VigilApp::new(cc, site, StartOptions { layout: Some("6x6".into()), lang, snapshot_dir: None }).expect("app starts"));
     h.run_steps(3);
     h
 }
@@ -155,4 +155,12 @@ fn arrows_select_enter_maximizes_delete_removes() {
     h.key_press(egui::Key::Delete);
     h.run_steps(2);
     assert_eq!(h.state().wall().cameras[7], None);
+}
+
+#[test]
+fn a_snapshot_needs_a_selected_tile() {
+    let mut h = harness(site(), Lang::En);
+    h.get_by_label("Snapshot (S)").click();
+    h.run_steps(2);
+    assert_eq!(h.state().status(), Some("Select a camera tile first"));
 }

@@ -207,3 +207,44 @@ fn two_clients_of_one_stream_share_one_serving_pipeline() {
     a.shutdown();
     b.shutdown();
 }
+
+/// Reads a PNG back through GStreamer as I420: (width, height, luma plane, stride).
+fn read_png_luma(path: &std::path::Path) -> (u32, u32, Vec<u8>, usize) {
+    use gstreamer as gst;
+    use gstreamer::prelude::*;
+    let pipeline = gst::parse::launch(&format!(
+        "filesrc location={} ! pngdec ! videoconvert ! video/x-raw,format=I420 ! appsink name=sink",
+        path.display()
+    ))
+    .unwrap()
+    .downcast::<gst::Pipeline>()
+    .unwrap();
+    let sink = pipeline.by_name("sink").unwrap().downcast::<gstreamer_app::AppSink>().unwrap();
+    pipeline.set_state(gst::State::Playing).unwrap();
+    let sample = sink.try_pull_sample(gst::ClockTime::from_seconds(10)).expect("a decoded PNG");
+    let info = gstreamer_video::VideoInfo::from_caps(sample.caps().unwrap()).unwrap();
+    let frame = gstreamer_video::VideoFrame::from_buffer_readable(sample.buffer_owned().unwrap(), &info).unwrap();
+    let out = (info.width(), info.height(), frame.plane_data(0).unwrap().to_vec(), info.stride()[0] as usize);
+    pipeline.set_state(gst::State::Null).unwrap();
+    out
+}
+
+#[test]
+fn a_snapshot_is_the_full_resolution_frame_as_png() {
+    let sim = simulator();
+    let (ingest, _events, wakes) = engine(fast_policy());
+    let key = StreamKey::new("cam-a", StreamProfile::Main);
+    let h = ingest.start(StreamSpec::new(key, sim.url("cam-a", StreamProfile::Main)));
+    wakes.until(T, "a 1080p frame", || h.slot.seq() >= 2);
+    let frame = h.slot.latest().unwrap();
+    let spec = ClipSpec::main(Codec::H264);
+    let number = barcode(&frame, spec).expect("barcode on the decoded frame");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(vigil::media::snapshot::snapshot_file_name("Chợ trung tâm", "28/11/2026 23:40:12"));
+    vigil::media::snapshot::save_png(&frame, &path).expect("snapshot saved");
+    assert!(!path.with_extension("png.partial").exists());
+    let (w, h_px, luma, stride) = read_png_luma(&path);
+    assert_eq!((w, h_px), (1920, 1080), "full decoded resolution, not the tile's");
+    assert_eq!(read_barcode(&luma, stride, w as usize, h_px as usize, spec.barcode_block() as usize), Some(number), "the same frame");
+    ingest.shutdown();
+}

@@ -40,6 +40,10 @@ pub enum Msg {
     LastFrame,
     Language,
     RemoveFromTile,
+    Snapshot,
+    SnapshotSaved,
+    SnapshotFailed,
+    SelectTileFirst,
     ReasonInvalidUrl,
     ReasonUnauthorized,
     ReasonNotFound,
@@ -52,7 +56,7 @@ pub enum Msg {
 }
 
 impl Msg {
-    pub const ALL: [Msg; 19] = [
+    pub const ALL: [Msg; 23] = [
         Msg::Layout,
         Msg::AllCameras,
         Msg::CamerasLive,
@@ -63,6 +67,10 @@ impl Msg {
         Msg::LastFrame,
         Msg::Language,
         Msg::RemoveFromTile,
+        Msg::Snapshot,
+        Msg::SnapshotSaved,
+        Msg::SnapshotFailed,
+        Msg::SelectTileFirst,
         Msg::ReasonInvalidUrl,
         Msg::ReasonUnauthorized,
         Msg::ReasonNotFound,
@@ -89,6 +97,10 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             LastFrame => "khung hình cuối",
             Language => "Ngôn ngữ",
             RemoveFromTile => "Gỡ camera khỏi ô",
+            Snapshot => "Chụp ảnh (S)",
+            SnapshotSaved => "Đã lưu ảnh",
+            SnapshotFailed => "Không lưu được ảnh",
+            SelectTileFirst => "Chọn một ô camera trước",
             ReasonInvalidUrl => "địa chỉ camera sai",
             ReasonUnauthorized => "sai tên đăng nhập hoặc mật khẩu (401)",
             ReasonNotFound => "camera không có luồng này (404)",
@@ -110,6 +122,10 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             LastFrame => "last frame",
             Language => "Language",
             RemoveFromTile => "Remove camera from tile",
+            Snapshot => "Snapshot (S)",
+            SnapshotSaved => "Snapshot saved",
+            SnapshotFailed => "Snapshot failed",
+            SelectTileFirst => "Select a camera tile first",
             ReasonInvalidUrl => "invalid camera address",
             ReasonUnauthorized => "wrong user name or password (401)",
             ReasonNotFound => "the camera has no such stream (404)",

@@ -21,6 +21,8 @@ pub struct StartOptions {
     /// A standard layout name ("6x6", "1+5", …); default: the smallest grid that holds every camera.
     pub layout: Option<String>,
     pub lang: Lang,
+    /// Where snapshots go; default: the user's pictures folder.
+    pub snapshot_dir: Option<std::path::PathBuf>,
 }
 
 /// Changes asked for by the views, applied at the end of the frame.
@@ -40,6 +42,7 @@ pub enum AppCommand {
     Restore,
     ToggleFullscreen,
     SetLang(Lang),
+    SnapshotSelected,
 }
 
 pub struct VigilApp {
@@ -52,6 +55,11 @@ pub struct VigilApp {
     observations: Vec<streams::TileObservation>,
     fullscreen: bool,
     lang: Lang,
+    snapshot_dir: std::path::PathBuf,
+    /// Results of snapshots written on their own threads.
+    snapshot_results: (std::sync::mpsc::SyncSender<Result<String, String>>, std::sync::mpsc::Receiver<Result<String, String>>),
+    /// The last message for the status line.
+    status: Option<String>,
     started: std::time::Instant,
     /// Logged once: how long from start until every camera was live (cold-start figure).
     all_live_logged: bool,
@@ -89,6 +97,9 @@ impl VigilApp {
             observations: Vec::new(),
             fullscreen: false,
             lang: options.lang,
+            snapshot_dir: options.snapshot_dir.clone().unwrap_or_else(default_snapshot_dir),
+            snapshot_results: std::sync::mpsc::sync_channel(8),
+            status: None,
             started: std::time::Instant::now(),
             all_live_logged: false,
             all_streaming_logged: false,
@@ -150,6 +161,7 @@ impl VigilApp {
                 }
             }
             AppCommand::SetLang(lang) => self.lang = lang,
+            AppCommand::SnapshotSelected => self.snapshot_selected(),
             AppCommand::ToggleFullscreen => {
                 self.fullscreen = !self.fullscreen;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(self.fullscreen));
@@ -158,8 +170,10 @@ impl VigilApp {
     }
 
     fn keyboard(&mut self, ctx: &egui::Context) {
+        // Shortcuts, unless a text field has the keyboard.
+        let shortcuts = !ctx.egui_wants_keyboard_input();
         ctx.input(|i| {
-            if i.focused {
+            if shortcuts {
                 let digits = [egui::Key::Num1, egui::Key::Num2, egui::Key::Num3, egui::Key::Num4, egui::Key::Num5, egui::Key::Num6, egui::Key::Num7, egui::Key::Num8, egui::Key::Num9];
                 for (n, key) in digits.iter().enumerate() {
                     if i.key_pressed(*key)
@@ -190,10 +204,43 @@ impl VigilApp {
                 if i.key_pressed(egui::Key::Enter) {
                     self.commands.push(AppCommand::MaximizeSelected);
                 }
+                if i.key_pressed(egui::Key::S) {
+                    self.commands.push(AppCommand::SnapshotSelected);
+                }
                 if i.key_pressed(egui::Key::Delete) {
                     self.commands.push(AppCommand::RemoveSelected);
                 }
             }
+        });
+    }
+
+    /// Saves the selected (or maximized) tile's current frame as PNG, at the decoded resolution,
+    /// on a named thread; the result comes back for the status line.
+    fn snapshot_selected(&mut self) {
+        let tile = self.wall.maximized.or(self.wall.selected);
+        let Some(camera_id) = tile.and_then(|t| self.wall.cameras.get(t).cloned().flatten()) else {
+            self.status = Some(tr(self.lang, Msg::SelectTileFirst).to_string());
+            return;
+        };
+        let profile = self.planner.shown(tile.unwrap_or(0), &camera_id);
+        let frame = self
+            .ingest
+            .handle(&StreamKey::new(camera_id.as_str(), profile))
+            .or_else(|| self.sub_handle(&camera_id))
+            .and_then(|h| h.slot.latest());
+        let (Some(frame), Some(cam)) = (frame, self.site.camera(&camera_id)) else {
+            self.status = Some(format!("{}: {camera_id}", tr(self.lang, Msg::SnapshotFailed)));
+            return;
+        };
+        let now = i18n::local_date_time(crate::core::time::unix_now_ns(), &self.site.timezone);
+        let path = self.snapshot_dir.join(crate::media::snapshot::snapshot_file_name(&cam.name, &now));
+        let tx = self.snapshot_results.0.clone();
+        let _ = std::thread::Builder::new().name("snapshot".into()).spawn(move || {
+            let result = std::fs::create_dir_all(path.parent().unwrap_or(std::path::Path::new(".")))
+                .map_err(|e| e.to_string())
+                .and_then(|()| crate::media::snapshot::save_png(&frame, &path))
+                .map(|()| path.display().to_string());
+            let _ = tx.try_send(result);
         });
     }
 
@@ -228,6 +275,10 @@ impl VigilApp {
                 if ui.button(&nb.name).clicked() {
                     self.commands.push(AppCommand::ShowNeighborhood(nb.id.clone()));
                 }
+            }
+            ui.separator();
+            if ui.button(tr(self.lang, Msg::Snapshot)).clicked() {
+                self.commands.push(AppCommand::SnapshotSelected);
             }
             ui.separator();
             ui.label(format!("{}:", tr(self.lang, Msg::Language)));
@@ -303,6 +354,14 @@ impl eframe::App for VigilApp {
         ctx.request_repaint_after(Duration::from_secs(1));
         self.keyboard(ctx);
         self.log_milestones();
+        while let Ok(result) = self.snapshot_results.1.try_recv() {
+            let text = match result {
+                Ok(path) => format!("{}: {path}", tr(self.lang, Msg::SnapshotSaved)),
+                Err(e) => format!("{}: {e}", tr(self.lang, Msg::SnapshotFailed)),
+            };
+            tracing::info!("{text}");
+            self.status = Some(text);
+        }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -312,6 +371,9 @@ impl eframe::App for VigilApp {
             let ids = enabled_ids(&self.site);
             let live = ids.iter().filter(|id| self.sub_handle(id).is_some_and(|h| h.state().is_live())).count();
             ui.label(format!("{live}/{} {}", ids.len(), tr(self.lang, Msg::CamerasLive)));
+            if let Some(status) = &self.status {
+                ui.label(egui::RichText::new(status).small());
+            }
             ui.separator();
             self.camera_list_ui(ui);
         });
@@ -355,6 +417,20 @@ impl eframe::App for VigilApp {
         // Teardown may block on dead cameras: do it on a named thread, not the UI thread.
         let ingest = self.ingest.clone();
         let _ = std::thread::Builder::new().name("ingest-shutdown".into()).spawn(move || ingest.shutdown());
+    }
+}
+
+/// The user's pictures folder, else `./snapshots`.
+fn default_snapshot_dir() -> std::path::PathBuf {
+    directories::UserDirs::new()
+        .and_then(|d| d.picture_dir().map(|p| p.join("Vigil")))
+        .unwrap_or_else(|| std::path::PathBuf::from("snapshots"))
+}
+
+/// The last snapshot message, for tests.
+impl VigilApp {
+    pub fn status(&self) -> Option<&str> {
+        self.status.as_deref()
     }
 }
 

@@ -8,6 +8,7 @@ pub mod decoder;
 pub mod frame;
 mod live;
 pub mod simulate;
+pub mod snapshot;
 pub mod stream;
 mod supervisor;
 

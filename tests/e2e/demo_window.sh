@@ -25,7 +25,8 @@ cleanup() { [ -n "$app" ] && kill "$app" 2>/dev/null; kill "$xvfb" 2>/dev/null; 
 trap cleanup EXIT
 for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
 
-DISPLAY=$display VIGIL_LOG=info,vigil::app=debug "$bin" --data-dir "$data" demo --port "$port" --layout 6x6 >"$out/demo.log" 2>&1 &
+snapshots=$(mktemp -d)
+DISPLAY=$display VIGIL_LOG=info,vigil::app=debug VIGIL_SNAPSHOT_DIR="$snapshots" "$bin" --data-dir "$data" demo --port "$port" --layout 6x6 >"$out/demo.log" 2>&1 &
 app=$!
 clean_log() { sed 's/\x1b\[[0-9;]*m//g' "$out/demo.log"; }
 # First run encodes the clips (about a minute on 2 cores); then all 35 cameras must go live.
@@ -64,8 +65,27 @@ if kill -0 "$app" 2>/dev/null; then
     [ "$bad_uniform" -eq 0 ] && pass "$checked tiles show non-uniform pictures" || fail "$bad_uniform tiles look uniform"
     [ "$bad_still" -eq 0 ] && pass "$checked tiles changed within a second" || fail "$bad_still tiles did not change"
   fi
+  # Snapshot: click the first tile, press S; a PNG of the decoded frame (not the tile) appears.
+  if [ -n "${tiles:-}" ]; then
+    first=${tiles%% *}; IFS='x+' read -r w h x y <<<"${first#*:}"
+    # No window manager under Xvfb: give the window the keyboard focus explicitly.
+    win=$(DISPLAY=$display xdotool search --name Vigil | head -1)
+    DISPLAY=$display xdotool mousemove $((x + w / 2)) $((y + h / 2)) click 1
+    DISPLAY=$display xdotool windowfocus "$win" key --window "$win" s
+    if timeout 20 bash -c "until ls '$snapshots'/*.png >/dev/null 2>&1; do sleep 0.2; done"; then
+      png=$(ls "$snapshots"/*.png | head -1)
+      dims=$(identify -format '%wx%h' "$png")
+      case "$dims" in
+        640x360|1920x1080) pass "snapshot $(basename "$png") is $dims, the decoded frame's size" ;;
+        *) fail "snapshot $png is $dims, not a decoded frame's size" ;;
+      esac
+    else
+      fail "no snapshot appeared in $snapshots"
+    fi
+  fi
 else
   fail "vigil demo exited early"; tail -20 "$out/demo.log" >&2
 fi
+rm -rf "$snapshots"
 echo "e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
