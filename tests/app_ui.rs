@@ -164,3 +164,35 @@ fn a_snapshot_needs_a_selected_tile() {
     h.run_steps(2);
     assert_eq!(h.state().status(), Some("Select a camera tile first"));
 }
+
+#[test]
+fn the_wheel_zooms_a_tile_around_the_cursor_and_double_click_resets() {
+    let site = site();
+    let mut h = harness(site.clone(), Lang::Vi);
+    let cam = &site.cameras[0];
+    let label = format!("{} · {}", cam.name, site.neighborhood(&cam.neighborhood).unwrap().name);
+    let rect = h.get_by_label(&label).rect();
+    let at = rect.center() + egui::vec2(rect.width() / 4.0, 0.0);
+    h.hover_at(at);
+    h.step();
+    for _ in 0..3 {
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, 120.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+            modifiers: Default::default(),
+        });
+        h.step();
+    }
+    h.run_steps(10);
+    let zoom = h.state().wall().zoom(0);
+    assert!(zoom.is_zoomed(), "{zoom:?}");
+    assert!(zoom.offset[0] > 0.0, "zoomed towards the cursor, right of centre: {zoom:?}");
+    h.get_by_label(&label).click();
+    h.step();
+    h.get_by_label(&label).click();
+    h.run_steps(2);
+    assert!(!h.state().wall().zoom(0).is_zoomed(), "double-click resets the zoom");
+    assert_eq!(h.state().wall().maximized, None, "and does not maximize while zoomed");
+}

@@ -39,6 +39,9 @@ pub enum AppCommand {
     Assign(usize, String),
     Swap(usize, usize),
     Remove(usize),
+    Zoom(usize, f32, [f32; 2]),
+    Pan(usize, [f32; 2]),
+    ResetZoom(usize),
     Restore,
     ToggleFullscreen,
     SetLang(Lang),
@@ -152,6 +155,13 @@ impl VigilApp {
             AppCommand::Assign(tile, camera) => self.wall.assign(tile, &camera),
             AppCommand::Swap(a, b) => self.wall.swap(a, b),
             AppCommand::Remove(tile) => self.wall.remove(tile),
+            AppCommand::Zoom(tile, factor, cursor) => self.wall.zoom_at(tile, factor, cursor),
+            AppCommand::Pan(tile, delta) => {
+                if self.wall.zoom(tile).is_zoomed() {
+                    self.wall.pan(tile, delta);
+                }
+            }
+            AppCommand::ResetZoom(tile) => self.wall.reset_zoom(tile),
             AppCommand::Restore => {
                 if self.wall.maximized.is_some() {
                     self.wall.maximized = None;
@@ -404,6 +414,9 @@ impl eframe::App for VigilApp {
             wall::WallCommand::Assign(i, camera) => AppCommand::Assign(i, camera),
             wall::WallCommand::Swap(a, b) => AppCommand::Swap(a, b),
             wall::WallCommand::Remove(i) => AppCommand::Remove(i),
+            wall::WallCommand::Zoom(i, factor, cursor) => AppCommand::Zoom(i, factor, cursor),
+            wall::WallCommand::Pan(i, delta) => AppCommand::Pan(i, delta),
+            wall::WallCommand::ResetZoom(i) => AppCommand::ResetZoom(i),
         }));
         let ctx = ui.ctx().clone();
         for command in std::mem::take(&mut self.commands) {

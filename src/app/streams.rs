@@ -23,6 +23,8 @@ pub struct TileObservation {
     /// Height on screen in physical pixels.
     pub height_px: f32,
     pub visible: bool,
+    /// Digitally zoomed: wants the main stream whatever its size.
+    pub zoomed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +73,7 @@ impl StreamPlanner {
                 .and_then(|h| h.slot.latest().map(|f| f.height))
                 .unwrap_or(360);
             if obs.visible {
-                plan.wanted = choose_profile(plan.wanted, obs.height_px, sub_height, false);
+                plan.wanted = choose_profile(plan.wanted, obs.height_px, sub_height, obs.zoomed);
             }
             let wanted_handle = start(ingest, site, &obs.camera_id, plan.wanted);
             if plan.shown != plan.wanted && wanted_handle.is_some_and(|h| h.slot.seq() > 0) {

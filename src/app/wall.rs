@@ -27,6 +27,11 @@ pub enum WallCommand {
     /// A tile dragged onto another.
     Swap(usize, usize),
     Remove(usize),
+    /// Wheel over a tile: zoom by a factor around the cursor (its place in the picture, 0..1).
+    Zoom(usize, f32, [f32; 2]),
+    /// Drag in a zoomed tile: move the picture by tile fractions.
+    Pan(usize, [f32; 2]),
+    ResetZoom(usize),
 }
 
 /// What can be dragged onto a tile.
@@ -101,7 +106,14 @@ pub fn wall_ui(
             painter.rect_stroke(rect.shrink(1.0), 0.0, egui::Stroke::new(3.0, egui::Color32::LIGHT_BLUE), egui::StrokeKind::Inside);
         }
         let Some(camera_id) = wall.cameras.get(i).and_then(|c| c.as_deref()) else { continue };
-        observations.push(TileObservation { tile: i, camera_id: camera_id.to_string(), height_px: r.h * ppp, visible: true });
+        let zoom = wall.zoom(i);
+        observations.push(TileObservation {
+            tile: i,
+            camera_id: camera_id.to_string(),
+            height_px: r.h * ppp,
+            visible: true,
+            zoomed: zoom.is_zoomed(),
+        });
         let Some(view) = tile_view(i, camera_id) else { continue };
         // Screen readers (and UI tests) know a tile by its camera and neighborhood.
         let tile_label = format!("{} · {}", view.camera_name, view.neighborhood);
@@ -109,16 +121,18 @@ pub fn wall_ui(
         let stream_id = view.handle.key.to_string();
         let seq = view.handle.slot.seq();
         let stream_state = view.handle.state();
-        if let Some(frame) = view.handle.slot.latest() {
+        let frame = view.handle.slot.latest();
+        let picture = frame.as_ref().map_or(rect, |f| letterbox(rect, f.width, f.height));
+        zoom_interaction(ui, &response, i, picture, commands);
+        if let Some(frame) = frame {
             let is_new = state.uploaded_seq.get(&stream_id) != Some(&seq);
             state.uploaded_seq.insert(stream_id.clone(), seq);
-            let picture = letterbox(rect, frame.width, frame.height);
             let callback = TileCallback {
                 stream_id,
                 frame: is_new.then(|| frame.clone()),
                 dim: !stream_state.is_live(),
-                uv_offset: [0.0, 0.0],
-                uv_size: [1.0, 1.0],
+                uv_offset: zoom.offset,
+                uv_size: [zoom.size, zoom.size],
             };
             painter.add(eframe::egui_wgpu::Callback::new_paint_callback(picture, callback));
         }
@@ -130,13 +144,15 @@ pub fn wall_ui(
 
 /// Clicks, double-clicks, drags and drops on one tile, turned into commands.
 fn tile_interaction(response: &egui::Response, i: usize, wall: &Wall, lang: Lang, commands: &mut Vec<WallCommand>) {
+    let zoomed = wall.zoom(i).is_zoomed();
     if response.double_clicked() {
-        commands.push(WallCommand::ToggleMaximized(i));
+        // In a zoomed tile, double-click resets the zoom; otherwise it maximizes.
+        commands.push(if zoomed { WallCommand::ResetZoom(i) } else { WallCommand::ToggleMaximized(i) });
     } else if response.clicked() {
         commands.push(WallCommand::Select(i));
     }
     let has_camera = wall.cameras.get(i).is_some_and(Option::is_some);
-    if response.drag_started() && has_camera {
+    if response.drag_started() && has_camera && !zoomed {
         response.dnd_set_drag_payload(DragPayload::Tile(i));
     }
     if let Some(payload) = response.dnd_release_payload::<DragPayload>() {
@@ -153,6 +169,23 @@ fn tile_interaction(response: &egui::Response, i: usize, wall: &Wall, lang: Lang
                 ui.close();
             }
         });
+    }
+}
+
+/// Wheel over the picture zooms around the cursor; dragging a zoomed picture pans it.
+fn zoom_interaction(ui: &egui::Ui, response: &egui::Response, i: usize, picture: egui::Rect, commands: &mut Vec<WallCommand>) {
+    if response.hovered() {
+        let scroll = ui.input(|inp| inp.smooth_scroll_delta.y);
+        if scroll != 0.0
+            && let Some(pos) = response.hover_pos()
+        {
+            let cursor = [(pos.x - picture.min.x) / picture.width(), (pos.y - picture.min.y) / picture.height()];
+            commands.push(WallCommand::Zoom(i, (scroll * 0.004).exp(), cursor));
+        }
+    }
+    if response.dragged() && !response.drag_started() {
+        let d = response.drag_delta();
+        commands.push(WallCommand::Pan(i, [d.x / picture.width(), d.y / picture.height()]));
     }
 }
 

@@ -145,8 +145,59 @@ pub fn decode_need(visible: bool, tile_height_px: f32) -> DecodeNeed {
     }
 }
 
+/// Digital zoom of one tile: which part of the picture shows, in picture coordinates (0..1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Zoom {
+    /// Top-left of the visible part.
+    pub offset: [f32; 2],
+    /// Size of the visible part (1 = the whole picture; 0.25 = 4x zoom).
+    pub size: f32,
+}
+
+/// Deepest zoom: a sixteenth of the picture's width.
+pub const MAX_ZOOM: f32 = 16.0;
+
+impl Default for Zoom {
+    fn default() -> Self {
+        Self { offset: [0.0, 0.0], size: 1.0 }
+    }
+}
+
+impl Zoom {
+    pub fn is_zoomed(&self) -> bool {
+        self.size < 0.999
+    }
+
+    /// Zooms by `factor` (> 1 in, < 1 out) keeping the picture point under the cursor in place;
+    /// `cursor` is the cursor's position in the tile's picture (0..1).
+    pub fn zoom_at(&mut self, factor: f32, cursor: [f32; 2]) {
+        let new_size = (self.size / factor.max(0.01)).clamp(1.0 / MAX_ZOOM, 1.0);
+        for k in 0..2 {
+            let c = cursor[k].clamp(0.0, 1.0);
+            let point = self.offset[k] + c * self.size;
+            self.offset[k] = point - c * new_size;
+        }
+        self.size = new_size;
+        self.clamp();
+    }
+
+    /// Moves the visible part by `delta` tile fractions (a drag of the picture).
+    pub fn pan(&mut self, delta: [f32; 2]) {
+        for k in 0..2 {
+            self.offset[k] -= delta[k] * self.size;
+        }
+        self.clamp();
+    }
+
+    fn clamp(&mut self) {
+        for k in 0..2 {
+            self.offset[k] = self.offset[k].clamp(0.0, 1.0 - self.size);
+        }
+    }
+}
+
 /// The wall: a layout and the camera of each tile.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Wall {
     pub layout: Layout,
     /// Camera id per tile; `None` is an empty tile. Always `layout.len()` long.
@@ -155,6 +206,8 @@ pub struct Wall {
     pub maximized: Option<usize>,
     /// The tile keyboard commands act on (click, arrows).
     pub selected: Option<usize>,
+    /// Digital zoom per tile (absent: the whole picture).
+    pub zooms: std::collections::HashMap<usize, Zoom>,
 }
 
 /// Arrow-key directions on the wall.
@@ -170,7 +223,7 @@ impl Wall {
     /// `layout` filled with `camera_ids` in order (extra cameras are left out, extra tiles empty).
     pub fn new(layout: Layout, camera_ids: &[String]) -> Self {
         let cameras = (0..layout.len()).map(|i| camera_ids.get(i).cloned()).collect();
-        Self { layout, cameras, maximized: None, selected: None }
+        Self { layout, cameras, maximized: None, selected: None, zooms: Default::default() }
     }
 
     /// Changes the layout, keeping cameras in tile order.
@@ -196,6 +249,41 @@ impl Wall {
     pub fn swap(&mut self, a: usize, b: usize) {
         if a < self.cameras.len() && b < self.cameras.len() {
             self.cameras.swap(a, b);
+            let (za, zb) = (self.zooms.remove(&a), self.zooms.remove(&b));
+            if let Some(z) = za {
+                self.zooms.insert(b, z);
+            }
+            if let Some(z) = zb {
+                self.zooms.insert(a, z);
+            }
+        }
+    }
+
+    pub fn zoom(&self, tile: usize) -> Zoom {
+        self.zooms.get(&tile).copied().unwrap_or_default()
+    }
+
+    pub fn zoom_at(&mut self, tile: usize, factor: f32, cursor: [f32; 2]) {
+        let mut z = self.zoom(tile);
+        z.zoom_at(factor, cursor);
+        self.set_zoom(tile, z);
+    }
+
+    pub fn pan(&mut self, tile: usize, delta: [f32; 2]) {
+        let mut z = self.zoom(tile);
+        z.pan(delta);
+        self.set_zoom(tile, z);
+    }
+
+    pub fn reset_zoom(&mut self, tile: usize) {
+        self.zooms.remove(&tile);
+    }
+
+    fn set_zoom(&mut self, tile: usize, z: Zoom) {
+        if z.is_zoomed() {
+            self.zooms.insert(tile, z);
+        } else {
+            self.zooms.remove(&tile);
         }
     }
 
@@ -203,6 +291,7 @@ impl Wall {
         if let Some(c) = self.cameras.get_mut(tile) {
             *c = None;
         }
+        self.zooms.remove(&tile);
         if self.maximized == Some(tile) {
             self.maximized = None;
         }
@@ -322,6 +411,32 @@ mod tests {
         assert_eq!(decode_need(false, 500.0), DecodeNeed::None);
         assert_eq!(decode_need(true, 100.0), DecodeNeed::Keyframes);
         assert_eq!(decode_need(true, 200.0), DecodeNeed::Full);
+    }
+
+    #[test]
+    fn zoom_keeps_the_point_under_the_cursor_and_stays_inside_the_picture() {
+        let mut z = Zoom::default();
+        assert!(!z.is_zoomed());
+        z.zoom_at(2.0, [0.75, 0.25]);
+        assert_eq!(z.size, 0.5);
+        // The picture point under the cursor (0.75, 0.25) is still under it.
+        assert!((z.offset[0] + 0.75 * z.size - 0.75).abs() < 1e-6 && (z.offset[1] + 0.25 * z.size - 0.25).abs() < 1e-6);
+        z.pan([1.0, 1.0]); // dragged far right/down: clamped at the picture's top-left
+        assert_eq!(z.offset, [0.0, 0.0]);
+        z.pan([-5.0, -5.0]);
+        assert_eq!(z.offset, [0.5, 0.5]);
+        for _ in 0..20 {
+            z.zoom_at(2.0, [0.5, 0.5]);
+        }
+        assert!((z.size - 1.0 / MAX_ZOOM).abs() < 1e-6, "capped at {MAX_ZOOM}x");
+        z.zoom_at(0.001, [0.5, 0.5]);
+        assert!(!z.is_zoomed());
+        let mut wall = Wall::new(Layout::grid(2), &["a".to_string(), "b".to_string()]);
+        wall.zoom_at(0, 4.0, [0.5, 0.5]);
+        wall.swap(0, 1);
+        assert!(wall.zoom(1).is_zoomed() && !wall.zoom(0).is_zoomed(), "the zoom follows the camera");
+        wall.reset_zoom(1);
+        assert!(wall.zooms.is_empty());
     }
 
     #[test]
