@@ -190,10 +190,12 @@ fn start_options(cli: &Cli) -> crate::app::StartOptions {
         layout: cli.layout.clone(),
         lang: crate::app::i18n::Lang::parse(&cli.lang).unwrap_or_default(),
         snapshot_dir: cli.snapshot_dir.clone(),
+        data_dir: None,
     }
 }
 
-fn gui(data_dir: &Path, options: crate::app::StartOptions) -> Result<ExitCode> {
+fn gui(data_dir: &Path, mut options: crate::app::StartOptions) -> Result<ExitCode> {
+    options.data_dir = Some(data_dir.to_path_buf());
     let store = Store::open_dir(data_dir)?;
     let Some(site) = store.load_site()? else {
         bail!(
@@ -291,13 +293,14 @@ fn wait_for_termination() {
     }
 }
 
-fn demo(data_dir: &Path, args: &DemoArgs, options: crate::app::StartOptions) -> Result<ExitCode> {
+fn demo(data_dir: &Path, args: &DemoArgs, mut options: crate::app::StartOptions) -> Result<ExitCode> {
     if let Some(name) = &options.layout
         && crate::core::layout::Layout::standard(name).is_none()
     {
         bail!("unknown layout {name:?}; try one of {}", crate::core::layout::STANDARD_LAYOUTS.join(", "));
     }
     let demo_dir = data_dir.join("demo");
+    options.data_dir = Some(demo_dir.clone());
     let site = demo_town(args.port);
     let mut store = Store::open_dir(&demo_dir)?;
     store.replace_site(&site)?;

@@ -16,11 +16,15 @@ fn site() -> Site {
 }
 
 fn harness(site: Site, lang: Lang) -> Harness<'static, VigilApp> {
+    harness_with(site, lang, None)
+}
+
+fn harness_with(site: Site, lang: Lang, data_dir: Option<std::path::PathBuf>) -> Harness<'static, VigilApp> {
     let mut h = Harness::builder()
         .with_size(egui::vec2(1600.0, 900.0))
         .with_step_dt(1.0 / 60.0)
         .wgpu()
-        .build_eframe(move |cc| VigilApp::new(cc, site, StartOptions { layout: Some("6x6".into()), lang, snapshot_dir: None }).expect("app starts"));
+        .build_eframe(move |cc| VigilApp::new(cc, site, StartOptions { layout: Some("6x6".into()), lang, snapshot_dir: None, data_dir }).expect("app starts"));
     h.run_steps(3);
     h
 }
@@ -195,4 +199,29 @@ fn the_wheel_zooms_a_tile_around_the_cursor_and_double_click_resets() {
     h.run_steps(2);
     assert!(!h.state().wall().zoom(0).is_zoomed(), "double-click resets the zoom");
     assert_eq!(h.state().wall().maximized, None, "and does not maximize while zoomed");
+}
+
+#[test]
+fn a_saved_layout_comes_back_after_a_restart() {
+    let site = site();
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut h = harness_with(site.clone(), Lang::En, Some(dir.path().to_path_buf()));
+        h.get_all_by_label("Khu phố 4").find(|n| n.rect().min.y < 40.0).unwrap().click();
+        h.run_steps(2);
+        h.get_by_label("Layout name").click();
+        h.run_steps(1);
+        h.get_by_label("Layout name").type_text("Bến xe đêm");
+        h.run_steps(1);
+        h.get_by_label("Save layout").click();
+        h.run_steps(2);
+        assert!(h.query_by_label("Bến xe đêm").is_some());
+    }
+    let mut h = harness_with(site.clone(), Lang::En, Some(dir.path().to_path_buf()));
+    assert_eq!(h.state().wall().cameras.iter().flatten().count(), 35, "starts on every camera");
+    h.get_by_label("Bến xe đêm").click();
+    h.run_steps(2);
+    let kp4: Vec<Option<String>> = site.cameras_in("kp4").map(|c| Some(c.id.clone())).chain([None]).collect();
+    assert_eq!(h.state().wall().layout.name, "2x2");
+    assert_eq!(h.state().wall().cameras, kp4);
 }

@@ -44,6 +44,9 @@ pub enum Msg {
     SnapshotSaved,
     SnapshotFailed,
     SelectTileFirst,
+    SaveLayout,
+    LayoutName,
+    Delete,
     ReasonInvalidUrl,
     ReasonUnauthorized,
     ReasonNotFound,
@@ -56,7 +59,7 @@ pub enum Msg {
 }
 
 impl Msg {
-    pub const ALL: [Msg; 23] = [
+    pub const ALL: [Msg; 26] = [
         Msg::Layout,
         Msg::AllCameras,
         Msg::CamerasLive,
@@ -71,6 +74,9 @@ impl Msg {
         Msg::SnapshotSaved,
         Msg::SnapshotFailed,
         Msg::SelectTileFirst,
+        Msg::SaveLayout,
+        Msg::LayoutName,
+        Msg::Delete,
         Msg::ReasonInvalidUrl,
         Msg::ReasonUnauthorized,
         Msg::ReasonNotFound,
@@ -101,6 +107,9 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             SnapshotSaved => "Đã lưu ảnh",
             SnapshotFailed => "Không lưu được ảnh",
             SelectTileFirst => "Chọn một ô camera trước",
+            SaveLayout => "Lưu bố cục",
+            LayoutName => "Tên bố cục",
+            Delete => "Xoá",
             ReasonInvalidUrl => "địa chỉ camera sai",
             ReasonUnauthorized => "sai tên đăng nhập hoặc mật khẩu (401)",
             ReasonNotFound => "camera không có luồng này (404)",
@@ -126,6 +135,9 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             SnapshotSaved => "Snapshot saved",
             SnapshotFailed => "Snapshot failed",
             SelectTileFirst => "Select a camera tile first",
+            SaveLayout => "Save layout",
+            LayoutName => "Layout name",
+            Delete => "Delete",
             ReasonInvalidUrl => "invalid camera address",
             ReasonUnauthorized => "wrong user name or password (401)",
             ReasonNotFound => "the camera has no such stream (404)",

@@ -23,6 +23,8 @@ pub struct StartOptions {
     pub lang: Lang,
     /// Where snapshots go; default: the user's pictures folder.
     pub snapshot_dir: Option<std::path::PathBuf>,
+    /// The data dir whose database keeps saved layouts; `None`: layouts are not kept.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 /// Changes asked for by the views, applied at the end of the frame.
@@ -46,6 +48,9 @@ pub enum AppCommand {
     ToggleFullscreen,
     SetLang(Lang),
     SnapshotSelected,
+    SaveLayout(String),
+    LoadSavedLayout(String),
+    DeleteSavedLayout(String),
 }
 
 pub struct VigilApp {
@@ -63,6 +68,11 @@ pub struct VigilApp {
     snapshot_results: (std::sync::mpsc::SyncSender<Result<String, String>>, std::sync::mpsc::Receiver<Result<String, String>>),
     /// The last message for the status line.
     status: Option<String>,
+    /// Database for saved layouts (small writes on user actions only).
+    store: Option<crate::store::Store>,
+    saved_layouts: Vec<crate::store::SavedLayout>,
+    /// The name typed for "save layout".
+    layout_name: String,
     started: std::time::Instant,
     /// Logged once: how long from start until every camera was live (cold-start figure).
     all_live_logged: bool,
@@ -103,10 +113,25 @@ impl VigilApp {
             snapshot_dir: options.snapshot_dir.clone().unwrap_or_else(default_snapshot_dir),
             snapshot_results: std::sync::mpsc::sync_channel(8),
             status: None,
+            store: None,
+            saved_layouts: Vec::new(),
+            layout_name: String::new(),
             started: std::time::Instant::now(),
             all_live_logged: false,
             all_streaming_logged: false,
         };
+        if let Some(dir) = &options.data_dir {
+            match crate::store::Store::open_dir(dir) {
+                Ok(store) => {
+                    app.saved_layouts = store.load_layouts().unwrap_or_else(|e| {
+                        tracing::warn!("saved layouts unreadable: {e}");
+                        Vec::new()
+                    });
+                    app.store = Some(store);
+                }
+                Err(e) => tracing::warn!("layouts will not be saved: {e}"),
+            }
+        }
         // Connect every camera at once (substreams), before the first frame is laid out.
         app.planner.update(&[], &app.ingest, &app.site);
         Ok(app)
@@ -172,6 +197,45 @@ impl VigilApp {
             }
             AppCommand::SetLang(lang) => self.lang = lang,
             AppCommand::SnapshotSelected => self.snapshot_selected(),
+            AppCommand::SaveLayout(name) => {
+                let saved = crate::store::SavedLayout {
+                    name: name.trim().to_string(),
+                    layout: self.wall.layout.name.clone(),
+                    cameras: self.wall.cameras.clone(),
+                };
+                if let Some(store) = &mut self.store
+                    && let Err(e) = store.save_layout(&saved)
+                {
+                    self.status = Some(e.to_string());
+                    return;
+                }
+                self.saved_layouts.retain(|l| l.name != saved.name);
+                self.saved_layouts.push(saved);
+                self.layout_name.clear();
+            }
+            AppCommand::LoadSavedLayout(name) => {
+                if let Some(saved) = self.saved_layouts.iter().find(|l| l.name == name)
+                    && let Some(layout) = Layout::standard(&saved.layout)
+                {
+                    let mut wall = Wall::new(layout, &[]);
+                    for (tile, camera) in saved.cameras.iter().enumerate() {
+                        // Cameras removed from the site since are left out.
+                        if let Some(id) = camera.as_deref().filter(|id| self.site.camera(id).is_some()) {
+                            wall.assign(tile, id);
+                        }
+                    }
+                    self.wall = wall;
+                }
+            }
+            AppCommand::DeleteSavedLayout(name) => {
+                if let Some(store) = &mut self.store
+                    && let Err(e) = store.delete_layout(&name)
+                {
+                    self.status = Some(e.to_string());
+                    return;
+                }
+                self.saved_layouts.retain(|l| l.name != name);
+            }
             AppCommand::ToggleFullscreen => {
                 self.fullscreen = !self.fullscreen;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(self.fullscreen));
@@ -285,6 +349,23 @@ impl VigilApp {
                 if ui.button(&nb.name).clicked() {
                     self.commands.push(AppCommand::ShowNeighborhood(nb.id.clone()));
                 }
+            }
+            for saved in &self.saved_layouts {
+                let button = ui.button(&saved.name);
+                if button.clicked() {
+                    self.commands.push(AppCommand::LoadSavedLayout(saved.name.clone()));
+                }
+                button.context_menu(|ui| {
+                    if ui.button(tr(self.lang, Msg::Delete)).clicked() {
+                        self.commands.push(AppCommand::DeleteSavedLayout(saved.name.clone()));
+                        ui.close();
+                    }
+                });
+            }
+            let name_label = ui.label(tr(self.lang, Msg::LayoutName));
+            ui.add(egui::TextEdit::singleline(&mut self.layout_name).desired_width(110.0)).labelled_by(name_label.id);
+            if ui.add_enabled(!self.layout_name.trim().is_empty(), egui::Button::new(tr(self.lang, Msg::SaveLayout))).clicked() {
+                self.commands.push(AppCommand::SaveLayout(self.layout_name.clone()));
             }
             ui.separator();
             if ui.button(tr(self.lang, Msg::Snapshot)).clicked() {

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// The schema version `schema.sql` describes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Migration `i` upgrades version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -43,6 +43,15 @@ const MIGRATIONS: &[&str] = &[
       password TEXT NOT NULL
     ) STRICT;
     ALTER TABLE camera ADD COLUMN credential_id TEXT REFERENCES credential (id);
+    ",
+    // 2 -> 3: wall layouts saved by name.
+    r"
+    CREATE TABLE wall_layout (
+      name TEXT PRIMARY KEY,
+      layout TEXT NOT NULL,
+      cameras_json TEXT NOT NULL,
+      created_unix_ms INTEGER NOT NULL
+    ) STRICT;
     ",
 ];
 

@@ -44,6 +44,20 @@ const INSERT_CREDENTIAL: &str = "INSERT INTO credential (id, username, password)
 const INSERT_CAMERA: &str = "INSERT INTO camera (id, name, neighborhood_id, main_url, sub_url, enabled, sort_order, credential_id) \
      VALUES (:id, :name, :neighborhood_id, :main_url, :sub_url, :enabled, :sort_order, :credential_id)";
 
+const SELECT_LAYOUTS: &str = "SELECT name, layout, cameras_json FROM wall_layout ORDER BY created_unix_ms, name";
+const UPSERT_LAYOUT: &str = "INSERT INTO wall_layout (name, layout, cameras_json, created_unix_ms) \
+     VALUES (:name, :layout, :cameras_json, :created_unix_ms) \
+     ON CONFLICT (name) DO UPDATE SET layout = excluded.layout, cameras_json = excluded.cameras_json";
+const DELETE_LAYOUT: &str = "DELETE FROM wall_layout WHERE name = :name";
+
+/// A wall layout saved by name: a standard layout and the camera of each tile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedLayout {
+    pub name: String,
+    pub layout: String,
+    pub cameras: Vec<Option<String>>,
+}
+
 impl Store {
     /// Opens (creating if needed) the database of a data dir and brings its schema up to date.
     pub fn open_dir(data_dir: &Path) -> Result<Self, StoreError> {
@@ -129,6 +143,46 @@ impl Store {
         Ok(())
     }
 
+    /// Saves (or replaces) a named layout.
+    pub fn save_layout(&mut self, saved: &SavedLayout) -> Result<(), StoreError> {
+        if saved.name.trim().is_empty() {
+            return Err(StoreError::InvalidSite("a layout needs a name".into()));
+        }
+        let cameras_json = serde_json::to_string(&saved.cameras).unwrap_or_else(|_| "[]".into());
+        self.conn.execute(
+            UPSERT_LAYOUT,
+            named_params! {
+                ":name": saved.name.trim(), ":layout": saved.layout, ":cameras_json": cameras_json,
+                ":created_unix_ms": (crate::core::time::unix_now_ns() / 1_000_000) as i64,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Saved layouts, oldest first. A row that cannot be read is skipped with a warning.
+    pub fn load_layouts(&self) -> Result<Vec<SavedLayout>, StoreError> {
+        let rows = self
+            .conn
+            .prepare(SELECT_LAYOUTS)?
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(name, layout, json)| match serde_json::from_str::<Vec<Option<String>>>(&json) {
+                Ok(cameras) => Some(SavedLayout { name, layout, cameras }),
+                Err(e) => {
+                    tracing::warn!(layout = name, "saved layout unreadable, skipped: {e}");
+                    None
+                }
+            })
+            .collect())
+    }
+
+    pub fn delete_layout(&mut self, name: &str) -> Result<(), StoreError> {
+        self.conn.execute(DELETE_LAYOUT, named_params! {":name": name})?;
+        Ok(())
+    }
+
     pub fn journal_mode(&self) -> Result<String, StoreError> {
         Ok(self.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?)
     }
@@ -151,6 +205,29 @@ mod tests {
         let store = Store::open_dir(dir.path()).unwrap();
         assert_eq!(store.journal_mode().unwrap(), "wal");
         assert_eq!(store.load_site().unwrap(), Some(site));
+    }
+
+    #[test]
+    fn layouts_round_trip_and_replace_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = SavedLayout { name: "Chợ đêm".into(), layout: "2x2".into(), cameras: vec![Some("cam01".into()), None, Some("cam07".into()), None] };
+        let b = SavedLayout { name: "Cầu".into(), layout: "1+5".into(), cameras: vec![Some("cam10".into()); 6] };
+        {
+            let mut store = Store::open_dir(dir.path()).unwrap();
+            store.save_layout(&a).unwrap();
+            store.save_layout(&b).unwrap();
+            let mut a2 = a.clone();
+            a2.cameras[1] = Some("cam02".into());
+            store.save_layout(&a2).unwrap();
+            assert!(store.save_layout(&SavedLayout { name: " ".into(), ..a.clone() }).is_err());
+        }
+        let mut store = Store::open_dir(dir.path()).unwrap();
+        let loaded = store.load_layouts().unwrap();
+        assert_eq!(loaded.len(), 2);
+        assert_eq!(loaded[0].cameras[1].as_deref(), Some("cam02"), "saving under the same name replaces");
+        assert_eq!(loaded[1], b);
+        store.delete_layout("Cầu").unwrap();
+        assert_eq!(store.load_layouts().unwrap().len(), 1);
     }
 
     #[test]

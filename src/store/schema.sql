@@ -1,7 +1,7 @@
 -- Vigil's canonical database schema. This file is the truth: a fresh database is created from it,
 -- and the migrations in src/store/migrations.rs must upgrade any older database to exactly this
 -- (a test compares the two). Times are UTC; every unit is stated.
--- Schema version: 2 (kept in PRAGMA user_version).
+-- Schema version: 3 (kept in PRAGMA user_version).
 
 -- The one site this data dir describes (a single row, id = 1).
 CREATE TABLE site (
@@ -39,3 +39,12 @@ CREATE TABLE credential (
 ) STRICT;
 
 CREATE INDEX camera_by_neighborhood ON camera (neighborhood_id, sort_order);
+
+-- Wall layouts saved by name (the per-neighborhood and "all cameras" layouts are derived from the
+-- site and not stored). Added in v3.
+CREATE TABLE wall_layout (
+  name TEXT PRIMARY KEY,                  -- name shown on the layout bar, chosen by the user
+  layout TEXT NOT NULL,                   -- standard layout name: "1", "2x2" … "6x6", "1+5", "1+7", "1+12", "2+8"
+  cameras_json TEXT NOT NULL,             -- JSON array, one entry per tile: camera id or null (empty tile)
+  created_unix_ms INTEGER NOT NULL        -- when it was saved, ms since 1970-01-01 UTC
+) STRICT;
