@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DATA_DIR ?=
 
-.PHONY: run test deps build bench-live clean-clips
+.PHONY: run test deps build bench-live bench-wall clean-clips
 
 # Install missing system packages (quick when all are there), build release, start the demo town.
 run: deps
@@ -26,6 +26,10 @@ build: deps
 # Live-ingest benchmark beside the plain-GStreamer baseline, in one run (docs/benchmarks.md).
 bench-live: deps build
 	./tests/bench/live.sh
+
+# Wall benchmark (offscreen render) beside the pure-decode baseline, in one run.
+bench-wall: deps build
+	./tests/bench/wall.sh
 
 clean-clips:
 	rm -rf "$${VIGIL_DATA_DIR:-$$HOME/.local/share/vigil}/sim-clips"

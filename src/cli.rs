@@ -84,6 +84,24 @@ pub struct SimulateArgs {
 pub enum BenchCommand {
     /// Live ingest of N streams of a running simulator.
     Live(BenchLiveArgs),
+    /// The live wall rendered offscreen (ingest + upload + YUV shader) from a running simulator.
+    Wall(BenchWallArgs),
+}
+
+#[derive(Args)]
+pub struct BenchWallArgs {
+    /// How long to measure (the layout is the global --layout, 6x6 by default).
+    #[arg(long, default_value_t = 20.0)]
+    pub seconds: f64,
+    #[arg(long, default_value = "rtsp://127.0.0.1:8554")]
+    pub url_base: String,
+    /// Offscreen target size, e.g. 1920x1080; 1x1 measures everything but rasterization.
+    #[arg(long, default_value = "1920x1080")]
+    pub size: String,
+    #[arg(long)]
+    pub site: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -157,6 +175,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::from(2))
         }
         Some(Command::Bench(BenchCommand::Live(args))) => bench_live(&args),
+        Some(Command::Bench(BenchCommand::Wall(ref args))) => bench_wall(args, cli.layout.as_deref()),
         Some(Command::Site(SiteCommand::Import { file })) => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let site = parse_site_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
@@ -341,6 +360,30 @@ fn bench_live(args: &BenchLiveArgs) -> Result<ExitCode> {
         },
     };
     let result = crate::bench::live::run(&bench).map_err(anyhow::Error::msg)?;
+    println!("{result}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_wall(args: &BenchWallArgs, layout: Option<&str>) -> Result<ExitCode> {
+    let site = load_site_file(args.site.as_deref())?;
+    let name = layout.unwrap_or("6x6");
+    let layout = crate::core::layout::Layout::standard(name)
+        .with_context(|| format!("unknown layout {name:?}; try one of {}", crate::core::layout::STANDARD_LAYOUTS.join(", ")))?;
+    let (w, h) = args
+        .size
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
+        .filter(|(w, h)| *w > 0 && *h > 0 && *w <= 8192 && *h <= 8192)
+        .with_context(|| format!("--size {:?}: expected WIDTHxHEIGHT, e.g. 1920x1080", args.size))?;
+    let bench = crate::bench::wall::WallBench {
+        layout,
+        camera_ids: site.cameras.iter().map(|c| c.id.clone()).collect(),
+        seconds: args.seconds,
+        url_base: args.url_base.clone(),
+        width: w,
+        height: h,
+    };
+    let result = crate::bench::wall::run(&bench).map_err(anyhow::Error::msg)?;
     println!("{result}");
     Ok(ExitCode::SUCCESS)
 }

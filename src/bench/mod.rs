@@ -2,4 +2,5 @@
 //! GStreamer baseline (`shared/bench/baseline.sh`) run beside them; see docs/benchmarks.md.
 
 pub mod live;
+pub mod wall;
 pub mod rusage;

@@ -76,7 +76,8 @@ pub fn install(render_state: &egui_wgpu::RenderState) {
 }
 
 impl VideoRenderer {
-    fn new(device: &wgpu::Device, target: wgpu::TextureFormat) -> Self {
+    /// The pipeline for drawing into targets of format `target` (also used by `vigil bench wall`).
+    pub fn new(device: &wgpu::Device, target: wgpu::TextureFormat) -> Self {
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("yuv_to_rgb"),
             source: wgpu::ShaderSource::Wgsl(SHADER.into()),
@@ -153,6 +154,40 @@ impl VideoRenderer {
     /// Total bytes uploaded to textures so far, all streams.
     pub fn uploaded_bytes(&self) -> u64 {
         self.streams.values().map(|s| s.uploaded_bytes).sum()
+    }
+
+    /// Uploads a new frame of stream `id` (textures are created or resized only when its size or
+    /// format changes).
+    pub fn upload_frame(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, id: &str, frame: &DecodedFrame) {
+        let st = self.textures_for(device, id, frame);
+        upload(queue, st, frame);
+    }
+
+    /// Sets how stream `id` is drawn next (greyed or not, zoom window).
+    pub fn set_params(&self, queue: &wgpu::Queue, id: &str, dim: bool, uv_offset: [f32; 2], uv_size: [f32; 2]) {
+        if let Some(st) = self.streams.get(id) {
+            let params = Params {
+                format: match st.format {
+                    PixelFormat::Nv12 => 0,
+                    PixelFormat::I420 => 1,
+                },
+                matrix: u32::from(st.matrix == YuvMatrix::Bt709),
+                full_range: u32::from(st.range == YuvRange::Full),
+                dim: u32::from(dim),
+                uv_offset,
+                uv_size,
+            };
+            queue.write_buffer(&st.uniform, 0, &params.bytes());
+        }
+    }
+
+    /// Draws stream `id` into the pass's current viewport.
+    pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>, id: &str) {
+        if let Some(st) = self.streams.get(id) {
+            pass.set_pipeline(&self.pipeline);
+            pass.set_bind_group(0, &st.bind_group, &[]);
+            pass.draw(0..4, 0..1);
+        }
     }
 
     fn textures_for(&mut self, device: &wgpu::Device, id: &str, frame: &DecodedFrame) -> &mut StreamTextures {
@@ -275,31 +310,15 @@ impl CallbackTrait for TileCallback {
     ) -> Vec<wgpu::CommandBuffer> {
         let Some(renderer) = resources.get_mut::<VideoRenderer>() else { return Vec::new() };
         if let Some(frame) = &self.frame {
-            let st = renderer.textures_for(device, &self.stream_id, frame);
-            upload(queue, st, frame);
+            renderer.upload_frame(device, queue, &self.stream_id, frame);
         }
-        if let Some(st) = renderer.streams.get(&self.stream_id) {
-            let params = Params {
-                format: match st.format {
-                    PixelFormat::Nv12 => 0,
-                    PixelFormat::I420 => 1,
-                },
-                matrix: u32::from(st.matrix == YuvMatrix::Bt709),
-                full_range: u32::from(st.range == YuvRange::Full),
-                dim: u32::from(self.dim),
-                uv_offset: self.uv_offset,
-                uv_size: self.uv_size,
-            };
-            queue.write_buffer(&st.uniform, 0, &params.bytes());
-        }
+        renderer.set_params(queue, &self.stream_id, self.dim, self.uv_offset, self.uv_size);
         Vec::new()
     }
 
     fn paint(&self, _info: egui::PaintCallbackInfo, pass: &mut wgpu::RenderPass<'static>, resources: &CallbackResources) {
-        let Some(renderer) = resources.get::<VideoRenderer>() else { return };
-        let Some(st) = renderer.streams.get(&self.stream_id) else { return };
-        pass.set_pipeline(&renderer.pipeline);
-        pass.set_bind_group(0, &st.bind_group, &[]);
-        pass.draw(0..4, 0..1);
+        if let Some(renderer) = resources.get::<VideoRenderer>() {
+            renderer.draw(pass, &self.stream_id);
+        }
     }
 }
