@@ -38,10 +38,14 @@ pub enum AppCommand {
     MoveSelection(Direction),
     MaximizeSelected,
     RemoveSelected,
+    /// A camera dropped on a tile.
     Assign(usize, String),
+    /// A tile dragged onto another.
     Swap(usize, usize),
     Remove(usize),
+    /// Wheel over a tile: zoom by a factor around the cursor (its place in the picture, 0..1).
     Zoom(usize, f32, [f32; 2]),
+    /// Drag in a zoomed tile: move the picture by tile fractions.
     Pan(usize, [f32; 2]),
     ResetZoom(usize),
     Restore,
@@ -468,7 +472,6 @@ impl eframe::App for VigilApp {
             ui.separator();
             self.camera_list_ui(ui);
         });
-        let mut wall_commands = Vec::new();
         let mut observations = std::mem::take(&mut self.observations);
         observations.clear();
         egui::CentralPanel::default().frame(egui::Frame::NONE.fill(egui::Color32::BLACK)).show(ui, |ui| {
@@ -486,19 +489,9 @@ impl eframe::App for VigilApp {
                     handle,
                 })
             };
-            wall::wall_ui(ui, &self.wall, tile_view, &mut self.wall_state, &texts, &mut wall_commands, &mut observations);
+            wall::wall_ui(ui, &self.wall, tile_view, &mut self.wall_state, &texts, &mut self.commands, &mut observations);
         });
         // Frame end: apply what the views asked for, then fit the streams to what is on screen.
-        self.commands.extend(wall_commands.into_iter().map(|c| match c {
-            wall::WallCommand::ToggleMaximized(i) => AppCommand::ToggleMaximized(i),
-            wall::WallCommand::Select(i) => AppCommand::Select(i),
-            wall::WallCommand::Assign(i, camera) => AppCommand::Assign(i, camera),
-            wall::WallCommand::Swap(a, b) => AppCommand::Swap(a, b),
-            wall::WallCommand::Remove(i) => AppCommand::Remove(i),
-            wall::WallCommand::Zoom(i, factor, cursor) => AppCommand::Zoom(i, factor, cursor),
-            wall::WallCommand::Pan(i, delta) => AppCommand::Pan(i, delta),
-            wall::WallCommand::ResetZoom(i) => AppCommand::ResetZoom(i),
-        }));
         let ctx = ui.ctx().clone();
         for command in std::mem::take(&mut self.commands) {
             self.apply(&ctx, command);

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::i18n::{Lang, Msg, local_time_hms, reason_text, tr};
+use super::AppCommand;
 use super::streams::TileObservation;
 use crate::core::layout::{Rect, Wall};
 use crate::media::{StreamHandle, StreamState};
@@ -17,21 +18,6 @@ pub struct TileView {
     pub neighborhood: String,
     /// The stream to draw (the planner's choice of profile).
     pub handle: Arc<StreamHandle>,
-}
-
-pub enum WallCommand {
-    ToggleMaximized(usize),
-    Select(usize),
-    /// A camera dropped on a tile.
-    Assign(usize, String),
-    /// A tile dragged onto another.
-    Swap(usize, usize),
-    Remove(usize),
-    /// Wheel over a tile: zoom by a factor around the cursor (its place in the picture, 0..1).
-    Zoom(usize, f32, [f32; 2]),
-    /// Drag in a zoomed tile: move the picture by tile fractions.
-    Pan(usize, [f32; 2]),
-    ResetZoom(usize),
 }
 
 /// What can be dragged onto a tile.
@@ -77,7 +63,7 @@ pub fn wall_ui(
     tile_view: impl Fn(usize, &str) -> Option<TileView>,
     state: &mut WallState,
     texts: &WallTexts<'_>,
-    commands: &mut Vec<WallCommand>,
+    commands: &mut Vec<AppCommand>,
     observations: &mut Vec<TileObservation>,
 ) {
     let area = ui.available_rect_before_wrap();
@@ -143,13 +129,13 @@ pub fn wall_ui(
 }
 
 /// Clicks, double-clicks, drags and drops on one tile, turned into commands.
-fn tile_interaction(response: &egui::Response, i: usize, wall: &Wall, lang: Lang, commands: &mut Vec<WallCommand>) {
+fn tile_interaction(response: &egui::Response, i: usize, wall: &Wall, lang: Lang, commands: &mut Vec<AppCommand>) {
     let zoomed = wall.zoom(i).is_zoomed();
     if response.double_clicked() {
         // In a zoomed tile, double-click resets the zoom; otherwise it maximizes.
-        commands.push(if zoomed { WallCommand::ResetZoom(i) } else { WallCommand::ToggleMaximized(i) });
+        commands.push(if zoomed { AppCommand::ResetZoom(i) } else { AppCommand::ToggleMaximized(i) });
     } else if response.clicked() {
-        commands.push(WallCommand::Select(i));
+        commands.push(AppCommand::Select(i));
     }
     let has_camera = wall.cameras.get(i).is_some_and(Option::is_some);
     if response.drag_started() && has_camera && !zoomed {
@@ -157,15 +143,15 @@ fn tile_interaction(response: &egui::Response, i: usize, wall: &Wall, lang: Lang
     }
     if let Some(payload) = response.dnd_release_payload::<DragPayload>() {
         match payload.as_ref() {
-            DragPayload::Camera(id) => commands.push(WallCommand::Assign(i, id.clone())),
-            DragPayload::Tile(from) if *from != i => commands.push(WallCommand::Swap(*from, i)),
+            DragPayload::Camera(id) => commands.push(AppCommand::Assign(i, id.clone())),
+            DragPayload::Tile(from) if *from != i => commands.push(AppCommand::Swap(*from, i)),
             DragPayload::Tile(_) => {}
         }
     }
     if has_camera {
         response.context_menu(|ui| {
             if ui.button(tr(lang, Msg::RemoveFromTile)).clicked() {
-                commands.push(WallCommand::Remove(i));
+                commands.push(AppCommand::Remove(i));
                 ui.close();
             }
         });
@@ -173,19 +159,19 @@ fn tile_interaction(response: &egui::Response, i: usize, wall: &Wall, lang: Lang
 }
 
 /// Wheel over the picture zooms around the cursor; dragging a zoomed picture pans it.
-fn zoom_interaction(ui: &egui::Ui, response: &egui::Response, i: usize, picture: egui::Rect, commands: &mut Vec<WallCommand>) {
+fn zoom_interaction(ui: &egui::Ui, response: &egui::Response, i: usize, picture: egui::Rect, commands: &mut Vec<AppCommand>) {
     if response.hovered() {
         let scroll = ui.input(|inp| inp.smooth_scroll_delta.y);
         if scroll != 0.0
             && let Some(pos) = response.hover_pos()
         {
             let cursor = [(pos.x - picture.min.x) / picture.width(), (pos.y - picture.min.y) / picture.height()];
-            commands.push(WallCommand::Zoom(i, (scroll * 0.004).exp(), cursor));
+            commands.push(AppCommand::Zoom(i, (scroll * 0.004).exp(), cursor));
         }
     }
     if response.dragged() && !response.drag_started() {
         let d = response.drag_delta();
-        commands.push(WallCommand::Pan(i, [d.x / picture.width(), d.y / picture.height()]));
+        commands.push(AppCommand::Pan(i, [d.x / picture.width(), d.y / picture.height()]));
     }
 }
 
