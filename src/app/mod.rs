@@ -169,7 +169,10 @@ impl VigilApp {
                 self.wall.selected = Some(tile);
                 self.wall.toggle_maximized(tile);
             }
-            AppCommand::Select(tile) => self.wall.selected = Some(tile),
+            AppCommand::Select(tile) => {
+                tracing::debug!(tile, "tile selected");
+                self.wall.selected = Some(tile);
+            }
             AppCommand::MoveSelection(direction) => self.wall.move_selection(direction),
             AppCommand::MaximizeSelected => {
                 if let Some(tile) = self.wall.selected {
@@ -200,7 +203,10 @@ impl VigilApp {
                 }
             }
             AppCommand::SetLang(lang) => self.lang = lang,
-            AppCommand::SnapshotSelected => self.snapshot_selected(),
+            AppCommand::SnapshotSelected => {
+                tracing::debug!("snapshot requested");
+                self.snapshot_selected();
+            }
             AppCommand::SaveLayout(name) => {
                 let saved = crate::store::SavedLayout {
                     name: name.trim().to_string(),
@@ -445,8 +451,10 @@ impl VigilApp {
 
 impl eframe::App for VigilApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        // Keep states and figures fresh even when no frame arrives (offline cameras).
-        ctx.request_repaint_after(Duration::from_secs(1));
+        // No periodic repaint: new frames and state changes wake the app (the ingest wake hook), so
+        // with every camera offline it sleeps. A slow refresh keeps hover figures and retry
+        // counters honest without costing a software rasterizer a frame a second.
+        ctx.request_repaint_after(Duration::from_secs(10));
         self.keyboard(ctx);
         self.log_milestones();
         while let Ok(result) = self.snapshot_results.1.try_recv() {

@@ -68,10 +68,15 @@ if kill -0 "$app" 2>/dev/null; then
   # Snapshot: click the first tile, press S; a PNG of the decoded frame (not the tile) appears.
   if [ -n "${tiles:-}" ]; then
     first=${tiles%% *}; IFS='x+' read -r w h x y <<<"${first#*:}"
-    # No window manager under Xvfb: give the window the keyboard focus explicitly.
+    # No window manager under Xvfb: give the window the keyboard focus explicitly. X input is
+    # asynchronous, so each step waits for the app to log that it took effect (retrying the key).
     win=$(DISPLAY=$display xdotool search --name Vigil | head -1)
     DISPLAY=$display xdotool mousemove $((x + w / 2)) $((y + h / 2)) click 1
-    DISPLAY=$display xdotool windowfocus "$win" key --window "$win" s
+    timeout 10 bash -c "until grep -q 'tile selected' '$out/demo.log'; do sleep 0.2; done" || fail "the click did not select a tile"
+    for attempt in 1 2 3; do
+      DISPLAY=$display xdotool windowfocus --sync "$win" key --window "$win" s
+      timeout 5 bash -c "until grep -q 'snapshot requested' '$out/demo.log'; do sleep 0.2; done" && break
+    done
     if timeout 20 bash -c "until ls '$snapshots'/*.png >/dev/null 2>&1; do sleep 0.2; done"; then
       png=$(ls "$snapshots"/*.png | head -1)
       dims=$(identify -format '%wx%h' "$png")
