@@ -225,3 +225,21 @@ fn a_saved_layout_comes_back_after_a_restart() {
     assert_eq!(h.state().wall().layout.name, "2x2");
     assert_eq!(h.state().wall().cameras, kp4);
 }
+
+#[test]
+fn a_second_window_has_its_own_wall_on_the_same_streams() {
+    let site = site();
+    let mut h = harness(site.clone(), Lang::En);
+    h.get_by_label("Open wall on new window").click();
+    h.run_steps(3);
+    assert_eq!(h.state().second_wall().map(|w| w.layout.name.clone()), Some("6x6".into()));
+    // Its own bar: the second "Khu phố 5" button (the first is the main window's bar).
+    let buttons: Vec<_> = h.get_all_by_label("Khu phố 5").collect();
+    assert_eq!(buttons.len(), 3, "main bar, camera list heading, second window's bar");
+    // Not the main bar's (top row), not the camera list's heading (left panel).
+    buttons.into_iter().find(|n| n.rect().min.y > 40.0 && n.rect().min.x > 260.0).expect("second bar's button").click();
+    h.run_steps(3);
+    let kp5 = site.cameras_in("kp5").count();
+    assert_eq!(h.state().second_wall().unwrap().cameras.iter().flatten().count(), kp5);
+    assert_eq!(h.state().wall().cameras.iter().flatten().count(), 35, "the main wall is unchanged");
+}

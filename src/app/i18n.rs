@@ -47,6 +47,8 @@ pub enum Msg {
     SaveLayout,
     LayoutName,
     Delete,
+    OpenSecondWindow,
+    SecondWindowTitle,
     ReasonInvalidUrl,
     ReasonUnauthorized,
     ReasonNotFound,
@@ -59,7 +61,7 @@ pub enum Msg {
 }
 
 impl Msg {
-    pub const ALL: [Msg; 26] = [
+    pub const ALL: [Msg; 28] = [
         Msg::Layout,
         Msg::AllCameras,
         Msg::CamerasLive,
@@ -77,6 +79,8 @@ impl Msg {
         Msg::SaveLayout,
         Msg::LayoutName,
         Msg::Delete,
+        Msg::OpenSecondWindow,
+        Msg::SecondWindowTitle,
         Msg::ReasonInvalidUrl,
         Msg::ReasonUnauthorized,
         Msg::ReasonNotFound,
@@ -110,6 +114,8 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             SaveLayout => "Lưu bố cục",
             LayoutName => "Tên bố cục",
             Delete => "Xoá",
+            OpenSecondWindow => "Mở tường hình trên cửa sổ mới",
+            SecondWindowTitle => "Vigil — màn hình 2",
             ReasonInvalidUrl => "địa chỉ camera sai",
             ReasonUnauthorized => "sai tên đăng nhập hoặc mật khẩu (401)",
             ReasonNotFound => "camera không có luồng này (404)",
@@ -138,6 +144,8 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             SaveLayout => "Save layout",
             LayoutName => "Layout name",
             Delete => "Delete",
+            OpenSecondWindow => "Open wall on new window",
+            SecondWindowTitle => "Vigil — second screen",
             ReasonInvalidUrl => "invalid camera address",
             ReasonUnauthorized => "wrong user name or password (401)",
             ReasonNotFound => "the camera has no such stream (404)",

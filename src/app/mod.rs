@@ -55,7 +55,12 @@ pub enum AppCommand {
     SaveLayout(String),
     LoadSavedLayout(String),
     DeleteSavedLayout(String),
+    OpenSecondWindow,
 }
+
+/// Tile numbers of the second window's wall, as the stream planner sees them (apart from the
+/// main wall's).
+const SECOND_WALL_TILE_OFFSET: usize = 10_000;
 
 pub struct VigilApp {
     site: Site,
@@ -77,6 +82,9 @@ pub struct VigilApp {
     saved_layouts: Vec<crate::store::SavedLayout>,
     /// The name typed for "save layout".
     layout_name: String,
+    /// A second window with its own wall, fed by the same decoders.
+    second_wall: Option<Wall>,
+    second_state: wall::WallState,
     started: std::time::Instant,
     /// Logged once: how long from start until every camera was live (cold-start figure).
     all_live_logged: bool,
@@ -120,6 +128,8 @@ impl VigilApp {
             store: None,
             saved_layouts: Vec::new(),
             layout_name: String::new(),
+            second_wall: None,
+            second_state: wall::WallState::default(),
             started: std::time::Instant::now(),
             all_live_logged: false,
             all_streaming_logged: false,
@@ -235,6 +245,13 @@ impl VigilApp {
                         }
                     }
                     self.wall = wall;
+                }
+            }
+            AppCommand::OpenSecondWindow => {
+                if self.second_wall.is_none() {
+                    let mut second = self.wall.clone();
+                    second.maximized = None;
+                    self.second_wall = Some(second);
                 }
             }
             AppCommand::DeleteSavedLayout(name) => {
@@ -378,6 +395,9 @@ impl VigilApp {
                 self.commands.push(AppCommand::SaveLayout(self.layout_name.clone()));
             }
             ui.separator();
+            if ui.add_enabled(self.second_wall.is_none(), egui::Button::new(tr(self.lang, Msg::OpenSecondWindow))).clicked() {
+                self.commands.push(AppCommand::OpenSecondWindow);
+            }
             if ui.button(tr(self.lang, Msg::Snapshot)).clicked() {
                 self.commands.push(AppCommand::SnapshotSelected);
             }
@@ -483,26 +503,23 @@ impl eframe::App for VigilApp {
         let mut observations = std::mem::take(&mut self.observations);
         observations.clear();
         egui::CentralPanel::default().frame(egui::Frame::NONE.fill(egui::Color32::BLACK)).show(ui, |ui| {
-            let texts = wall::WallTexts { lang: self.lang, timezone: &self.site.timezone };
-            let (site, ingest, planner) = (&self.site, &self.ingest, &self.planner);
-            let tile_view = |tile: usize, camera_id: &str| {
-                let cam = site.camera(camera_id)?;
-                let profile = planner.shown(tile, camera_id);
-                let handle = ingest
-                    .handle(&StreamKey::new(camera_id, profile))
-                    .or_else(|| ingest.handle(&StreamKey::new(camera_id, StreamProfile::Sub)))?;
-                Some(wall::TileView {
-                    camera_name: cam.name.clone(),
-                    neighborhood: site.neighborhood(&cam.neighborhood).map_or_else(String::new, |n| n.name.clone()),
-                    handle,
-                })
-            };
-            wall::wall_ui(ui, &self.wall, tile_view, &mut self.wall_state, &texts, &mut self.commands, &mut observations);
+            let streams = WallStreams { site: &self.site, ingest: &self.ingest, planner: &self.planner, lang: self.lang };
+            streams.wall_ui(ui, &self.wall, 0, &mut self.wall_state, &mut self.commands, &mut observations);
         });
+        let second_commands = self.second_window_ui(ui.ctx(), &mut observations);
         // Frame end: apply what the views asked for, then fit the streams to what is on screen.
         let ctx = ui.ctx().clone();
         for command in std::mem::take(&mut self.commands) {
             self.apply(&ctx, command);
+        }
+        if let Some(mut second) = self.second_wall.take() {
+            // The second window's commands act on its own wall.
+            std::mem::swap(&mut self.wall, &mut second);
+            for command in second_commands {
+                self.apply(&ctx, command);
+            }
+            std::mem::swap(&mut self.wall, &mut second);
+            self.second_wall = Some(second);
         }
         self.planner.update(&observations, &self.ingest, &self.site);
         self.observations = observations;
@@ -512,6 +529,95 @@ impl eframe::App for VigilApp {
         // Teardown may block on dead cameras: do it on a named thread, not the UI thread.
         let ingest = self.ingest.clone();
         let _ = std::thread::Builder::new().name("ingest-shutdown".into()).spawn(move || ingest.shutdown());
+    }
+}
+
+/// What a wall view needs to find each tile's stream.
+struct WallStreams<'a> {
+    site: &'a Site,
+    ingest: &'a Ingest,
+    planner: &'a streams::StreamPlanner,
+    lang: Lang,
+}
+
+impl WallStreams<'_> {
+    /// Draws `wall`; its tiles are numbered from `tile_offset` for the stream planner.
+    fn wall_ui(
+        &self,
+        ui: &mut egui::Ui,
+        wall: &Wall,
+        tile_offset: usize,
+        state: &mut wall::WallState,
+        commands: &mut Vec<AppCommand>,
+        observations: &mut Vec<streams::TileObservation>,
+    ) {
+        let texts = wall::WallTexts { lang: self.lang, timezone: &self.site.timezone };
+        let tile_view = |tile: usize, camera_id: &str| {
+            let cam = self.site.camera(camera_id)?;
+            let profile = self.planner.shown(tile + tile_offset, camera_id);
+            let handle = self
+                .ingest
+                .handle(&StreamKey::new(camera_id, profile))
+                .or_else(|| self.ingest.handle(&StreamKey::new(camera_id, StreamProfile::Sub)))?;
+            Some(wall::TileView {
+                camera_name: cam.name.clone(),
+                neighborhood: self.site.neighborhood(&cam.neighborhood).map_or_else(String::new, |n| n.name.clone()),
+                handle,
+            })
+        };
+        let first_new = observations.len();
+        wall::wall_ui(ui, wall, tile_view, state, &texts, commands, observations);
+        for obs in &mut observations[first_new..] {
+            obs.tile += tile_offset;
+        }
+    }
+}
+
+impl VigilApp {
+    /// The second window (an egui viewport): its own layout bar and wall. Returns its commands.
+    fn second_window_ui(&mut self, ctx: &egui::Context, observations: &mut Vec<streams::TileObservation>) -> Vec<AppCommand> {
+        let mut commands = Vec::new();
+        let Some(second) = self.second_wall.as_ref() else { return commands };
+        let mut close = false;
+        let builder = egui::ViewportBuilder::default()
+            .with_title(tr(self.lang, Msg::SecondWindowTitle))
+            .with_inner_size([1280.0, 720.0]);
+        let streams = WallStreams { site: &self.site, ingest: &self.ingest, planner: &self.planner, lang: self.lang };
+        let (site, lang, state) = (&self.site, self.lang, &mut self.second_state);
+        ctx.show_viewport_immediate(egui::ViewportId::from_hash_of("vigil-wall-2"), builder, |ui, _class| {
+            egui::Panel::top("layouts-2").show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(format!("{}:", tr(lang, Msg::Layout)));
+                    for name in STANDARD_LAYOUTS {
+                        if ui.selectable_label(second.layout.name == name, name).clicked() {
+                            commands.push(AppCommand::SetLayout(name.to_string()));
+                        }
+                    }
+                    ui.separator();
+                    if ui.button(tr(lang, Msg::AllCameras)).clicked() {
+                        commands.push(AppCommand::ShowAll);
+                    }
+                    for nb in &site.neighborhoods {
+                        if ui.button(&nb.name).clicked() {
+                            commands.push(AppCommand::ShowNeighborhood(nb.id.clone()));
+                        }
+                    }
+                });
+            });
+            egui::CentralPanel::default().frame(egui::Frame::NONE.fill(egui::Color32::BLACK)).show(ui, |ui| {
+                streams.wall_ui(ui, second, SECOND_WALL_TILE_OFFSET, state, &mut commands, observations);
+            });
+            close = ui.ctx().input(|i| i.viewport().close_requested());
+        });
+        if close {
+            self.second_wall = None;
+        }
+        commands
+    }
+
+    /// The second window's wall, if open.
+    pub fn second_wall(&self) -> Option<&Wall> {
+        self.second_wall.as_ref()
     }
 }
 
