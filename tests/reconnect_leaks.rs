@@ -63,10 +63,14 @@ fn hundred_live_sessions_leak_nothing() {
     for _ in 0..10 {
         one_session();
     }
+    // Count only once the simulator's side has torn its serving pipeline down too.
+    let quiet = || wakes.until(Duration::from_secs(30), "the simulator to close the stream", || sim.active_pipelines("cam-a", StreamProfile::Sub) == 0);
+    quiet();
     let (fds_before, rss_before) = (open_fds().unwrap(), rss_mb().unwrap());
     for _ in 0..100 {
         one_session();
     }
+    quiet();
     let (fds_after, rss_after) = (open_fds().unwrap(), rss_mb().unwrap());
     // The simulator lives in this process too: its side of each connection must be closed as well
     // (a few may still be closing when we count).

@@ -160,6 +160,11 @@ impl VigilApp {
         self.lang
     }
 
+    /// The last message of the status line (snapshots, errors).
+    pub fn status(&self) -> Option<&str> {
+        self.status.as_deref()
+    }
+
     fn apply(&mut self, ctx: &egui::Context, command: AppCommand) {
         match command {
             AppCommand::SetLayout(name) => {
@@ -283,33 +288,22 @@ impl VigilApp {
                         self.commands.push(AppCommand::ShowNeighborhood(nb.id.clone()));
                     }
                 }
-                if i.key_pressed(egui::Key::Num0) {
-                    self.commands.push(AppCommand::ShowAll);
-                }
-                if i.key_pressed(egui::Key::Escape) {
-                    self.commands.push(AppCommand::Restore);
-                }
-                if i.key_pressed(egui::Key::F) {
-                    self.commands.push(AppCommand::ToggleFullscreen);
-                }
-                for (key, direction) in [
-                    (egui::Key::ArrowLeft, Direction::Left),
-                    (egui::Key::ArrowRight, Direction::Right),
-                    (egui::Key::ArrowUp, Direction::Up),
-                    (egui::Key::ArrowDown, Direction::Down),
-                ] {
+                let shortcuts = [
+                    (egui::Key::Num0, AppCommand::ShowAll),
+                    (egui::Key::Escape, AppCommand::Restore),
+                    (egui::Key::F, AppCommand::ToggleFullscreen),
+                    (egui::Key::ArrowLeft, AppCommand::MoveSelection(Direction::Left)),
+                    (egui::Key::ArrowRight, AppCommand::MoveSelection(Direction::Right)),
+                    (egui::Key::ArrowUp, AppCommand::MoveSelection(Direction::Up)),
+                    (egui::Key::ArrowDown, AppCommand::MoveSelection(Direction::Down)),
+                    (egui::Key::Enter, AppCommand::MaximizeSelected),
+                    (egui::Key::S, AppCommand::SnapshotSelected),
+                    (egui::Key::Delete, AppCommand::RemoveSelected),
+                ];
+                for (key, command) in shortcuts {
                     if i.key_pressed(key) {
-                        self.commands.push(AppCommand::MoveSelection(direction));
+                        self.commands.push(command);
                     }
-                }
-                if i.key_pressed(egui::Key::Enter) {
-                    self.commands.push(AppCommand::MaximizeSelected);
-                }
-                if i.key_pressed(egui::Key::S) {
-                    self.commands.push(AppCommand::SnapshotSelected);
-                }
-                if i.key_pressed(egui::Key::Delete) {
-                    self.commands.push(AppCommand::RemoveSelected);
                 }
             }
         });
@@ -362,21 +356,7 @@ impl VigilApp {
 
     fn layout_bar_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal_wrapped(|ui| {
-            ui.label(format!("{}:", tr(self.lang, Msg::Layout)));
-            for name in STANDARD_LAYOUTS {
-                if ui.selectable_label(self.wall.layout.name == name, name).clicked() {
-                    self.commands.push(AppCommand::SetLayout(name.to_string()));
-                }
-            }
-            ui.separator();
-            if ui.button(tr(self.lang, Msg::AllCameras)).clicked() {
-                self.commands.push(AppCommand::ShowAll);
-            }
-            for nb in &self.site.neighborhoods {
-                if ui.button(&nb.name).clicked() {
-                    self.commands.push(AppCommand::ShowNeighborhood(nb.id.clone()));
-                }
-            }
+            layout_buttons_ui(ui, &self.wall, &self.site, self.lang, &mut self.commands);
             for saved in &self.saved_layouts {
                 let button = ui.button(&saved.name);
                 if button.clicked() {
@@ -451,6 +431,9 @@ impl VigilApp {
 
     /// Start-up figures in the log: all live (cold start), then all measured.
     fn log_milestones(&mut self) {
+        if self.all_streaming_logged {
+            return;
+        }
         let handles: Vec<_> = enabled_ids(&self.site).iter().filter_map(|id| self.sub_handle(id)).collect();
         if handles.is_empty() {
             return;
@@ -532,6 +515,25 @@ impl eframe::App for VigilApp {
     }
 }
 
+/// Standard layouts, "all cameras" and one button per neighborhood, for either window's bar.
+fn layout_buttons_ui(ui: &mut egui::Ui, wall: &Wall, site: &Site, lang: Lang, commands: &mut Vec<AppCommand>) {
+    ui.label(format!("{}:", tr(lang, Msg::Layout)));
+    for name in STANDARD_LAYOUTS {
+        if ui.selectable_label(wall.layout.name == name, name).clicked() {
+            commands.push(AppCommand::SetLayout(name.to_string()));
+        }
+    }
+    ui.separator();
+    if ui.button(tr(lang, Msg::AllCameras)).clicked() {
+        commands.push(AppCommand::ShowAll);
+    }
+    for nb in &site.neighborhoods {
+        if ui.button(&nb.name).clicked() {
+            commands.push(AppCommand::ShowNeighborhood(nb.id.clone()));
+        }
+    }
+}
+
 /// What a wall view needs to find each tile's stream.
 struct WallStreams<'a> {
     site: &'a Site,
@@ -586,23 +588,7 @@ impl VigilApp {
         let (site, lang, state) = (&self.site, self.lang, &mut self.second_state);
         ctx.show_viewport_immediate(egui::ViewportId::from_hash_of("vigil-wall-2"), builder, |ui, _class| {
             egui::Panel::top("layouts-2").show(ui, |ui| {
-                ui.horizontal_wrapped(|ui| {
-                    ui.label(format!("{}:", tr(lang, Msg::Layout)));
-                    for name in STANDARD_LAYOUTS {
-                        if ui.selectable_label(second.layout.name == name, name).clicked() {
-                            commands.push(AppCommand::SetLayout(name.to_string()));
-                        }
-                    }
-                    ui.separator();
-                    if ui.button(tr(lang, Msg::AllCameras)).clicked() {
-                        commands.push(AppCommand::ShowAll);
-                    }
-                    for nb in &site.neighborhoods {
-                        if ui.button(&nb.name).clicked() {
-                            commands.push(AppCommand::ShowNeighborhood(nb.id.clone()));
-                        }
-                    }
-                });
+                ui.horizontal_wrapped(|ui| layout_buttons_ui(ui, second, site, lang, &mut commands));
             });
             egui::CentralPanel::default().frame(egui::Frame::NONE.fill(egui::Color32::BLACK)).show(ui, |ui| {
                 streams.wall_ui(ui, second, SECOND_WALL_TILE_OFFSET, state, &mut commands, observations);
@@ -626,13 +612,6 @@ fn default_snapshot_dir() -> std::path::PathBuf {
     directories::UserDirs::new()
         .and_then(|d| d.picture_dir().map(|p| p.join("Vigil")))
         .unwrap_or_else(|| std::path::PathBuf::from("snapshots"))
-}
-
-/// The last snapshot message, for tests.
-impl VigilApp {
-    pub fn status(&self) -> Option<&str> {
-        self.status.as_deref()
-    }
 }
 
 /// Opens the main window.

@@ -286,11 +286,11 @@ fn encode_clip(dir: &Path, job: &ClipJob) -> Result<(), ClipError> {
     }
     // Frame number as a barcode in the luma plane, then count the frame.
     if let Some(pad) = stamp.static_pad("sink") {
-        let block = spec.barcode_block() as usize;
+        let (block, width, height) = (spec.barcode_block() as usize, spec.width as usize, spec.height as usize);
         pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
             let n = frame_no.fetch_add(1, Ordering::AcqRel) as u32;
             if let Some(gst::PadProbeData::Buffer(buffer)) = info.data.as_mut() {
-                draw_barcode(buffer.make_mut(), n, block);
+                draw_barcode(buffer.make_mut(), n, block, width, height);
             }
             gst::PadProbeReturn::Ok
         });
@@ -317,14 +317,15 @@ fn encode_clip(dir: &Path, job: &ClipJob) -> Result<(), ClipError> {
 
 /// Writes `n` (16 bits, most significant first) as white/black blocks along the bottom-left of the
 /// luma plane, one `block`-pixel square per bit, with a white block before and after as markers.
-fn draw_barcode(buffer: &mut gst::BufferRef, n: u32, block: usize) {
-    // The caps are known to be I420 at this point of the pipeline; read them from the meta-less
-    // buffer by mapping it as a raw slice: plane 0 is the first width*height bytes with stride
-    // = width rounded up to 4 (I420's default layout).
+fn draw_barcode(buffer: &mut gst::BufferRef, n: u32, block: usize, width: usize, height: usize) {
+    // The frame is I420 at this point of the pipeline, in GStreamer's default layout: plane 0 is
+    // the first rows of the buffer, each `width` rounded up to 4 bytes.
     let Ok(mut map) = buffer.map_writable() else { return };
     let data = map.as_mut_slice();
-    let Some((width, height)) = i420_dims(data.len()) else { return };
     let stride = (width + 3) & !3;
+    if data.len() < stride * height {
+        return;
+    }
     let y0 = height.saturating_sub(block * 2);
     for bit in 0..18usize {
         let on = match bit {
@@ -340,17 +341,6 @@ fn draw_barcode(buffer: &mut gst::BufferRef, n: u32, block: usize) {
             }
         }
     }
-}
-
-/// The clip sizes in use, recognised by their I420 frame size.
-fn i420_dims(len: usize) -> Option<(usize, usize)> {
-    [(1920usize, 1080usize), (640, 360), (1280, 720), (320, 180)]
-        .into_iter()
-        .find(|(w, h)| {
-            let stride = (w + 3) & !3;
-            let cstride = ((w / 2) + 3) & !3;
-            stride * h + 2 * cstride * (h / 2) == len
-        })
 }
 
 /// Reads the frame number drawn by [`draw_barcode`] from a decoded luma plane; `None` when the
@@ -458,7 +448,7 @@ mod tests {
         for n in [0u32, 1, 1234, 65535] {
             let mut buffer = gst::Buffer::with_size(len).unwrap();
             buffer.get_mut().unwrap().map_writable().unwrap().as_mut_slice().fill(90);
-            draw_barcode(buffer.get_mut().unwrap(), n, 8);
+            draw_barcode(buffer.get_mut().unwrap(), n, 8, w, h);
             let map = buffer.map_readable().unwrap();
             assert_eq!(read_barcode(&map, stride, w, h, 8), Some(n));
         }
