@@ -38,14 +38,45 @@ pub enum Command {
     Demo(DemoArgs),
     /// Serve a site's cameras from a simulated RTSP server on 127.0.0.1.
     Simulate(SimulateArgs),
-    /// Record every enabled camera (not implemented yet).
-    Record,
+    /// Record every enabled camera of the data dir's site (until SIGTERM/SIGINT), or show status.
+    Record(RecordArgs),
     /// Benchmarks that print JSON.
     #[command(subcommand)]
     Bench(BenchCommand),
     /// Import or export the site.
     #[command(subcommand)]
     Site(SiteCommand),
+}
+
+#[derive(Args)]
+pub struct RecordArgs {
+    /// Print each camera's recording status and exit.
+    #[arg(long)]
+    pub status: bool,
+    /// With --status: one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Read every indexed segment file, mark and list damaged ones, and exit.
+    #[arg(long)]
+    pub check: bool,
+    /// Target segment length, seconds.
+    #[arg(long, default_value_t = 60)]
+    pub segment_seconds: u64,
+    /// Keep at most this many GB (10^9 bytes) of recordings; oldest unlocked go first.
+    #[arg(long)]
+    pub quota_gb: Option<f64>,
+    /// Keep at least this many GB free on the recordings' disk.
+    #[arg(long, default_value_t = 1.0)]
+    pub min_free_gb: f64,
+    /// Stop after this many seconds (default: run until SIGTERM/SIGINT).
+    #[arg(long)]
+    pub for_seconds: Option<u64>,
+    /// Print recorder events as JSON lines on stdout.
+    #[arg(long)]
+    pub events: bool,
+    /// How often retention and the free-space check run, ms.
+    #[arg(long, default_value_t = 5000, hide = true)]
+    pub housekeeping_ms: u64,
 }
 
 #[derive(Args)]
@@ -170,10 +201,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         None => gui(&data_dir, start_options(&cli)),
         Some(Command::Demo(ref args)) => demo(&data_dir, args, start_options(&cli)),
         Some(Command::Simulate(args)) => simulate(&data_dir, &args),
-        Some(Command::Record) => {
-            eprintln!("vigil record: not implemented yet (see the recorder issue)");
-            Ok(ExitCode::from(2))
-        }
+        Some(Command::Record(ref args)) => crate::record::command::run(&data_dir, args),
         Some(Command::Bench(BenchCommand::Live(args))) => bench_live(&args),
         Some(Command::Bench(BenchCommand::Wall(ref args))) => bench_wall(args, cli.layout.as_deref()),
         Some(Command::Site(SiteCommand::Import { file })) => {

@@ -4,6 +4,7 @@
 //! - [`core`]: pure models (site, time). Imports neither egui nor GStreamer; tested headless.
 //! - [`store`]: the SQLite database of a data dir (`schema.sql`, migrations, typed API).
 //! - [`media`]: everything GStreamer: live ingest, decoders, the simulated town. Never imports egui.
+//! - [`record`]: the recorder: fragmented-MP4 segments indexed in SQLite, crash recovery, retention.
 //! - [`render`]: wgpu drawing of decoded frames (YUV planes in textures, WGSL conversion).
 //! - [`app`]: the eframe application and its thin views. Never imports GStreamer.
 //! - [`bench`]: `vigil bench …` benchmarks that print JSON.
@@ -17,5 +18,6 @@ pub mod cli;
 pub mod core;
 pub mod media;
 pub mod paths;
+pub mod record;
 pub mod render;
 pub mod store;

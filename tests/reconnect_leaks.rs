@@ -54,7 +54,7 @@ fn hundred_live_sessions_leak_nothing() {
     let key = StreamKey::new("cam-a", StreamProfile::Sub);
     let url = sim.url("cam-a", StreamProfile::Sub);
     let (ingest, _events, wakes) = engine(SupervisorPolicy::default());
-    let mut one_session = || {
+    let one_session = || {
         let h = ingest.start(StreamSpec::new(key.clone(), url.clone()));
         wakes.until(Duration::from_secs(30), "a decoded frame", || h.slot.seq() >= 1);
         ingest.stop(&key);

@@ -40,10 +40,7 @@ pub struct StreamPlanner {
 
 /// What to open for a camera's profile (URL and login from the site).
 pub fn spec_for(site: &Site, camera_id: &str, profile: StreamProfile) -> Option<StreamSpec> {
-    let cam = site.camera(camera_id)?;
-    let mut spec = StreamSpec::new(StreamKey::new(camera_id, profile), cam.url(profile));
-    spec.credentials = cam.credential.as_ref().and_then(|id| site.credential(id)).map(|c| (c.username.clone(), c.password.clone()));
-    Some(spec)
+    StreamSpec::for_camera(site, camera_id, profile)
 }
 
 impl StreamPlanner {
@@ -91,7 +88,7 @@ impl StreamPlanner {
         }
         for handle in ingest.handles() {
             let need = needs.get(&handle.key).copied().unwrap_or(DecodeNeed::None);
-            if need == DecodeNeed::None && handle.key.profile == StreamProfile::Main {
+            if need == DecodeNeed::None && handle.key.profile == StreamProfile::Main && !handle.is_recorded() {
                 ingest.stop(&handle.key);
                 continue;
             }

@@ -98,6 +98,10 @@ pub struct Camera {
     /// Id of the credential to log in with, when the camera needs one.
     pub credential: Option<String>,
     pub enabled: bool,
+    /// Which stream the recorder keeps; `None` = not recorded.
+    pub record: Option<StreamProfile>,
+    /// Keep recordings at most this many days; `None` = until the disk quota needs room.
+    pub retain_days: Option<u32>,
 }
 
 impl Camera {
@@ -257,6 +261,8 @@ mod tests {
                 sub_url: Some("rtsp://127.0.0.1:8554/cam/cam01/sub".into()),
                 credential: None,
                 enabled: true,
+                record: Some(StreamProfile::Main),
+                retain_days: None,
             }],
             credentials: vec![],
         }

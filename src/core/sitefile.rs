@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use super::site::{Camera, Credential, Neighborhood, Rgb, Site};
+use super::site::{Camera, Credential, Neighborhood, Rgb, Site, StreamProfile};
 
 /// A site file that could not be read: the line (1-based) and a message naming the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -67,6 +67,11 @@ struct CameraIn {
     credentials: Option<Spanned<String>>,
     #[serde(default = "yes")]
     enabled: bool,
+    /// "main" (default), "sub" or "off".
+    #[serde(default)]
+    record: Option<Spanned<String>>,
+    #[serde(default)]
+    retain_days: Option<u32>,
 }
 
 fn yes() -> bool {
@@ -130,6 +135,20 @@ pub fn parse_site_toml(text: &str) -> Result<Site, SiteFileError> {
             sub_url: c.sub.as_ref().map(|s| s.get_ref().clone()),
             credential: c.credentials.as_ref().map(|s| s.get_ref().clone()),
             enabled: c.enabled,
+            record: match c.record.as_ref().map(|s| s.get_ref().as_str()) {
+                None | Some("main") => Some(StreamProfile::Main),
+                Some("sub") => Some(StreamProfile::Sub),
+                Some("off") => None,
+                Some(other) => {
+                    let at = c.record.as_ref().map_or(line, |s| line_of(text, s.span().start));
+                    errors.push(LineError {
+                        line: at,
+                        message: format!("field `record`: {other:?} is not \"main\", \"sub\" or \"off\""),
+                    });
+                    None
+                }
+            },
+            retain_days: c.retain_days,
         });
     }
     let cred_lines: Vec<usize> = file.credentials.iter().map(|c| line_of(text, c.span().start)).collect();
@@ -205,6 +224,10 @@ struct CameraOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     credentials: Option<&'a str>,
     enabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    record: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retain_days: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -234,6 +257,12 @@ pub fn site_to_toml(site: &Site) -> String {
                 sub: c.sub_url.as_deref(),
                 credentials: c.credential.as_deref(),
                 enabled: c.enabled,
+                record: match c.record {
+                    Some(StreamProfile::Main) => None,
+                    Some(StreamProfile::Sub) => Some("sub"),
+                    None => Some("off"),
+                },
+                retain_days: c.retain_days,
             })
             .collect(),
         credentials: site

@@ -1,9 +1,12 @@
 //! Builds the live pipeline of one stream.
 //!
 //! `{rtspsrc latency=200 drop-on-latency protocols=tcp} - {rtph26xdepay} - {h26xparse}
-//!  - [probe: decode mode, byte/AU counters] - {decoder by rank} - {appsink NV12|I420 max-buffers=1 drop}`
+//!  - [probe: record tap, decode mode, byte/AU counters] - {decoder by rank} - {appsink NV12|I420 max-buffers=1 drop}`
 //!
 //! The decoder's native YUV goes to the latest-frame slot; no colour conversion happens here.
+//! The parser emits MP4-style units (`avc` / `hev1`, whole access units) so the recorder can
+//! store them as they are; the probe hands them to the stream's record tap, if any, before the
+//! decode mode drops anything.
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
@@ -15,6 +18,7 @@ use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 use gstreamer_video as gst_video;
 
+use super::encoded::{CodecConfig, EncodedUnit, TapMessage, UnitData, VideoCodec};
 use super::frame::{DecodedFrame, PixelFormat, PlaneData, YuvMatrix, YuvRange};
 use super::stream::{DecodeMode, StreamHandle};
 use super::{StreamSpec, WakeFn, decoder};
@@ -86,12 +90,12 @@ fn link_video_branch(
     let caps = pad.current_caps().ok_or("the camera's stream has no caps")?;
     let s = caps.structure(0).ok_or("the camera's stream has empty caps")?;
     let encoding = s.get::<&str>("encoding-name").unwrap_or("?").to_ascii_uppercase();
-    let (depay, parse, media) = match encoding.as_str() {
-        "H264" => ("rtph264depay", "h264parse", "video/x-h264"),
-        "H265" => ("rtph265depay", "h265parse", "video/x-h265"),
+    let (depay, parse, media, stream_format) = match encoding.as_str() {
+        "H264" => ("rtph264depay", "h264parse", "video/x-h264", "avc"),
+        "H265" => ("rtph265depay", "h265parse", "video/x-h265", "hev1"),
         other => return Err(format!("video codec {other} (only H.264 and H.265 are supported)")),
     };
-    let coded_caps = gst::Caps::builder(media).field("alignment", "au").build();
+    let coded_caps = gst::Caps::builder(media).field("alignment", "au").field("stream-format", stream_format).build();
     let factory = decoder::choose(&coded_caps).ok_or_else(|| format!("no decoder installed for {encoding}"))?;
     let make = |name: &str| gst::ElementFactory::make(name).build().map_err(|_| format!("element {name} is missing"));
     let depay = make(depay)?;
@@ -139,12 +143,20 @@ fn install_mode_probe(parse: &gst::Element, handle: &Arc<StreamHandle>, entered:
     let handle = handle.clone();
     let entered = entered.clone();
     let waiting_for_keyframe = std::sync::atomic::AtomicBool::new(false);
-    pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+    // The caps last announced to the record tap (a new pipeline starts with none: a new run).
+    let tapped_caps: Mutex<Option<gst::Caps>> = Mutex::new(None);
+    pad.add_probe(gst::PadProbeType::BUFFER, move |pad, info| {
         let Some(buffer) = info.buffer() else { return gst::PadProbeReturn::Ok };
         let c = &handle.counters;
         c.access_units.fetch_add(1, Ordering::Relaxed);
         c.bytes.fetch_add(buffer.size() as u64, Ordering::Relaxed);
         let keyframe = !buffer.flags().contains(gst::BufferFlags::DELTA_UNIT);
+        if let Some(tap) = handle.tap.load().as_ref() {
+            let mut tapped = tapped_caps.lock().unwrap_or_else(|e| e.into_inner());
+            feed_tap(tap, pad, buffer, keyframe, &mut tapped, &handle);
+        } else {
+            *tapped_caps.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }
         let pass = match handle.mode() {
             DecodeMode::Full => {
                 if keyframe {
@@ -173,6 +185,71 @@ fn install_mode_probe(parse: &gst::Element, handle: &Arc<StreamHandle>, entered:
         }
         gst::PadProbeReturn::Ok
     });
+}
+
+/// Mapped compressed bytes, kept alive for as long as the recorder holds the unit.
+struct GstUnit(gst::MappedBuffer<gst::buffer::Readable>);
+
+impl UnitData for GstUnit {
+    fn bytes(&self) -> &[u8] {
+        self.0.as_slice()
+    }
+}
+
+/// What the recorder needs from the parser's caps: codec, `avcC`/`hvcC`, size.
+fn codec_config(caps: &gst::CapsRef) -> Option<CodecConfig> {
+    let s = caps.structure(0)?;
+    let codec = match s.name().as_str() {
+        "video/x-h264" => VideoCodec::H264,
+        "video/x-h265" => VideoCodec::H265,
+        _ => return None,
+    };
+    let codec_data = s.get::<gst::Buffer>("codec_data").ok()?.map_readable().ok()?.as_slice().to_vec();
+    let width = s.get::<i32>("width").ok()?.max(0) as u32;
+    let height = s.get::<i32>("height").ok()?.max(0) as u32;
+    Some(CodecConfig { codec, codec_data, width, height })
+}
+
+/// Hands one access unit to the record tap without blocking the streaming thread.
+fn feed_tap(
+    tap: &super::RecordTap,
+    pad: &gst::Pad,
+    buffer: &gst::Buffer,
+    keyframe: bool,
+    tapped_caps: &mut Option<gst::Caps>,
+    handle: &StreamHandle,
+) {
+    let Some(caps) = pad.current_caps() else { return };
+    if tapped_caps.as_ref() != Some(&caps) {
+        let Some(config) = codec_config(&caps) else { return };
+        if tap.try_send(TapMessage::Start(config)).is_err() {
+            handle.tap_dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        *tapped_caps = Some(caps);
+    }
+    let Some(pts) = buffer.pts() else { return };
+    let dts = buffer.dts().unwrap_or(pts);
+    // Wall-clock time of this PTS: now, minus how long ago (in running time) the PTS was.
+    let now_ns = unix_now_ns();
+    let wall_unix_ns = match pad.parent_element().and_then(|e| Some((e.clock()?, e.base_time()?))) {
+        Some((clock, base)) => {
+            let running_now = clock.time().saturating_sub(base).nseconds();
+            now_ns.saturating_sub(running_now.saturating_sub(pts.nseconds()))
+        }
+        None => now_ns,
+    };
+    let Ok(mapped) = buffer.clone().into_mapped_buffer_readable() else { return };
+    let unit = EncodedUnit {
+        pts_ns: pts.nseconds(),
+        dts_ns: dts.nseconds(),
+        keyframe,
+        wall_unix_ns,
+        data: Box::new(GstUnit(mapped)),
+    };
+    if tap.try_send(TapMessage::Unit(unit)).is_err() {
+        handle.tap_dropped.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 fn install_sink_callbacks(

@@ -5,6 +5,7 @@
 //! called (the GUI wires it to a repaint); state changes go out on a bounded channel.
 
 pub mod decoder;
+pub mod encoded;
 pub mod frame;
 mod live;
 pub mod simulate;
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 use gstreamer as gst;
 
+pub use encoded::{CodecConfig, EncodedUnit, RecordTap, TapMessage, UnitData, VideoCodec};
 pub use frame::{DecodedFrame, LatestFrameSlot, PixelFormat};
 pub use stream::{DecodeMode, OfflineReason, StreamEvent, StreamHandle, StreamKey, StreamState, StreamStats};
 
@@ -51,6 +53,15 @@ impl std::fmt::Debug for StreamSpec {
 impl StreamSpec {
     pub fn new(key: StreamKey, url: impl Into<String>) -> Self {
         Self { key, url: url.into(), credentials: None, mode: DecodeMode::Full, latency_ms: 200 }
+    }
+
+    /// What to open for a camera's profile (URL and login from the site).
+    pub fn for_camera(site: &crate::core::site::Site, camera_id: &str, profile: crate::core::site::StreamProfile) -> Option<Self> {
+        let cam = site.camera(camera_id)?;
+        let mut spec = Self::new(StreamKey::new(camera_id, profile), cam.url(profile));
+        spec.credentials =
+            cam.credential.as_ref().and_then(|id| site.credential(id)).map(|c| (c.username.clone(), c.password.clone()));
+        Some(spec)
     }
 }
 

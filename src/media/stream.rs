@@ -5,6 +5,9 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use arc_swap::ArcSwapOption;
+
+use super::encoded::RecordTap;
 use super::frame::LatestFrameSlot;
 use crate::core::site::StreamProfile;
 
@@ -171,6 +174,10 @@ pub struct StreamHandle {
     pub(crate) stop_requested: AtomicBool,
     /// End-to-end latencies (ms) measured from RTCP sender-report times, most recent last, capped.
     latency_ms: Mutex<Vec<f64>>,
+    /// Where access units go while this stream is recorded.
+    pub(crate) tap: ArcSwapOption<RecordTap>,
+    /// Access units the record tap could not take (its channel was full).
+    pub(crate) tap_dropped: AtomicU64,
 }
 
 const MAX_LATENCY_SAMPLES: usize = 100_000;
@@ -186,6 +193,8 @@ impl StreamHandle {
             counters: Counters::default(),
             stop_requested: AtomicBool::new(false),
             latency_ms: Mutex::new(Vec::new()),
+            tap: ArcSwapOption::empty(),
+            tap_dropped: AtomicU64::new(0),
         })
     }
 
@@ -220,6 +229,26 @@ impl StreamHandle {
             v.remove(0);
         }
         v.push(ms);
+    }
+
+    /// Sends this stream's access units to `tap` from the next keyframe on (a new connection or
+    /// codec change first sends [`super::encoded::TapMessage::Start`]). Replaces any previous tap.
+    pub fn set_record_tap(&self, tap: RecordTap) {
+        self.tap.store(Some(Arc::new(tap)));
+    }
+
+    pub fn clear_record_tap(&self) {
+        self.tap.store(None);
+    }
+
+    /// Someone records this stream: keep it connected even when no tile shows it.
+    pub fn is_recorded(&self) -> bool {
+        self.tap.load().is_some()
+    }
+
+    /// Access units lost because the recorder's channel was full.
+    pub fn tap_dropped(&self) -> u64 {
+        self.tap_dropped.load(Ordering::Relaxed)
     }
 
     /// Compressed access units received so far (decoded or not).

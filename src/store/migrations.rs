@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// The schema version `schema.sql` describes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Migration `i` upgrades version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -50,6 +50,45 @@ const MIGRATIONS: &[&str] = &[
       name TEXT PRIMARY KEY,
       layout TEXT NOT NULL,
       cameras_json TEXT NOT NULL,
+      created_unix_ms INTEGER NOT NULL
+    ) STRICT;
+    ",
+    // 3 -> 4: recording: per-camera settings, runs, segments, evidence locks.
+    r"
+    ALTER TABLE camera ADD COLUMN record_profile TEXT NOT NULL DEFAULT 'main';
+    ALTER TABLE camera ADD COLUMN retain_days INTEGER;
+    CREATE TABLE recording_run (
+      id INTEGER PRIMARY KEY,
+      camera_id TEXT NOT NULL,
+      profile TEXT NOT NULL,
+      start_90k INTEGER NOT NULL,
+      end_90k INTEGER,
+      end_reason TEXT
+    ) STRICT;
+    CREATE TABLE segment (
+      id INTEGER PRIMARY KEY,
+      run_id INTEGER NOT NULL REFERENCES recording_run (id),
+      camera_id TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      start_90k INTEGER NOT NULL,
+      duration_90k INTEGER NOT NULL,
+      path TEXT NOT NULL UNIQUE,
+      bytes INTEGER NOT NULL,
+      frames INTEGER NOT NULL,
+      codec TEXT NOT NULL,
+      width INTEGER NOT NULL,
+      height INTEGER NOT NULL,
+      keyframe_index BLOB NOT NULL,
+      state INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE INDEX segment_by_camera_start ON segment (camera_id, start_90k);
+    CREATE INDEX segment_by_run ON segment (run_id, seq);
+    CREATE TABLE evidence_lock (
+      id INTEGER PRIMARY KEY,
+      camera_id TEXT,
+      start_90k INTEGER NOT NULL,
+      end_90k INTEGER NOT NULL,
+      reason TEXT NOT NULL,
       created_unix_ms INTEGER NOT NULL
     ) STRICT;
     ",

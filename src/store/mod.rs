@@ -2,13 +2,14 @@
 //! WAL mode so the GUI reads while a recorder writes. SQL lives in named constants.
 
 mod migrations;
+pub mod recordings;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, named_params};
 
-use crate::core::site::{Camera, Credential, Neighborhood, Rgb, Site};
+use crate::core::site::{Camera, Credential, Neighborhood, Rgb, Site, StreamProfile};
 
 pub use migrations::SCHEMA_VERSION;
 
@@ -34,15 +35,15 @@ pub struct Store {
 const SELECT_SITE: &str = "SELECT name, timezone FROM site WHERE id = 1";
 const SELECT_NEIGHBORHOODS: &str = "SELECT id, name, colour_rgb FROM neighborhood ORDER BY sort_order, id";
 const SELECT_CAMERAS: &str =
-    "SELECT id, name, neighborhood_id, main_url, sub_url, credential_id, enabled FROM camera ORDER BY sort_order, id";
+    "SELECT id, name, neighborhood_id, main_url, sub_url, credential_id, enabled, record_profile, retain_days FROM camera ORDER BY sort_order, id";
 const SELECT_CREDENTIALS: &str = "SELECT id, username, password FROM credential ORDER BY id";
 const DELETE_SITE: &str = "DELETE FROM camera; DELETE FROM credential; DELETE FROM neighborhood; DELETE FROM site;";
 const INSERT_SITE: &str = "INSERT INTO site (id, name, timezone) VALUES (1, :name, :timezone)";
 const INSERT_NEIGHBORHOOD: &str =
     "INSERT INTO neighborhood (id, name, colour_rgb, sort_order) VALUES (:id, :name, :colour_rgb, :sort_order)";
 const INSERT_CREDENTIAL: &str = "INSERT INTO credential (id, username, password) VALUES (:id, :username, :password)";
-const INSERT_CAMERA: &str = "INSERT INTO camera (id, name, neighborhood_id, main_url, sub_url, enabled, sort_order, credential_id) \
-     VALUES (:id, :name, :neighborhood_id, :main_url, :sub_url, :enabled, :sort_order, :credential_id)";
+const INSERT_CAMERA: &str = "INSERT INTO camera (id, name, neighborhood_id, main_url, sub_url, enabled, sort_order, credential_id, record_profile, retain_days) \
+     VALUES (:id, :name, :neighborhood_id, :main_url, :sub_url, :enabled, :sort_order, :credential_id, :record_profile, :retain_days)";
 
 const SELECT_LAYOUTS: &str = "SELECT name, layout, cameras_json FROM wall_layout ORDER BY created_unix_ms, name";
 const UPSERT_LAYOUT: &str = "INSERT INTO wall_layout (name, layout, cameras_json, created_unix_ms) \
@@ -102,6 +103,8 @@ impl Store {
                     sub_url: r.get(4)?,
                     credential: r.get(5)?,
                     enabled: r.get::<_, i64>(6)? != 0,
+                    record: StreamProfile::parse(&r.get::<_, String>(7)?),
+                    retain_days: r.get(8)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -136,6 +139,7 @@ impl Store {
                     ":id": c.id, ":name": c.name, ":neighborhood_id": c.neighborhood, ":main_url": c.main_url,
                     ":sub_url": c.sub_url, ":enabled": c.enabled as i64, ":sort_order": i as i64,
                     ":credential_id": c.credential,
+                    ":record_profile": c.record.map_or("off", StreamProfile::as_str), ":retain_days": c.retain_days,
                 })?;
             }
         }

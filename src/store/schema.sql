@@ -1,7 +1,7 @@
 -- Vigil's canonical database schema. This file is the truth: a fresh database is created from it,
 -- and the migrations in src/store/migrations.rs must upgrade any older database to exactly this
 -- (a test compares the two). Times are UTC; every unit is stated.
--- Schema version: 3 (kept in PRAGMA user_version).
+-- Schema version: 4 (kept in PRAGMA user_version).
 
 -- The one site this data dir describes (a single row, id = 1).
 CREATE TABLE site (
@@ -27,7 +27,9 @@ CREATE TABLE camera (
   sub_url TEXT,                           -- rtsp:// URL of the substream; NULL when the camera has none
   enabled INTEGER NOT NULL,               -- 1 = shown and recorded, 0 = configured but ignored
   sort_order INTEGER NOT NULL,            -- position in lists, 0-based, ascending
-  credential_id TEXT REFERENCES credential (id)  -- login for the camera; NULL when it needs none (added in v2)
+  credential_id TEXT REFERENCES credential (id),  -- login for the camera; NULL when it needs none (added in v2)
+  record_profile TEXT NOT NULL DEFAULT 'main',  -- which stream is recorded: 'main', 'sub' or 'off' (added in v4)
+  retain_days INTEGER                     -- keep recordings at most this many days (24 h each); NULL = until the disk quota needs room (added in v4)
 ) STRICT;
 
 -- Logins that cameras ask for (RTSP basic/digest auth).
@@ -47,4 +49,47 @@ CREATE TABLE wall_layout (
   layout TEXT NOT NULL,                   -- standard layout name: "1", "2x2" … "6x6", "1+5", "1+7", "1+12", "2+8"
   cameras_json TEXT NOT NULL,             -- JSON array, one entry per tile: camera id or null (empty tile)
   created_unix_ms INTEGER NOT NULL        -- when it was saved, ms since 1970-01-01 UTC
+) STRICT;
+
+-- Recording runs: an unbroken stretch of one camera's stream (added in v4). A camera that drops or
+-- restarts starts a new run, so the gap between runs is real: nothing was received then.
+CREATE TABLE recording_run (
+  id INTEGER PRIMARY KEY,                 -- run id, also part of its segments' file names
+  camera_id TEXT NOT NULL,                -- camera.id at recording time (no foreign key: recordings outlive the camera's configuration)
+  profile TEXT NOT NULL,                  -- 'main' or 'sub'
+  start_90k INTEGER NOT NULL,             -- UTC start, 90 kHz units since 1970-01-01
+  end_90k INTEGER,                        -- UTC end (exclusive), 90 kHz units since 1970-01-01; NULL while the run is open
+  end_reason TEXT                         -- why it ended, e.g. "stream ended", "disk full", "shutdown"; NULL while open
+) STRICT;
+
+-- Segment files of a run, about 60 s each, cut at keyframes (added in v4). A row exists only once
+-- its file is complete on disk (written, fsynced, directory fsynced).
+CREATE TABLE segment (
+  id INTEGER PRIMARY KEY,                 -- segment id
+  run_id INTEGER NOT NULL REFERENCES recording_run (id),  -- the run it belongs to
+  camera_id TEXT NOT NULL,                -- same as its run's camera_id (copied so coverage queries need no join)
+  seq INTEGER NOT NULL,                   -- 0-based position within the run
+  start_90k INTEGER NOT NULL,             -- UTC time of the first frame, 90 kHz units since 1970-01-01
+  duration_90k INTEGER NOT NULL,          -- sum of frame durations, 90 kHz units; the segment covers [start_90k, start_90k + duration_90k)
+  path TEXT NOT NULL UNIQUE,              -- file path relative to the recordings root, '/'-separated
+  bytes INTEGER NOT NULL,                 -- file size, bytes
+  frames INTEGER NOT NULL,                -- number of video frames (samples)
+  codec TEXT NOT NULL,                    -- 'H264' or 'H265'
+  width INTEGER NOT NULL,                 -- coded picture width, pixels
+  height INTEGER NOT NULL,                -- coded picture height, pixels
+  keyframe_index BLOB NOT NULL,           -- per keyframe: LEB128 varints (time since previous keyframe (first: since start_90k), 90 kHz units; byte offset of its fragment since the previous one (first: since file start))
+  state INTEGER NOT NULL DEFAULT 0        -- 0 = ok, 1 = being deleted (file may already be gone), 2 = damaged (file shorter than indexed or unreadable)
+) STRICT;
+
+CREATE INDEX segment_by_camera_start ON segment (camera_id, start_90k);
+CREATE INDEX segment_by_run ON segment (run_id, seq);
+
+-- Ranges locked as evidence: retention never deletes a segment that overlaps one (added in v4).
+CREATE TABLE evidence_lock (
+  id INTEGER PRIMARY KEY,                 -- lock id
+  camera_id TEXT,                         -- locked camera; NULL locks every camera
+  start_90k INTEGER NOT NULL,             -- UTC start, 90 kHz units since 1970-01-01
+  end_90k INTEGER NOT NULL,               -- UTC end (exclusive), 90 kHz units since 1970-01-01
+  reason TEXT NOT NULL,                   -- why, e.g. a case or bookmark title
+  created_unix_ms INTEGER NOT NULL        -- when it was locked, ms since 1970-01-01 UTC
 ) STRICT;

@@ -1,0 +1,393 @@
+//! One camera's recording thread: access units in, runs and segments out.
+//!
+//! Timing: a run's start is the wall-clock time of its first keyframe (arrival time corrected for
+//! the jitter buffer's delay); every later frame sits at `run start + (dts - first dts)`, rounded
+//! to 90 kHz from the run start so rounding never accumulates. rtpjitterbuffer (slave mode)
+//! derives the DTS from RTP timestamps, skew-corrected against the local clock, so frame
+//! durations sum exactly to the segment duration and segments of a run butt together with no gap
+//! or overlap. If the arrival times drift more than [`MAX_DRIFT_NS`] from that (the system clock
+//! was stepped), the run ends and a new one starts on the new clock.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use super::fmp4::{Sample, SegmentWriter, encode_keyframe_index};
+use super::{RecordEvent, RecorderConfig, Shared, TICKS_PER_S, ns_to_90k};
+use crate::core::site::StreamProfile;
+use crate::media::{CodecConfig, EncodedUnit, TapMessage};
+use crate::store::recordings::{MAX_SEGMENT_DURATION_90K, NewSegment};
+
+/// Arrival times this far from the stream's own clock end the run.
+const MAX_DRIFT_NS: i64 = 2_000_000_000;
+/// Duration given to the last frame of a run when none follows (1/25 s).
+const DEFAULT_FRAME_90K: u32 = 3_600;
+
+pub(crate) struct CameraRecorder {
+    camera_id: String,
+    profile: StreamProfile,
+    shared: Arc<Shared>,
+    rx: Receiver<TapMessage>,
+    segment_target_90k: i64,
+    /// Per-camera offset of segment boundaries so cameras don't roll over together.
+    stagger_90k: i64,
+    fragment_90k: u64,
+    idle_end: Duration,
+}
+
+struct OpenSegment {
+    writer: SegmentWriter,
+    rel_path: String,
+    start_90k: i64,
+    seq: i64,
+}
+
+struct Run {
+    id: i64,
+    config: CodecConfig,
+    start_90k: i64,
+    first_dts_ns: u64,
+    first_wall_ns: u64,
+    next_seq: i64,
+    segment: Option<OpenSegment>,
+    /// The newest unit, waiting for the next one to know its duration; with its time.
+    pending: Option<(EncodedUnit, i64)>,
+    last_duration_90k: u32,
+}
+
+impl CameraRecorder {
+    pub(crate) fn new(
+        camera_id: String,
+        profile: StreamProfile,
+        shared: Arc<Shared>,
+        config: &RecorderConfig,
+        rx: Receiver<TapMessage>,
+    ) -> Self {
+        let segment_target_90k = (config.segment_target_ms as i64 * TICKS_PER_S / 1000).max(TICKS_PER_S);
+        // FNV-1a of the id: a stable, well-spread boundary offset.
+        let hash = camera_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        Self {
+            stagger_90k: (hash % segment_target_90k as u64) as i64,
+            segment_target_90k,
+            fragment_90k: config.fragment_ms * TICKS_PER_S as u64 / 1000,
+            idle_end: Duration::from_millis(config.idle_end_ms.max(100)),
+            camera_id,
+            profile,
+            shared,
+            rx,
+        }
+    }
+
+    pub(crate) fn run(self) {
+        let mut run: Option<Run> = None;
+        let mut config: Option<CodecConfig> = None;
+        let mut rate = Rate::default();
+        loop {
+            match self.rx.recv_timeout(self.idle_end) {
+                Ok(TapMessage::Start(c)) => {
+                    self.end_run(&mut run, "the stream restarted");
+                    config = Some(c);
+                }
+                Ok(TapMessage::Unit(unit)) => {
+                    rate.add(unit.data.bytes().len());
+                    if self.shared.disk_full.load(Ordering::Acquire) {
+                        if run.is_some() {
+                            self.end_run(&mut run, "disk full");
+                        }
+                        self.shared.set_status(&self.camera_id, |s| s.set_not_recording("disk full"));
+                        continue;
+                    }
+                    self.accept(&mut run, config.as_ref(), unit);
+                    let kbps = rate.kbps();
+                    self.shared.set_status(&self.camera_id, |s| s.bitrate_kbps = kbps);
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    if run.is_some() {
+                        self.end_run(&mut run, "no video from the camera");
+                    }
+                    self.shared.set_status(&self.camera_id, |s| {
+                        s.bitrate_kbps = 0.0;
+                        if s.recording || s.reason.is_none() {
+                            s.set_not_recording("no video from the camera");
+                        }
+                    });
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.end_run(&mut run, "recorder stopped");
+                    self.shared.set_status(&self.camera_id, |s| s.set_not_recording("recorder stopped"));
+                    return;
+                }
+            }
+        }
+    }
+
+    fn accept(&self, run: &mut Option<Run>, config: Option<&CodecConfig>, unit: EncodedUnit) {
+        if let Some(r) = run.as_ref() {
+            let expected = r.first_wall_ns as i128 + (unit.dts_ns as i128 - r.first_dts_ns as i128);
+            if (unit.wall_unix_ns as i128 - expected).abs() > i128::from(MAX_DRIFT_NS) {
+                tracing::warn!(camera = %self.camera_id, "arrival times jumped against the stream's clock; new run");
+                self.end_run(run, "clock jump");
+            }
+        }
+        if run.is_none() {
+            let (Some(config), true) = (config, unit.keyframe) else { return };
+            match self.begin_run(config, &unit) {
+                Ok(r) => *run = Some(r),
+                Err(message) => {
+                    self.fail(&message);
+                    return;
+                }
+            }
+        }
+        let Some(r) = run.as_mut() else { return };
+        let t_90k = r.start_90k + ((i128::from(unit.dts_ns) - i128::from(r.first_dts_ns)) * 9 / 100_000) as i64;
+        if let Err(reason) = self.push(r, unit, t_90k) {
+            self.end_run(run, &reason);
+        }
+    }
+
+    fn begin_run(&self, config: &CodecConfig, first: &EncodedUnit) -> Result<Run, String> {
+        let start_90k = ns_to_90k(first.wall_unix_ns);
+        let id = self
+            .shared
+            .store()
+            .begin_run(&self.camera_id, self.profile.as_str(), start_90k)
+            .map_err(|e| format!("cannot start a run: {e}"))?;
+        tracing::info!(camera = %self.camera_id, run = id, "recording run started");
+        self.shared.emit(RecordEvent::RunStarted { camera_id: self.camera_id.clone(), run_id: id, start_90k });
+        self.shared.set_status(&self.camera_id, |s| s.set_recording());
+        Ok(Run {
+            id,
+            config: config.clone(),
+            start_90k,
+            first_dts_ns: first.dts_ns,
+            first_wall_ns: first.wall_unix_ns,
+            next_seq: 0,
+            segment: None,
+            pending: None,
+            last_duration_90k: DEFAULT_FRAME_90K,
+        })
+    }
+
+    /// Takes the next unit: writes the pending one (now that its duration is known), cuts the
+    /// segment at a keyframe past the boundary, and keeps `unit` pending.
+    fn push(&self, r: &mut Run, unit: EncodedUnit, t_90k: i64) -> Result<(), String> {
+        if let Some((prev, prev_t)) = r.pending.take() {
+            let mut duration = t_90k - prev_t;
+            if duration <= 0 {
+                // Decode times must grow; a camera that repeats one is given a tick.
+                duration = 1;
+            }
+            r.last_duration_90k = duration.min(i64::from(u32::MAX)) as u32;
+            self.write(r, prev, prev_t, r.last_duration_90k)?;
+        }
+        let seg_start = r.segment.as_ref().map(|s| s.start_90k);
+        if let Some(seg_start) = seg_start {
+            let length = t_90k - seg_start;
+            if unit.keyframe && self.boundary_reached(seg_start, t_90k) {
+                self.finish_segment(r)?;
+            } else if length >= MAX_SEGMENT_DURATION_90K - TICKS_PER_S {
+                return Err("no keyframe for 10 minutes".into());
+            }
+        }
+        r.pending = Some((unit, t_90k));
+        Ok(())
+    }
+
+    fn boundary_reached(&self, seg_start: i64, t: i64) -> bool {
+        let length = t - seg_start;
+        let slot = |x: i64| (x - self.stagger_90k).div_euclid(self.segment_target_90k);
+        (length >= self.segment_target_90k / 2 && slot(t) > slot(seg_start)) || length >= self.segment_target_90k * 3 / 2
+    }
+
+    fn write(&self, r: &mut Run, unit: EncodedUnit, t_90k: i64, duration_90k: u32) -> Result<(), String> {
+        if r.segment.is_none() {
+            if !unit.keyframe {
+                return Ok(());
+            }
+            r.segment = Some(self.open_segment(r, t_90k)?);
+        }
+        let Some(seg) = r.segment.as_mut() else { return Ok(()) };
+        let cts = ((i128::from(unit.pts_ns) - i128::from(unit.dts_ns)) * 9 / 100_000) as i32;
+        let sample = Sample { duration_90k, cts_offset_90k: cts, keyframe: unit.keyframe, data: unit.data };
+        let pushed = seg.writer.push(sample);
+        let bytes = seg.writer.bytes();
+        if let Err(e) = pushed {
+            let disk_full = e.is_disk_full();
+            tracing::error!(camera = %self.camera_id, "writing a segment: {e}");
+            // Keep what reached the disk: index the segment up to its last complete fragment.
+            let _ = self.finish_segment(r);
+            if disk_full {
+                self.report_disk_full(&e.to_string());
+                return Err("disk full".into());
+            }
+            self.fail(&e.to_string());
+            return Err("write error".into());
+        }
+        self.shared.set_status(&self.camera_id, |s| s.open_segment_bytes = bytes);
+        Ok(())
+    }
+
+    fn open_segment(&self, r: &mut Run, start_90k: i64) -> Result<OpenSegment, String> {
+        let seq = r.next_seq;
+        r.next_seq += 1;
+        let rel_path = segment_rel_path(&self.camera_id, start_90k, r.id, seq);
+        let path = self.shared.root.join(&rel_path);
+        let creation_s = (start_90k / TICKS_PER_S).max(0) as u64;
+        match SegmentWriter::create(&path, &r.config, creation_s, self.fragment_90k) {
+            Ok(writer) => Ok(OpenSegment { writer, rel_path, start_90k, seq }),
+            Err(e) => {
+                tracing::error!(camera = %self.camera_id, "cannot create {rel_path}: {e}");
+                if e.is_disk_full() {
+                    self.report_disk_full(&e.to_string());
+                    Err("disk full".into())
+                } else {
+                    self.fail(&e.to_string());
+                    Err("cannot create a segment file".into())
+                }
+            }
+        }
+    }
+
+    /// Finishes the open segment (durable on disk) and then indexes it.
+    fn finish_segment(&self, r: &mut Run) -> Result<(), String> {
+        let Some(seg) = r.segment.take() else { return Ok(()) };
+        let summary = match seg.writer.finish() {
+            Ok(s) => s,
+            Err(e) => {
+                // Left unindexed; the next start's reconciliation indexes what is on disk.
+                tracing::error!(camera = %self.camera_id, "finishing {}: {e}", seg.rel_path);
+                if e.is_disk_full() {
+                    self.report_disk_full(&e.to_string());
+                }
+                return Err(e.to_string());
+            }
+        };
+        if summary.frames == 0 {
+            let _ = std::fs::remove_file(self.shared.root.join(&seg.rel_path));
+            return Ok(());
+        }
+        let blob = encode_keyframe_index(&summary.keyframes);
+        let row = NewSegment {
+            run_id: r.id,
+            camera_id: &self.camera_id,
+            seq: seg.seq,
+            start_90k: seg.start_90k,
+            duration_90k: summary.duration_90k as i64,
+            path: &seg.rel_path,
+            bytes: summary.bytes as i64,
+            frames: summary.frames as i64,
+            codec: summary.codec.as_str(),
+            width: summary.width,
+            height: summary.height,
+            keyframe_index: &blob,
+        };
+        if let Err(e) = self.shared.store().insert_segment(&row) {
+            tracing::error!(camera = %self.camera_id, "indexing {}: {e}", seg.rel_path);
+            return Err(e.to_string());
+        }
+        self.shared.set_status(&self.camera_id, |s| {
+            s.bytes_today += summary.bytes;
+            s.open_segment_bytes = 0;
+            s.oldest_start_90k.get_or_insert(seg.start_90k);
+        });
+        self.shared.emit(RecordEvent::SegmentIndexed {
+            camera_id: self.camera_id.clone(),
+            run_id: r.id,
+            path: seg.rel_path,
+            start_90k: seg.start_90k,
+            duration_90k: summary.duration_90k as i64,
+        });
+        Ok(())
+    }
+
+    fn end_run(&self, run: &mut Option<Run>, reason: &str) {
+        let Some(mut r) = run.take() else { return };
+        if let Some((unit, t)) = r.pending.take() {
+            let d = r.last_duration_90k;
+            let _ = self.write(&mut r, unit, t, d);
+        }
+        let end_90k = r.segment.as_ref().map(|s| s.start_90k + s.writer.duration_90k() as i64);
+        let _ = self.finish_segment(&mut r);
+        let end_90k = end_90k.or_else(|| {
+            self.shared.store().run_segments_end(r.id).ok().flatten()
+        });
+        let end_90k = end_90k.unwrap_or(r.start_90k);
+        if let Err(e) = self.shared.store().end_run(r.id, end_90k, reason) {
+            tracing::error!(camera = %self.camera_id, "closing run {}: {e}", r.id);
+        }
+        tracing::info!(camera = %self.camera_id, run = r.id, reason, "recording run ended");
+        self.shared.emit(RecordEvent::RunEnded { camera_id: self.camera_id.clone(), run_id: r.id, end_90k, reason: reason.into() });
+        self.shared.set_status(&self.camera_id, |s| s.set_not_recording(reason));
+    }
+
+    fn report_disk_full(&self, message: &str) {
+        if !self.shared.disk_full.swap(true, Ordering::AcqRel) {
+            self.shared.emit(RecordEvent::DiskFull { message: message.to_string() });
+        }
+    }
+
+    fn fail(&self, message: &str) {
+        self.shared.emit(RecordEvent::Error { camera_id: self.camera_id.clone(), message: message.to_string() });
+    }
+}
+
+/// `<camera>/<YYYY-MM-DD UTC>/<start_90k>_r<run>_s<seq>.mp4`: the start time and run can be read
+/// back from the name when a crash left the file unindexed.
+pub(crate) fn segment_rel_path(camera_id: &str, start_90k: i64, run_id: i64, seq: i64) -> String {
+    let day = chrono::DateTime::from_timestamp(start_90k.div_euclid(TICKS_PER_S), 0)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| "unknown-day".into());
+    format!("{camera_id}/{day}/{start_90k}_r{run_id}_s{seq}.mp4")
+}
+
+/// (start_90k, run id, seq) from a segment file name.
+pub(crate) fn parse_segment_name(name: &str) -> Option<(i64, i64, i64)> {
+    let stem = name.strip_suffix(".mp4")?;
+    let mut parts = stem.split('_');
+    let start = parts.next()?.parse().ok()?;
+    let run = parts.next()?.strip_prefix('r')?.parse().ok()?;
+    let seq = parts.next()?.strip_prefix('s')?.parse().ok()?;
+    parts.next().is_none().then_some((start, run, seq))
+}
+
+/// Bytes received over the last few seconds, for the status bitrate.
+#[derive(Default)]
+struct Rate {
+    since: Option<Instant>,
+    bytes: u64,
+    kbps: f64,
+}
+
+impl Rate {
+    fn add(&mut self, n: usize) {
+        let since = *self.since.get_or_insert_with(Instant::now);
+        self.bytes += n as u64;
+        let secs = since.elapsed().as_secs_f64();
+        if secs >= 2.0 {
+            self.kbps = self.bytes as f64 * 8.0 / 1000.0 / secs;
+            self.bytes = 0;
+            self.since = Some(Instant::now());
+        }
+    }
+
+    fn kbps(&self) -> f64 {
+        self.kbps
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segment_names_round_trip() {
+        let p = segment_rel_path("cam01", 159_000_000_000_000, 12, 3);
+        assert_eq!(p, "cam01/2025-12-25/159000000000000_r12_s3.mp4");
+        let name = p.rsplit('/').next().unwrap();
+        assert_eq!(parse_segment_name(name), Some((159_000_000_000_000, 12, 3)));
+        assert_eq!(parse_segment_name("x.mp4"), None);
+        assert_eq!(parse_segment_name("1_r2_s3_4.mp4"), None);
+    }
+}

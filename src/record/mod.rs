@@ -1,0 +1,316 @@
+//! The recorder: every enabled camera's chosen stream, stored without transcoding as ~60 s
+//! fragmented-MP4 segments under `<data>/recordings/`, indexed in SQLite.
+//!
+//! Flow: the live pipeline's parser probe hands access units to a bounded channel per camera
+//! ([`crate::media::RecordTap`]; one RTSP session per camera profile, shared with live view); a
+//! named thread per camera (`rec-<id>`) turns them into runs and segments ([`camera`]); one
+//! housekeeping thread (`rec-house`) applies retention, watches the free space and writes the
+//! status file. Nothing here imports GStreamer or egui.
+//!
+//! Crash order: a segment's file is written, fsynced and its directory fsynced before its row is
+//! inserted; a deletion marks the row, unlinks the file, fsyncs the directory, then drops the row.
+//! [`reconcile`] repairs whatever a crash left half-done, before recording starts.
+
+mod camera;
+pub mod command;
+pub mod fmp4;
+pub mod lock;
+pub mod reconcile;
+pub mod retention;
+pub mod status;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::core::site::{Site, StreamProfile};
+use crate::media::{DecodeMode, Ingest, StreamKey, StreamSpec};
+use crate::store::{Store, StoreError};
+
+pub use lock::DataDirLock;
+pub use retention::RetentionPolicy;
+pub use status::{CameraRecordStatus, RecorderStatus};
+
+/// Folder of the segment files inside a data dir.
+pub const RECORDINGS_DIR: &str = "recordings";
+
+/// 90 kHz ticks per second.
+pub const TICKS_PER_S: i64 = 90_000;
+
+pub fn recordings_root(data_dir: &Path) -> PathBuf {
+    data_dir.join(RECORDINGS_DIR)
+}
+
+/// Converts ns since the epoch to 90 kHz units since the epoch.
+pub fn ns_to_90k(ns: u64) -> i64 {
+    (i128::from(ns) * 9 / 100_000) as i64
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Lock(#[from] lock::LockError),
+    #[error("{0}")]
+    Media(String),
+    #[error("no site configured in {0}: import one with `vigil site import FILE`")]
+    NoSite(PathBuf),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+#[derive(Debug, Clone)]
+pub struct RecorderConfig {
+    /// Target segment length; segments end at the first keyframe after a per-camera staggered
+    /// boundary, between half and 1.5 times this.
+    pub segment_target_ms: u64,
+    /// Longest a fragment gathers frames before it is written (bounds what a crash loses).
+    pub fragment_ms: u64,
+    /// No access unit for this long ends the run (the camera dropped).
+    pub idle_end_ms: u64,
+    pub retention: RetentionPolicy,
+    /// How often retention and the free-space check run.
+    pub housekeeping_interval: Duration,
+    /// Capacity of each camera's access-unit channel (about 40 s of 25 fps video by default).
+    pub channel_capacity: usize,
+}
+
+impl Default for RecorderConfig {
+    fn default() -> Self {
+        Self {
+            segment_target_ms: 60_000,
+            fragment_ms: 500,
+            idle_end_ms: 3_000,
+            retention: RetentionPolicy::default(),
+            housekeeping_interval: Duration::from_secs(5),
+            channel_capacity: 1024,
+        }
+    }
+}
+
+/// What the recorder tells the world (alarm-ready), on a bounded channel.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum RecordEvent {
+    RunStarted { camera_id: String, run_id: i64, start_90k: i64 },
+    SegmentIndexed { camera_id: String, run_id: i64, path: String, start_90k: i64, duration_90k: i64 },
+    RunEnded { camera_id: String, run_id: i64, end_90k: i64, reason: String },
+    /// The disk is full and retention may not delete anything: recording stopped.
+    DiskFull { message: String },
+    /// Space is back: recording resumes at the next keyframe.
+    SpaceRecovered,
+    Error { camera_id: String, message: String },
+}
+
+/// State shared by the camera threads and the housekeeping thread.
+pub(crate) struct Shared {
+    pub store: Mutex<Store>,
+    pub root: PathBuf,
+    pub disk_full: AtomicBool,
+    pub events: SyncSender<RecordEvent>,
+    pub status: Mutex<HashMap<String, CameraRecordStatus>>,
+    pub timezone: chrono_tz::Tz,
+}
+
+impl Shared {
+    pub(crate) fn emit(&self, event: RecordEvent) {
+        if self.events.try_send(event).is_err() {
+            tracing::debug!("record event channel full; event dropped");
+        }
+    }
+
+    pub(crate) fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn set_status(&self, camera_id: &str, f: impl FnOnce(&mut CameraRecordStatus)) {
+        let mut map = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = map.get_mut(camera_id) {
+            f(s);
+        }
+    }
+}
+
+struct CameraThread {
+    key: StreamKey,
+    thread: std::thread::JoinHandle<()>,
+    /// The stream was opened for recording only (stop it when the recorder stops).
+    opened_here: bool,
+}
+
+/// A running recorder. Dropping it (or [`Recorder::shutdown`]) finishes every open segment.
+pub struct Recorder {
+    shared: Arc<Shared>,
+    ingest: Arc<Ingest>,
+    cameras: Vec<CameraThread>,
+    house_stop: Option<SyncSender<()>>,
+    house: Option<std::thread::JoinHandle<()>>,
+    data_dir: PathBuf,
+    _lock: DataDirLock,
+}
+
+impl Recorder {
+    /// Takes the data dir's recorder lock, reconciles the index with the files, and starts
+    /// recording every enabled camera with a record profile, through `ingest`'s streams.
+    pub fn start(
+        data_dir: &Path,
+        site: &Site,
+        ingest: Arc<Ingest>,
+        config: RecorderConfig,
+    ) -> Result<(Self, Receiver<RecordEvent>), RecordError> {
+        let lock = DataDirLock::acquire(data_dir)?;
+        let store = Store::open_dir(data_dir)?;
+        let root = recordings_root(data_dir);
+        std::fs::create_dir_all(&root).map_err(|source| RecordError::Io { path: root.clone(), source })?;
+        let report = reconcile::reconcile(&store, &root)?;
+        report.log();
+        let (tx, rx) = std::sync::mpsc::sync_channel(4096);
+        let timezone = site.timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
+        let recorded: Vec<(String, StreamProfile)> =
+            site.cameras.iter().filter(|c| c.enabled).filter_map(|c| Some((c.id.clone(), c.record?))).collect();
+        let status = recorded
+            .iter()
+            .map(|(id, profile)| (id.clone(), CameraRecordStatus::new(id, *profile)))
+            .collect::<HashMap<_, _>>();
+        let shared = Arc::new(Shared {
+            store: Mutex::new(store),
+            root,
+            disk_full: AtomicBool::new(false),
+            events: tx,
+            status: Mutex::new(status),
+            timezone,
+        });
+
+        let mut cameras = Vec::new();
+        for (camera_id, profile) in &recorded {
+            let Some(spec) = StreamSpec::for_camera(site, camera_id, *profile) else { continue };
+            let key = spec.key.clone();
+            let existing = ingest.handle(&key);
+            let opened_here = existing.is_none();
+            let handle = existing.unwrap_or_else(|| ingest.start(StreamSpec { mode: DecodeMode::Paused, ..spec }));
+            let (unit_tx, unit_rx) = std::sync::mpsc::sync_channel(config.channel_capacity.max(16));
+            handle.set_record_tap(unit_tx);
+            let worker = camera::CameraRecorder::new(camera_id.clone(), *profile, shared.clone(), &config, unit_rx);
+            let thread = std::thread::Builder::new()
+                .name(format!("rec-{camera_id}"))
+                .spawn(move || worker.run())
+                .map_err(|source| RecordError::Io { path: PathBuf::from("thread"), source })?;
+            cameras.push(CameraThread { key, thread, opened_here });
+        }
+
+        let (house_tx, house_rx) = std::sync::mpsc::sync_channel::<()>(1);
+        let retained: Vec<(String, Option<u32>)> =
+            site.cameras.iter().map(|c| (c.id.clone(), c.retain_days)).collect();
+        let house_shared = shared.clone();
+        let dir = data_dir.to_path_buf();
+        let house = std::thread::Builder::new()
+            .name("rec-house".into())
+            .spawn(move || housekeeping(&house_shared, &dir, &retained, &config, &house_rx))
+            .map_err(|source| RecordError::Io { path: PathBuf::from("thread"), source })?;
+        tracing::info!(cameras = cameras.len(), dir = %data_dir.display(), "recording");
+        Ok((
+            Self {
+                shared,
+                ingest,
+                cameras,
+                house_stop: Some(house_tx),
+                house: Some(house),
+                data_dir: data_dir.to_path_buf(),
+                _lock: lock,
+            },
+            rx,
+        ))
+    }
+
+    /// Per-camera status, sorted by camera id.
+    pub fn status(&self) -> RecorderStatus {
+        status::snapshot(&self.shared)
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Finishes and indexes every open segment, then stops. Blocking (fsyncs): not on a UI thread.
+    pub fn shutdown(mut self) {
+        self.stop_all();
+    }
+
+    fn stop_all(&mut self) {
+        for cam in &self.cameras {
+            if let Some(h) = self.ingest.handle(&cam.key) {
+                // Dropping the tap's sender lets the camera thread see the end of its input.
+                h.clear_record_tap();
+            }
+        }
+        for cam in self.cameras.drain(..) {
+            let _ = cam.thread.join();
+            if cam.opened_here {
+                self.ingest.stop(&cam.key);
+            }
+        }
+        if let Some(tx) = self.house_stop.take() {
+            let _ = tx.try_send(());
+        }
+        if let Some(h) = self.house.take() {
+            let _ = h.join();
+        }
+        status::write_file(&self.shared, &self.data_dir, false);
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        self.stop_all();
+    }
+}
+
+/// Retention, the free-space watch and the status file, every `housekeeping_interval`.
+fn housekeeping(
+    shared: &Shared,
+    data_dir: &Path,
+    cameras: &[(String, Option<u32>)],
+    config: &RecorderConfig,
+    stop: &Receiver<()>,
+) {
+    loop {
+        let now_90k = ns_to_90k(crate::core::time::unix_now_ns());
+        let free = || retention::free_bytes(&shared.root);
+        match retention::run_pass(&shared.store, &shared.root, cameras, &config.retention, now_90k, &free, 500) {
+            Ok(outcome) => {
+                let was_full = shared.disk_full.load(Ordering::Acquire);
+                if outcome.space_short && !was_full {
+                    let message = format!(
+                        "disk full: {} free, below the {} floor, and nothing may be deleted{}",
+                        status::human_bytes(free().unwrap_or(0)),
+                        status::human_bytes(config.retention.min_free_bytes),
+                        if outcome.blocked_by_locks { " (the oldest recordings are locked as evidence)" } else { "" }
+                    );
+                    tracing::error!("{message}; recording stopped");
+                    shared.disk_full.store(true, Ordering::Release);
+                    shared.emit(RecordEvent::DiskFull { message });
+                } else if was_full && !outcome.space_short && space_is_back(shared, config) {
+                    tracing::info!("disk space is back; recording resumes");
+                    shared.disk_full.store(false, Ordering::Release);
+                    shared.emit(RecordEvent::SpaceRecovered);
+                }
+            }
+            Err(e) => tracing::error!("retention pass failed: {e}"),
+        }
+        status::write_file(shared, data_dir, true);
+        match stop.recv_timeout(config.housekeeping_interval) {
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            _ => return,
+        }
+    }
+}
+
+/// After a write failed for lack of space, resume only with room for a few fragments more.
+fn space_is_back(shared: &Shared, config: &RecorderConfig) -> bool {
+    const HEADROOM_BYTES: u64 = 4 << 20;
+    retention::free_bytes(&shared.root).is_none_or(|f| f >= config.retention.min_free_bytes + HEADROOM_BYTES)
+}

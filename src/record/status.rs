@@ -1,0 +1,135 @@
+//! Per-camera recording status: in memory for the GUI that records, and in
+//! `<data>/recorder-status.json` (replaced atomically every housekeeping pass) for
+//! `vigil record --status` and for a GUI whose data dir another process records.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Shared, TICKS_PER_S, ns_to_90k};
+use crate::core::site::StreamProfile;
+
+pub const STATUS_FILE_NAME: &str = "recorder-status.json";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CameraRecordStatus {
+    pub camera_id: String,
+    /// "main" or "sub".
+    pub profile: String,
+    pub recording: bool,
+    /// Why not recording (in English; the GUI translates the common ones).
+    pub reason: Option<String>,
+    /// Bytes of indexed segments that started today (site time zone), plus the open segment.
+    pub bytes_today: u64,
+    /// Received bitrate over the last seconds, kbit/s.
+    pub bitrate_kbps: f64,
+    /// Start of the oldest recording kept, 90 kHz units since the epoch (UTC).
+    pub oldest_start_90k: Option<i64>,
+    #[serde(skip)]
+    pub(crate) open_segment_bytes: u64,
+}
+
+impl CameraRecordStatus {
+    pub(crate) fn new(camera_id: &str, profile: StreamProfile) -> Self {
+        Self {
+            camera_id: camera_id.to_string(),
+            profile: profile.as_str().to_string(),
+            recording: false,
+            reason: Some("connecting".into()),
+            bytes_today: 0,
+            bitrate_kbps: 0.0,
+            oldest_start_90k: None,
+            open_segment_bytes: 0,
+        }
+    }
+
+    pub(crate) fn set_recording(&mut self) {
+        self.recording = true;
+        self.reason = None;
+    }
+
+    pub(crate) fn set_not_recording(&mut self, reason: &str) {
+        self.recording = false;
+        self.reason = Some(reason.to_string());
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecorderStatus {
+    /// Process that records (the status file's writer).
+    pub pid: u32,
+    /// When this was written, ms since the epoch (UTC).
+    pub updated_unix_ms: u64,
+    /// False once the recorder has stopped.
+    pub running: bool,
+    pub disk_full: bool,
+    pub cameras: Vec<CameraRecordStatus>,
+}
+
+/// The in-memory status, with today's bytes and the oldest recording from the index.
+pub(crate) fn snapshot(shared: &Shared) -> RecorderStatus {
+    let today_90k = local_midnight_90k(shared.timezone);
+    let mut cameras: Vec<CameraRecordStatus> =
+        shared.status.lock().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
+    cameras.sort_by(|a, b| a.camera_id.cmp(&b.camera_id));
+    {
+        let store = shared.store();
+        for c in &mut cameras {
+            if let Ok((bytes, oldest)) = store.camera_figures(&c.camera_id, today_90k) {
+                c.bytes_today = bytes.max(0) as u64 + c.open_segment_bytes;
+                c.oldest_start_90k = oldest;
+            }
+        }
+    }
+    RecorderStatus {
+        pid: std::process::id(),
+        updated_unix_ms: crate::core::time::unix_now_ns() / 1_000_000,
+        running: true,
+        disk_full: shared.disk_full.load(std::sync::atomic::Ordering::Acquire),
+        cameras,
+    }
+}
+
+pub(crate) fn write_file(shared: &Shared, data_dir: &Path, running: bool) {
+    let mut status = snapshot(shared);
+    status.running = running;
+    if let Err(e) = write_status(data_dir, &status) {
+        tracing::warn!("cannot write the recorder status file: {e}");
+    }
+}
+
+fn write_status(data_dir: &Path, status: &RecorderStatus) -> std::io::Result<()> {
+    let path = status_path(data_dir);
+    let tmp = path.with_extension("json.partial");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(status).map_err(std::io::Error::other)?)?;
+    std::fs::rename(&tmp, &path)
+}
+
+pub fn status_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(STATUS_FILE_NAME)
+}
+
+/// The status file another process wrote, if any.
+pub fn read_status_file(data_dir: &Path) -> Option<RecorderStatus> {
+    serde_json::from_slice(&std::fs::read(status_path(data_dir)).ok()?).ok()
+}
+
+/// Today's local midnight in `tz`, 90 kHz units since the epoch.
+pub fn local_midnight_90k(tz: chrono_tz::Tz) -> i64 {
+    use chrono::{TimeZone, Utc};
+    let now = Utc::now().with_timezone(&tz);
+    let midnight = now.date_naive().and_hms_opt(0, 0, 0).and_then(|m| tz.from_local_datetime(&m).earliest());
+    midnight.map_or_else(|| ns_to_90k(crate::core::time::unix_now_ns()), |m| m.timestamp() * TICKS_PER_S)
+}
+
+/// "1.5 GB", "320 MB", "12 kB".
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut i = 0;
+    while v >= 1000.0 && i < UNITS.len() - 1 {
+        v /= 1000.0;
+        i += 1;
+    }
+    if i == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[i]) }
+}

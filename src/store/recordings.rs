@@ -1,0 +1,502 @@
+//! The recording index: runs, segments, evidence locks. Times are UTC in 90 kHz units since the
+//! Unix epoch (`*_90k`). The queries the timeline needs use `segment_by_camera_start`, bounded
+//! below by [`MAX_SEGMENT_DURATION_90K`] so SQLite scans only the segments that can overlap.
+
+use rusqlite::{OptionalExtension, Row, named_params};
+
+use super::{Store, StoreError};
+
+/// No segment is longer than this (the recorder cuts one at the latest here), 10 minutes.
+pub const MAX_SEGMENT_DURATION_90K: i64 = 10 * 60 * 90_000;
+
+const INSERT_RUN: &str =
+    "INSERT INTO recording_run (camera_id, profile, start_90k) VALUES (:camera_id, :profile, :start_90k)";
+const END_RUN: &str = "UPDATE recording_run SET end_90k = :end_90k, end_reason = :reason WHERE id = :id";
+const SELECT_OPEN_RUNS: &str = "SELECT id, start_90k FROM recording_run WHERE end_90k IS NULL";
+const SELECT_RUN_END: &str =
+    "SELECT max(start_90k + duration_90k) FROM segment WHERE run_id = :run_id AND state != 1";
+const SELECT_RUN: &str = "SELECT camera_id, profile, start_90k, end_90k, end_reason FROM recording_run WHERE id = :id";
+const SELECT_RUNS_OF_CAMERA: &str = "SELECT id, start_90k, end_90k, end_reason FROM recording_run \
+     WHERE camera_id = :camera_id ORDER BY start_90k";
+const SELECT_RUN_NEXT_SEQ: &str = "SELECT coalesce(max(seq) + 1, 0) FROM segment WHERE run_id = :run_id";
+
+const INSERT_SEGMENT: &str = "INSERT INTO segment \
+     (run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index) \
+     VALUES (:run_id, :camera_id, :seq, :start_90k, :duration_90k, :path, :bytes, :frames, :codec, :width, :height, :keyframe_index)";
+/// Segments of one camera overlapping [start, end), oldest first.
+const SELECT_COVERAGE: &str = "SELECT start_90k, duration_90k FROM segment \
+     WHERE camera_id = :camera_id AND start_90k < :end_90k AND start_90k > :start_90k - :max_90k \
+     AND start_90k + duration_90k > :start_90k AND state != 1 ORDER BY start_90k";
+const SELECT_SEGMENT_AT: &str = "SELECT id, run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index, state \
+     FROM segment WHERE camera_id = :camera_id AND start_90k <= :t_90k AND start_90k > :t_90k - :max_90k \
+     AND state != 1 ORDER BY start_90k DESC LIMIT 1";
+const SELECT_SEGMENTS_OF_CAMERA: &str = "SELECT id, run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index, state \
+     FROM segment WHERE camera_id = :camera_id AND state != 1 ORDER BY start_90k";
+const SELECT_SEGMENT_FILES: &str = "SELECT id, path, bytes, state FROM segment";
+const SELECT_OLDEST_SEGMENTS: &str = "SELECT id, run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index, state \
+     FROM segment WHERE state != 1 ORDER BY start_90k LIMIT :limit";
+const SELECT_EXPIRED_SEGMENTS: &str = "SELECT id, run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index, state \
+     FROM segment WHERE camera_id = :camera_id AND start_90k + duration_90k <= :cutoff_90k AND state != 1 \
+     ORDER BY start_90k LIMIT :limit";
+const MARK_SEGMENT: &str = "UPDATE segment SET state = :state WHERE id = :id";
+const DELETE_SEGMENT: &str = "DELETE FROM segment WHERE id = :id";
+const SELECT_DELETING: &str = "SELECT id, path FROM segment WHERE state = 1";
+const SELECT_TOTAL_BYTES: &str = "SELECT coalesce(sum(bytes), 0) FROM segment WHERE state != 1";
+const SELECT_CAMERA_BYTES_SINCE: &str = "SELECT coalesce(sum(bytes), 0) FROM segment \
+     WHERE camera_id = :camera_id AND start_90k >= :since_90k AND state != 1";
+const SELECT_CAMERA_OLDEST: &str = "SELECT min(start_90k) FROM segment WHERE camera_id = :camera_id";
+const SELECT_INDEX_FIGURES: &str =
+    "SELECT count(*), coalesce(sum(length(keyframe_index) + length(path)), 0), coalesce(sum(duration_90k), 0) FROM segment";
+
+const INSERT_LOCK: &str = "INSERT INTO evidence_lock (camera_id, start_90k, end_90k, reason, created_unix_ms) \
+     VALUES (:camera_id, :start_90k, :end_90k, :reason, :created_unix_ms)";
+const DELETE_LOCK: &str = "DELETE FROM evidence_lock WHERE id = :id";
+const SELECT_LOCKS: &str = "SELECT id, camera_id, start_90k, end_90k, reason, created_unix_ms FROM evidence_lock ORDER BY start_90k";
+const SELECT_IS_LOCKED: &str = "SELECT EXISTS (SELECT 1 FROM evidence_lock \
+     WHERE (camera_id IS NULL OR camera_id = :camera_id) AND start_90k < :end_90k AND end_90k > :start_90k)";
+
+/// Life of a segment row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegmentState {
+    Ok,
+    /// Marked for deletion: the file may already be gone; the row goes next.
+    Deleting,
+    /// The file is shorter than indexed or unreadable; kept so the gap is explained.
+    Damaged,
+}
+
+impl SegmentState {
+    fn to_i64(self) -> i64 {
+        match self {
+            SegmentState::Ok => 0,
+            SegmentState::Deleting => 1,
+            SegmentState::Damaged => 2,
+        }
+    }
+
+    fn from_i64(v: i64) -> Self {
+        match v {
+            1 => SegmentState::Deleting,
+            2 => SegmentState::Damaged,
+            _ => SegmentState::Ok,
+        }
+    }
+}
+
+/// A segment to index (its file is complete and durable).
+#[derive(Debug, Clone)]
+pub struct NewSegment<'a> {
+    pub run_id: i64,
+    pub camera_id: &'a str,
+    pub seq: i64,
+    pub start_90k: i64,
+    pub duration_90k: i64,
+    /// Relative to the recordings root, '/'-separated.
+    pub path: &'a str,
+    pub bytes: i64,
+    pub frames: i64,
+    pub codec: &'a str,
+    pub width: u32,
+    pub height: u32,
+    pub keyframe_index: &'a [u8],
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentRow {
+    pub id: i64,
+    pub run_id: i64,
+    pub camera_id: String,
+    pub seq: i64,
+    pub start_90k: i64,
+    pub duration_90k: i64,
+    pub path: String,
+    pub bytes: i64,
+    pub frames: i64,
+    pub codec: String,
+    pub width: u32,
+    pub height: u32,
+    pub keyframe_index: Vec<u8>,
+    pub state: SegmentState,
+}
+
+impl SegmentRow {
+    pub fn end_90k(&self) -> i64 {
+        self.start_90k + self.duration_90k
+    }
+
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: r.get(0)?,
+            run_id: r.get(1)?,
+            camera_id: r.get(2)?,
+            seq: r.get(3)?,
+            start_90k: r.get(4)?,
+            duration_90k: r.get(5)?,
+            path: r.get(6)?,
+            bytes: r.get(7)?,
+            frames: r.get(8)?,
+            codec: r.get(9)?,
+            width: r.get(10)?,
+            height: r.get(11)?,
+            keyframe_index: r.get(12)?,
+            state: SegmentState::from_i64(r.get(13)?),
+        })
+    }
+}
+
+/// A recording run as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRow {
+    pub id: i64,
+    pub start_90k: i64,
+    pub end_90k: Option<i64>,
+    pub end_reason: Option<String>,
+}
+
+/// A range retention must not delete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceLock {
+    pub id: i64,
+    /// `None` locks every camera.
+    pub camera_id: Option<String>,
+    pub start_90k: i64,
+    pub end_90k: i64,
+    pub reason: String,
+    pub created_unix_ms: i64,
+}
+
+/// A stretch of time with recordings, [start, end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Covered {
+    pub start_90k: i64,
+    pub end_90k: i64,
+}
+
+/// Size of the index, for the benchmark.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IndexFigures {
+    pub segments: i64,
+    /// Bytes of variable-length index data (keyframe blobs and paths) plus a fixed per-row cost.
+    pub bytes: i64,
+    pub recorded_90k: i64,
+}
+
+/// Bytes a segment row costs besides its keyframe blob and path: 12 integer columns, the codec
+/// text and SQLite's row and index-entry overhead (measured with `dbstat`, rounded up).
+pub const SEGMENT_ROW_FIXED_BYTES: i64 = 96;
+
+impl Store {
+    pub fn begin_run(&self, camera_id: &str, profile: &str, start_90k: i64) -> Result<i64, StoreError> {
+        self.conn.execute(INSERT_RUN, named_params! {":camera_id": camera_id, ":profile": profile, ":start_90k": start_90k})?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn end_run(&self, run_id: i64, end_90k: i64, reason: &str) -> Result<(), StoreError> {
+        self.conn.execute(END_RUN, named_params! {":id": run_id, ":end_90k": end_90k, ":reason": reason})?;
+        Ok(())
+    }
+
+    /// Runs left open by a crash are closed at the end of their last indexed segment.
+    pub fn close_open_runs(&self, reason: &str) -> Result<usize, StoreError> {
+        let open: Vec<(i64, i64)> = self
+            .conn
+            .prepare(SELECT_OPEN_RUNS)?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (id, start) in &open {
+            let end: Option<i64> = self.conn.query_row(SELECT_RUN_END, named_params! {":run_id": id}, |r| r.get(0))?;
+            self.end_run(*id, end.unwrap_or(*start), reason)?;
+        }
+        Ok(open.len())
+    }
+
+    /// End of a run's last indexed segment.
+    pub fn run_segments_end(&self, run_id: i64) -> Result<Option<i64>, StoreError> {
+        Ok(self.conn.query_row(SELECT_RUN_END, named_params! {":run_id": run_id}, |r| r.get(0))?)
+    }
+
+    /// (camera id, profile, start) of a run.
+    pub fn run(&self, run_id: i64) -> Result<Option<(String, String, i64)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(SELECT_RUN, named_params! {":id": run_id}, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?)
+    }
+
+    pub fn runs_of_camera(&self, camera_id: &str) -> Result<Vec<RunRow>, StoreError> {
+        Ok(self
+            .conn
+            .prepare(SELECT_RUNS_OF_CAMERA)?
+            .query_map(named_params! {":camera_id": camera_id}, |r| {
+                Ok(RunRow { id: r.get(0)?, start_90k: r.get(1)?, end_90k: r.get(2)?, end_reason: r.get(3)? })
+            })?
+            .collect::<Result<_, _>>()?)
+    }
+
+    pub fn next_seq_of_run(&self, run_id: i64) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(SELECT_RUN_NEXT_SEQ, named_params! {":run_id": run_id}, |r| r.get(0))?)
+    }
+
+    /// Indexes a segment whose file is complete and durable.
+    pub fn insert_segment(&self, s: &NewSegment<'_>) -> Result<i64, StoreError> {
+        self.conn.execute(
+            INSERT_SEGMENT,
+            named_params! {
+                ":run_id": s.run_id, ":camera_id": s.camera_id, ":seq": s.seq, ":start_90k": s.start_90k,
+                ":duration_90k": s.duration_90k, ":path": s.path, ":bytes": s.bytes, ":frames": s.frames,
+                ":codec": s.codec, ":width": s.width, ":height": s.height, ":keyframe_index": s.keyframe_index,
+            },
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Recorded stretches of one camera within [start, end), adjacent segments merged: what the
+    /// timeline draws (the holes are gaps).
+    pub fn coverage(&self, camera_id: &str, start_90k: i64, end_90k: i64) -> Result<Vec<Covered>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(SELECT_COVERAGE)?;
+        let rows = stmt.query_map(
+            named_params! {":camera_id": camera_id, ":start_90k": start_90k, ":end_90k": end_90k, ":max_90k": MAX_SEGMENT_DURATION_90K},
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+        )?;
+        let mut out: Vec<Covered> = Vec::new();
+        for row in rows {
+            let (s, d) = row?;
+            let (s, e) = (s.max(start_90k), (s + d).min(end_90k));
+            match out.last_mut() {
+                Some(last) if s <= last.end_90k => last.end_90k = last.end_90k.max(e),
+                _ => out.push(Covered { start_90k: s, end_90k: e }),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The segment of a camera that contains instant `t_90k`, if any.
+    pub fn segment_at(&self, camera_id: &str, t_90k: i64) -> Result<Option<SegmentRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(SELECT_SEGMENT_AT)?;
+        let row = stmt
+            .query_row(
+                named_params! {":camera_id": camera_id, ":t_90k": t_90k, ":max_90k": MAX_SEGMENT_DURATION_90K},
+                SegmentRow::from_row,
+            )
+            .optional()?;
+        Ok(row.filter(|s| t_90k < s.end_90k()))
+    }
+
+    /// The segment containing `t_90k` and its keyframe at or before `t_90k` (absolute time and
+    /// byte offset of its fragment): where a seek starts decoding.
+    pub fn keyframe_at_or_before(
+        &self,
+        camera_id: &str,
+        t_90k: i64,
+    ) -> Result<Option<(SegmentRow, crate::record::fmp4::KeyframeEntry)>, StoreError> {
+        let Some(seg) = self.segment_at(camera_id, t_90k)? else { return Ok(None) };
+        let entries = crate::record::fmp4::decode_keyframe_index(&seg.keyframe_index).unwrap_or_default();
+        let rel = (t_90k - seg.start_90k) as u64;
+        let found = entries.iter().rev().find(|k| k.time_90k <= rel).copied();
+        Ok(found.map(|k| {
+            let abs = crate::record::fmp4::KeyframeEntry { time_90k: seg.start_90k as u64 + k.time_90k, offset: k.offset };
+            (seg, abs)
+        }))
+    }
+
+    pub fn segments_of_camera(&self, camera_id: &str) -> Result<Vec<SegmentRow>, StoreError> {
+        Ok(self
+            .conn
+            .prepare(SELECT_SEGMENTS_OF_CAMERA)?
+            .query_map(named_params! {":camera_id": camera_id}, SegmentRow::from_row)?
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// (id, path, bytes, state) of every segment row, for the start-up reconciliation.
+    pub fn segment_files(&self) -> Result<Vec<(i64, String, i64, SegmentState)>, StoreError> {
+        Ok(self
+            .conn
+            .prepare(SELECT_SEGMENT_FILES)?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, SegmentState::from_i64(r.get(3)?))))?
+            .collect::<Result<_, _>>()?)
+    }
+
+    pub fn oldest_segments(&self, limit: i64) -> Result<Vec<SegmentRow>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(SELECT_OLDEST_SEGMENTS)?
+            .query_map(named_params! {":limit": limit}, SegmentRow::from_row)?
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Segments of a camera that ended at or before `cutoff_90k`, oldest first.
+    pub fn expired_segments(&self, camera_id: &str, cutoff_90k: i64, limit: i64) -> Result<Vec<SegmentRow>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(SELECT_EXPIRED_SEGMENTS)?
+            .query_map(named_params! {":camera_id": camera_id, ":cutoff_90k": cutoff_90k, ":limit": limit}, SegmentRow::from_row)?
+            .collect::<Result<_, _>>()?)
+    }
+
+    pub fn set_segment_state(&self, id: i64, state: SegmentState) -> Result<(), StoreError> {
+        self.conn.execute(MARK_SEGMENT, named_params! {":id": id, ":state": state.to_i64()})?;
+        Ok(())
+    }
+
+    pub fn delete_segment_row(&self, id: i64) -> Result<(), StoreError> {
+        self.conn.execute(DELETE_SEGMENT, named_params! {":id": id})?;
+        Ok(())
+    }
+
+    /// (id, path) of rows marked for deletion whose deletion did not finish.
+    pub fn segments_being_deleted(&self) -> Result<Vec<(i64, String)>, StoreError> {
+        Ok(self.conn.prepare(SELECT_DELETING)?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?)
+    }
+
+    /// Bytes of all kept segments.
+    pub fn recorded_bytes(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(SELECT_TOTAL_BYTES, [], |r| r.get(0))?)
+    }
+
+    /// (bytes recorded since `since_90k`, start of the oldest kept recording) of a camera.
+    pub fn camera_figures(&self, camera_id: &str, since_90k: i64) -> Result<(i64, Option<i64>), StoreError> {
+        let bytes = self.conn.prepare_cached(SELECT_CAMERA_BYTES_SINCE)?.query_row(
+            named_params! {":camera_id": camera_id, ":since_90k": since_90k},
+            |r| r.get(0),
+        )?;
+        let oldest = self.conn.prepare_cached(SELECT_CAMERA_OLDEST)?.query_row(named_params! {":camera_id": camera_id}, |r| r.get(0))?;
+        Ok((bytes, oldest))
+    }
+
+    pub fn index_figures(&self) -> Result<IndexFigures, StoreError> {
+        let (segments, var_bytes, recorded_90k): (i64, i64, i64) =
+            self.conn.query_row(SELECT_INDEX_FIGURES, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(IndexFigures { segments, bytes: var_bytes + segments * SEGMENT_ROW_FIXED_BYTES, recorded_90k })
+    }
+
+    pub fn add_lock(&self, camera_id: Option<&str>, start_90k: i64, end_90k: i64, reason: &str) -> Result<i64, StoreError> {
+        self.conn.execute(
+            INSERT_LOCK,
+            named_params! {":camera_id": camera_id, ":start_90k": start_90k, ":end_90k": end_90k, ":reason": reason,
+            ":created_unix_ms": (crate::core::time::unix_now_ns() / 1_000_000) as i64},
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn remove_lock(&self, id: i64) -> Result<(), StoreError> {
+        self.conn.execute(DELETE_LOCK, named_params! {":id": id})?;
+        Ok(())
+    }
+
+    pub fn locks(&self) -> Result<Vec<EvidenceLock>, StoreError> {
+        Ok(self
+            .conn
+            .prepare(SELECT_LOCKS)?
+            .query_map([], |r| {
+                Ok(EvidenceLock {
+                    id: r.get(0)?,
+                    camera_id: r.get(1)?,
+                    start_90k: r.get(2)?,
+                    end_90k: r.get(3)?,
+                    reason: r.get(4)?,
+                    created_unix_ms: r.get(5)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Does a lock cover any part of [start, end) of this camera?
+    pub fn is_locked(&self, camera_id: &str, start_90k: i64, end_90k: i64) -> Result<bool, StoreError> {
+        Ok(self.conn.prepare_cached(SELECT_IS_LOCKED)?.query_row(
+            named_params! {":camera_id": camera_id, ":start_90k": start_90k, ":end_90k": end_90k},
+            |r| r.get(0),
+        )?)
+    }
+
+    /// `PRAGMA integrity_check`: "ok" for a sound file.
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: i64 = 90_000;
+
+    fn seg<'a>(run: i64, cam: &'a str, seq: i64, start: i64, dur: i64, path: &'a str) -> NewSegment<'a> {
+        NewSegment {
+            run_id: run,
+            camera_id: cam,
+            seq,
+            start_90k: start,
+            duration_90k: dur,
+            path,
+            bytes: 1000,
+            frames: 25,
+            codec: "H264",
+            width: 1920,
+            height: 1080,
+            keyframe_index: &[],
+        }
+    }
+
+    #[test]
+    fn coverage_merges_adjacent_segments_and_shows_gaps() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_dir(dir.path()).unwrap();
+        let t0 = 1_000_000 * S;
+        let r1 = store.begin_run("cam01", "main", t0).unwrap();
+        store.insert_segment(&seg(r1, "cam01", 0, t0, 60 * S, "a")).unwrap();
+        store.insert_segment(&seg(r1, "cam01", 1, t0 + 60 * S, 60 * S, "b")).unwrap();
+        store.end_run(r1, t0 + 120 * S, "stream ended").unwrap();
+        let r2 = store.begin_run("cam01", "main", t0 + 130 * S).unwrap();
+        store.insert_segment(&seg(r2, "cam01", 0, t0 + 130 * S, 30 * S, "c")).unwrap();
+        store.insert_segment(&seg(r2, "cam02", 0, t0, 500 * S, "d")).unwrap();
+
+        let cov = store.coverage("cam01", t0 - 10 * S, t0 + 1000 * S).unwrap();
+        assert_eq!(
+            cov,
+            vec![
+                Covered { start_90k: t0, end_90k: t0 + 120 * S },
+                Covered { start_90k: t0 + 130 * S, end_90k: t0 + 160 * S }
+            ]
+        );
+        // Clipped to the window.
+        let cov = store.coverage("cam01", t0 + 30 * S, t0 + 140 * S).unwrap();
+        assert_eq!(cov[0], Covered { start_90k: t0 + 30 * S, end_90k: t0 + 120 * S });
+        assert_eq!(cov[1], Covered { start_90k: t0 + 130 * S, end_90k: t0 + 140 * S });
+
+        assert_eq!(store.segment_at("cam01", t0 + 60 * S).unwrap().unwrap().path, "b");
+        assert_eq!(store.segment_at("cam01", t0 + 125 * S).unwrap(), None, "a gap has no segment");
+        assert_eq!(store.segment_at("cam01", t0 - 1).unwrap(), None);
+    }
+
+    #[test]
+    fn the_keyframe_at_or_before_comes_from_the_index_blob() {
+        use crate::record::fmp4::{KeyframeEntry, encode_keyframe_index};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_dir(dir.path()).unwrap();
+        let t0 = 2_000_000 * S;
+        let run = store.begin_run("cam01", "main", t0).unwrap();
+        let blob =
+            encode_keyframe_index(&[0, 1, 2].map(|i| KeyframeEntry { time_90k: i * 2 * S as u64, offset: 800 + i * 100_000 }));
+        let mut s = seg(run, "cam01", 0, t0, 6 * S, "k");
+        s.keyframe_index = &blob;
+        store.insert_segment(&s).unwrap();
+        let (_, k) = store.keyframe_at_or_before("cam01", t0 + 3 * S).unwrap().unwrap();
+        assert_eq!(k, KeyframeEntry { time_90k: (t0 + 2 * S) as u64, offset: 100_800 });
+        let (_, k) = store.keyframe_at_or_before("cam01", t0 + 4 * S).unwrap().unwrap();
+        assert_eq!(k.offset, 200_800);
+    }
+
+    #[test]
+    fn locks_cover_overlapping_ranges_of_their_camera_or_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_dir(dir.path()).unwrap();
+        store.add_lock(Some("cam01"), 100, 200, "Trộm xe máy").unwrap();
+        assert!(store.is_locked("cam01", 150, 300).unwrap());
+        assert!(!store.is_locked("cam01", 200, 300).unwrap(), "end is exclusive");
+        assert!(!store.is_locked("cam02", 150, 160).unwrap());
+        let all = store.add_lock(None, 1000, 2000, "Tai nạn").unwrap();
+        assert!(store.is_locked("cam02", 1500, 1600).unwrap());
+        store.remove_lock(all).unwrap();
+        assert!(!store.is_locked("cam02", 1500, 1600).unwrap());
+    }
+}

@@ -1,0 +1,549 @@
+//! The recorder against the real simulator, real files and a real SQLite index: segments on disk
+//! that other tools play, durations that match ffprobe, runs split by an outage, `kill -9`
+//! recovery, retention with a simulated clock, a full disk (a real tmpfs), damaged files.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use vigil::core::site::{Camera, Neighborhood, Rgb, Site, StreamProfile};
+use vigil::media::{CodecConfig, DecodeMode, StreamKey, VideoCodec};
+use vigil::record::fmp4::{Sample, SegmentWriter};
+use vigil::record::retention::{RetentionPolicy, run_pass};
+use vigil::record::{RecordEvent, Recorder, RecorderConfig, TICKS_PER_S, ns_to_90k, recordings_root};
+use vigil::store::Store;
+use vigil::store::recordings::{NewSegment, SegmentState};
+
+const T: Duration = Duration::from_secs(60);
+
+fn site(cameras: &[&str]) -> Site {
+    let sim = common::simulator();
+    Site {
+        name: "Thị trấn thử".into(),
+        timezone: "Asia/Ho_Chi_Minh".into(),
+        neighborhoods: vec![Neighborhood { id: "kp1".into(), name: "Khu phố 1".into(), colour: Rgb(0x3366cc) }],
+        cameras: cameras
+            .iter()
+            .map(|id| Camera {
+                id: (*id).into(),
+                name: format!("Camera {id}"),
+                neighborhood: "kp1".into(),
+                main_url: sim.url(id, StreamProfile::Main),
+                sub_url: Some(sim.url(id, StreamProfile::Sub)),
+                credential: None,
+                enabled: true,
+                record: Some(StreamProfile::Main),
+                retain_days: None,
+            })
+            .collect(),
+        credentials: vec![],
+    }
+}
+
+fn data_dir_with(site: &Site) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    Store::open_dir(dir.path()).unwrap().replace_site(site).unwrap();
+    dir
+}
+
+fn fast_config(segment_s: u64) -> RecorderConfig {
+    RecorderConfig {
+        segment_target_ms: segment_s * 1000,
+        idle_end_ms: 1500,
+        housekeeping_interval: Duration::from_millis(200),
+        ..RecorderConfig::default()
+    }
+}
+
+fn wait_record_event(events: &Receiver<RecordEvent>, what: &str, mut f: impl FnMut(&RecordEvent) -> bool) -> RecordEvent {
+    let deadline = Instant::now() + T;
+    let mut seen = Vec::new();
+    loop {
+        match events.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(e) if f(&e) => return e,
+            Ok(e) => seen.push(e),
+            Err(_) => panic!("timed out waiting for {what}; saw {seen:#?}"),
+        }
+    }
+}
+
+/// Frames ffprobe finds, and the span from the first packet's pts to the end of the last one, s.
+fn ffprobe_packets(path: &Path) -> (usize, f64) {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time,duration_time", "-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs (install ffmpeg)");
+    assert!(out.status.success(), "ffprobe failed on {}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let packets: Vec<(f64, f64)> = text
+        .lines()
+        .filter_map(|l| {
+            let mut p = l.split(',');
+            Some((p.next()?.parse().ok()?, p.next()?.parse().ok()?))
+        })
+        .collect();
+    assert!(!packets.is_empty(), "no packets in {}", path.display());
+    let first = packets.iter().map(|p| p.0).fold(f64::MAX, f64::min);
+    let end = packets.iter().map(|p| p.0 + p.1).fold(f64::MIN, f64::max);
+    (packets.len(), end - first)
+}
+
+/// `ffmpeg -v error -i FILE -f null -` prints nothing for a sound file.
+fn ffmpeg_errors(path: &Path) -> String {
+    let out = Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(path).args(["-f", "null", "-"]).output().expect("ffmpeg runs");
+    format!("{}{}", String::from_utf8_lossy(&out.stderr), if out.status.success() { "" } else { " (exit failure)" })
+}
+
+#[test]
+fn recorded_segments_play_match_ffprobe_and_butt_together() {
+    let site = site(&["cam-a", "cam-b"]);
+    let dir = data_dir_with(&site);
+    let (ingest, _ev, _w) = common::engine(common::fast_policy());
+    let ingest = Arc::new(ingest);
+    let (recorder, events) = Recorder::start(dir.path(), &site, ingest.clone(), fast_config(3)).unwrap();
+    let mut indexed = std::collections::HashMap::<String, usize>::new();
+    wait_record_event(&events, "three segments of each camera", |e| {
+        if let RecordEvent::SegmentIndexed { camera_id, .. } = e {
+            *indexed.entry(camera_id.clone()).or_default() += 1;
+        }
+        indexed.len() == 2 && indexed.values().all(|n| *n >= 3)
+    });
+    // Recording alone decodes nothing: the streams it opened stay paused.
+    assert_eq!(ingest.handle(&StreamKey::new("cam-a", StreamProfile::Main)).unwrap().mode(), DecodeMode::Paused);
+    let status = recorder.status();
+    assert!(status.cameras.iter().all(|c| c.recording && c.bytes_today > 0), "{status:#?}");
+    recorder.shutdown();
+
+    let store = Store::open_dir(dir.path()).unwrap();
+    let root = recordings_root(dir.path());
+    for (cam, codec) in [("cam-a", "H264"), ("cam-b", "H265")] {
+        let segs = store.segments_of_camera(cam).unwrap();
+        assert!(segs.len() >= 3, "{cam}: {} segments", segs.len());
+        for s in &segs {
+            let path = root.join(&s.path);
+            assert!(path.is_file(), "{}", path.display());
+            assert_eq!(s.bytes as u64, std::fs::metadata(&path).unwrap().len());
+            assert_eq!((s.codec.as_str(), s.width, s.height), (codec, 1920, 1080));
+            assert_eq!(ffmpeg_errors(&path), "", "{} must decode cleanly", s.path);
+            let (frames, span_s) = ffprobe_packets(&path);
+            assert_eq!(frames as i64, s.frames, "{}", s.path);
+            let indexed_s = s.duration_90k as f64 / TICKS_PER_S as f64;
+            assert!((span_s - indexed_s).abs() <= 0.04 + 1e-6, "{}: ffprobe {span_s:.4} s vs index {indexed_s:.4} s", s.path);
+            // 25 fps, cut at 2 s keyframes, between half and 1.5x the 3 s target (the last may be short).
+            assert!(s.keyframe_index.len() >= 2, "a keyframe index entry per GOP");
+        }
+        // One run; adjacent segments butt together exactly.
+        let runs = store.runs_of_camera(cam).unwrap();
+        assert_eq!(runs.len(), 1, "{cam}: {runs:#?}");
+        for pair in segs.windows(2) {
+            assert_eq!(pair[0].end_90k(), pair[1].start_90k, "{cam}: gap or overlap between {} and {}", pair[0].path, pair[1].path);
+            assert_eq!(pair[0].seq + 1, pair[1].seq);
+        }
+        assert_eq!(runs[0].end_90k, Some(segs.last().unwrap().end_90k()));
+        // Keyframe lookup lands inside the segment, on a fragment.
+        let mid = segs[1].start_90k + segs[1].duration_90k / 2;
+        let (seg, key) = store.keyframe_at_or_before(cam, mid).unwrap().unwrap();
+        assert_eq!(seg.id, segs[1].id);
+        assert!(key.time_90k as i64 <= mid && key.time_90k as i64 >= seg.start_90k);
+        let bytes = std::fs::read(root.join(&seg.path)).unwrap();
+        assert_eq!(&bytes[key.offset as usize + 4..key.offset as usize + 8], b"moof");
+    }
+    // The segments' wall-clock times are recent (the recorder's clock, not stream time).
+    let now_90k = ns_to_90k(vigil::core::time::unix_now_ns());
+    let first = &store.segments_of_camera("cam-a").unwrap()[0];
+    assert!((now_90k - first.start_90k) < 120 * TICKS_PER_S && first.start_90k < now_90k);
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+}
+
+#[test]
+fn a_camera_that_goes_offline_gives_two_runs_with_the_gap_between() {
+    let sim = common::simulator();
+    let site = site(&["cam-d"]);
+    let dir = data_dir_with(&site);
+    let (ingest, _ev, _w) = common::engine(common::fast_policy());
+    let (recorder, events) = Recorder::start(dir.path(), &site, Arc::new(ingest), fast_config(3)).unwrap();
+    wait_record_event(&events, "a first segment", |e| matches!(e, RecordEvent::SegmentIndexed { .. }));
+    let off_90k = ns_to_90k(vigil::core::time::unix_now_ns());
+    sim.set_offline("cam-d", true).unwrap();
+    let ended = wait_record_event(&events, "the run to end", |e| matches!(e, RecordEvent::RunEnded { .. }));
+    // Wait until the outage has lasted at least 3 s, measured on the recorder's own clock: the
+    // run-ended event comes ~1.5 s after the last frame; wait for one more end-of-idle status.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline {
+        // The recorder must not start a run while the camera is away.
+        if let Ok(e) = events.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            assert!(!matches!(e, RecordEvent::RunStarted { .. }), "a run started while offline: {e:?}");
+        }
+    }
+    let on_90k = ns_to_90k(vigil::core::time::unix_now_ns());
+    sim.set_offline("cam-d", false).unwrap();
+    let started = wait_record_event(&events, "a second run", |e| matches!(e, RecordEvent::RunStarted { .. }));
+    wait_record_event(&events, "a segment of the second run", |e| matches!(e, RecordEvent::SegmentIndexed { .. }));
+    recorder.shutdown();
+
+    let (RecordEvent::RunEnded { end_90k, .. }, RecordEvent::RunStarted { start_90k, .. }) = (ended, started) else {
+        unreachable!()
+    };
+    let store = Store::open_dir(dir.path()).unwrap();
+    let runs = store.runs_of_camera("cam-d").unwrap();
+    assert_eq!(runs.len(), 2, "{runs:#?}");
+    assert_eq!(runs[0].end_90k, Some(end_90k));
+    assert_eq!(runs[1].start_90k, start_90k);
+    // The first run ends near the moment the camera went away (last frame before it) …
+    assert!((end_90k - off_90k).abs() < TICKS_PER_S, "run 1 ends {} s from the outage", (end_90k - off_90k) as f64 / 90_000.0);
+    // … the second starts after it came back, and the gap covers the whole outage.
+    assert!(start_90k >= on_90k - TICKS_PER_S / 4, "run 2 starts before the camera was back");
+    let gap_s = (start_90k - end_90k) as f64 / 90_000.0;
+    let outage_s = (on_90k - off_90k) as f64 / 90_000.0;
+    assert!(gap_s >= outage_s - 1.0 && gap_s < outage_s + 10.0, "gap {gap_s:.2} s for an outage of {outage_s:.2} s");
+    let cov = store.coverage("cam-d", runs[0].start_90k - TICKS_PER_S, start_90k + 60 * TICKS_PER_S).unwrap();
+    assert_eq!(cov.len(), 2, "the timeline shows the gap: {cov:?}");
+    assert_eq!(cov[0].end_90k, end_90k);
+}
+
+#[test]
+fn recording_shares_the_live_views_rtsp_session() {
+    let site = site(&["cam-f"]);
+    let dir = data_dir_with(&site);
+    let (ingest, _ev, wakes) = common::engine(common::fast_policy());
+    let ingest = Arc::new(ingest);
+    let mut spec = vigil::media::StreamSpec::for_camera(&site, "cam-f", StreamProfile::Main).unwrap();
+    spec.mode = DecodeMode::Full;
+    let live = ingest.start(spec);
+    let (recorder, events) = Recorder::start(dir.path(), &site, ingest.clone(), fast_config(3)).unwrap();
+    wait_record_event(&events, "a segment", |e| matches!(e, RecordEvent::SegmentIndexed { .. }));
+    wakes.until(T, "decoded frames while recording", || live.slot.seq() > 10);
+    assert_eq!(ingest.handles().len(), 1, "one stream (one RTSP session) for live view and recording");
+    assert_eq!(live.mode(), DecodeMode::Full, "the recorder leaves the live view's decode mode alone");
+    recorder.shutdown();
+    assert!(ingest.handle(&StreamKey::new("cam-f", StreamProfile::Main)).is_some(), "stopping the recorder keeps the live view's stream");
+    assert!(!live.is_recorded());
+}
+
+fn vigil_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_vigil"))
+}
+
+/// `vigil record --events` as a child; its stdout lines are JSON events.
+fn spawn_recorder(dir: &Path, extra: &[&str]) -> (Child, Receiver<RecordEvent>) {
+    let mut child = Command::new(vigil_bin())
+        .args(["record", "--events", "--segment-seconds", "3", "--min-free-gb", "0", "--data-dir"])
+        .arg(dir)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::sync_channel(1024);
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Ok(e) = serde_json::from_str::<RecordEvent>(&line) {
+                let _ = tx.send(e);
+            }
+        }
+    });
+    (child, rx)
+}
+
+/// Waits for a condition that has no event (a file growing on disk), checking every 50 ms.
+fn poll_until(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + T;
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::park_timeout(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn kill_9_mid_segment_loses_at_most_two_seconds_and_the_index_stays_sound() {
+    let site = site(&["cam-e"]);
+    let dir = data_dir_with(&site);
+    let (mut child, events) = spawn_recorder(dir.path(), &[]);
+    let mut open_path = None;
+    let mut n = 0;
+    wait_record_event(&events, "two segments", |e| {
+        if let RecordEvent::SegmentIndexed { .. } = e {
+            n += 1;
+        }
+        n >= 2
+    });
+    // Only one recorder per data dir.
+    let second = Command::new(vigil_bin()).args(["record", "--for-seconds", "1", "--data-dir"]).arg(dir.path()).output().unwrap();
+    assert!(!second.status.success());
+    assert!(String::from_utf8_lossy(&second.stderr).contains("already being recorded"), "{}", String::from_utf8_lossy(&second.stderr));
+
+    // Kill in the middle of the open segment, once it holds a few fragments.
+    let root = recordings_root(dir.path());
+    let store = Store::open_dir(dir.path()).unwrap();
+    poll_until("the open segment to hold at least 1 s of fragments", || {
+        let indexed: std::collections::HashSet<String> =
+            store.segments_of_camera("cam-e").unwrap().into_iter().map(|s| s.path).collect();
+        open_path = walk_mp4(&root).into_iter().find(|p| !indexed.contains(p));
+        open_path.as_ref().is_some_and(|p| std::fs::metadata(root.join(p)).map(|m| m.len() > 400_000).unwrap_or(false))
+    });
+    let kill_90k = ns_to_90k(vigil::core::time::unix_now_ns());
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGKILL) }, 0);
+    let _ = child.wait();
+    drop(store);
+
+    // Restart: reconciliation indexes the segment that was open.
+    let (mut child, events) = spawn_recorder(dir.path(), &["--for-seconds", "1"]);
+    assert!(child.wait().unwrap().success());
+    drop(events);
+    let store = Store::open_dir(dir.path()).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let segs = store.segments_of_camera("cam-e").unwrap();
+    let open_path = open_path.unwrap();
+    let recovered = segs.iter().find(|s| s.path == open_path).expect("the open segment was indexed after the crash");
+    let lost_s = (kill_90k - recovered.end_90k()) as f64 / 90_000.0;
+    assert!(lost_s <= 2.0, "lost {lost_s:.2} s before the kill");
+    for s in &segs {
+        assert_eq!(s.state, SegmentState::Ok);
+        assert_eq!(ffmpeg_errors(&root.join(&s.path)), "", "{} must play", s.path);
+        let (frames, span_s) = ffprobe_packets(&root.join(&s.path));
+        assert_eq!(frames as i64, s.frames);
+        assert!((span_s - s.duration_90k as f64 / 90_000.0).abs() <= 0.04 + 1e-6);
+    }
+    let runs = store.runs_of_camera("cam-e").unwrap();
+    assert!(runs.iter().all(|r| r.end_90k.is_some()), "no run is left open: {runs:#?}");
+}
+
+fn walk_mp4(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "mp4") {
+                out.push(p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out
+}
+
+/// A real segment file of `frames` fake frames (not decodable, but a valid container).
+fn fake_segment(root: &Path, rel: &str, frames: u32) -> u64 {
+    let config = CodecConfig { codec: VideoCodec::H264, codec_data: AVCC.to_vec(), width: 1920, height: 1080 };
+    let mut w = SegmentWriter::create(&root.join(rel), &config, 0, 45_000).unwrap();
+    for i in 0..frames {
+        w.push(Sample { duration_90k: 3600, cts_offset_90k: 0, keyframe: i % 50 == 0, data: Box::new(vec![7u8; 2000]) }).unwrap();
+    }
+    w.finish().unwrap().bytes
+}
+
+const AVCC: &[u8] = &[
+    0x01, 0x64, 0x00, 0x28, 0xff, 0xe1, 0x00, 0x19, 0x67, 0x64, 0x00, 0x28, 0xac, 0xd9, 0x40, 0x78, 0x02, 0x27, 0xe5, 0xc0, 0x44,
+    0x00, 0x00, 0x03, 0x00, 0x04, 0x00, 0x00, 0x03, 0x00, 0xc8, 0x3c, 0x60, 0x01, 0x00, 0x04, 0x68, 0xeb, 0xe3, 0xcb, 0xfd, 0xf8,
+    0xf8, 0x00,
+];
+
+/// Indexes `n` one-minute segments per camera from `t0` on, each a real file.
+fn fake_recordings(store: &Store, root: &Path, cameras: &[&str], t0: i64, n: i64) -> i64 {
+    let mut total = 0;
+    for cam in cameras {
+        let run = store.begin_run(cam, "main", t0).unwrap();
+        for i in 0..n {
+            let start = t0 + i * 60 * TICKS_PER_S;
+            let rel = format!("{cam}/day/{start}_r{run}_s{i}.mp4");
+            let bytes = fake_segment(root, &rel, 50) as i64;
+            total += bytes;
+            store
+                .insert_segment(&NewSegment {
+                    run_id: run,
+                    camera_id: cam,
+                    seq: i,
+                    start_90k: start,
+                    duration_90k: 60 * TICKS_PER_S,
+                    path: &rel,
+                    bytes,
+                    frames: 50,
+                    codec: "H264",
+                    width: 1920,
+                    height: 1080,
+                    keyframe_index: &[],
+                })
+                .unwrap();
+        }
+        store.end_run(run, t0 + n * 60 * TICKS_PER_S, "test").unwrap();
+    }
+    total
+}
+
+#[test]
+fn retention_deletes_oldest_by_age_and_quota_but_never_a_locked_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = recordings_root(dir.path());
+    let store = Store::open_dir(dir.path()).unwrap();
+    let day = 86_400 * TICKS_PER_S;
+    let t0 = 1_800_000_000 * TICKS_PER_S;
+    fake_recordings(&store, &root, &["cam01", "cam02"], t0, 10);
+    // Evidence: cam01's minutes 2–3 are locked.
+    store.add_lock(Some("cam01"), t0 + 2 * 60 * TICKS_PER_S + 1, t0 + 4 * 60 * TICKS_PER_S - 1, "Trộm xe máy chợ trung tâm").unwrap();
+    let store = std::sync::Mutex::new(store);
+    let no_free_limit = || None;
+
+    // Age: cam01 keeps 30 days; at t0 + 30 days + 5 min its first 5 minutes are due.
+    let cameras = vec![("cam01".to_string(), Some(30)), ("cam02".to_string(), None)];
+    let now = t0 + 30 * day + 5 * 60 * TICKS_PER_S;
+    let out = run_pass(&store, &root, &cameras, &RetentionPolicy::default(), now, &no_free_limit, 100).unwrap();
+    let names = |v: &[String]| v.iter().map(|p| p.rsplit('_').next().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(names(&out.deleted), ["s0.mp4", "s1.mp4", "s4.mp4"], "minutes 2-3 are locked");
+    assert!(out.blocked_by_locks);
+    for p in &out.deleted {
+        assert!(!root.join(p).exists(), "{p} is gone from disk");
+    }
+    let left = store.lock().unwrap().segments_of_camera("cam01").unwrap();
+    assert_eq!(left.len(), 7);
+    assert!(store.lock().unwrap().segments_of_camera("cam02").unwrap().len() == 10, "cam02 has no age limit");
+
+    // Quota: keep about 8 segments' worth; the oldest unlocked go first, across cameras.
+    let seg_bytes = left[0].bytes as u64;
+    let policy = RetentionPolicy { quota_bytes: Some(seg_bytes * 8), min_free_bytes: 0 };
+    let out = run_pass(&store, &root, &cameras, &policy, t0, &no_free_limit, 100).unwrap();
+    let s = store.lock().unwrap();
+    assert!(s.recorded_bytes().unwrap() as u64 <= seg_bytes * 8);
+    assert_eq!(out.deleted.len(), 17 - 8);
+    let kept1: Vec<i64> = s.segments_of_camera("cam01").unwrap().iter().map(|x| x.seq).collect();
+    assert!(kept1.contains(&2) && kept1.contains(&3), "locked minutes survive the quota: {kept1:?}");
+    // Oldest first: cam02's first minutes went before its last.
+    let kept2: Vec<i64> = s.segments_of_camera("cam02").unwrap().iter().map(|x| x.seq).collect();
+    assert!(kept2.windows(2).all(|w| w[0] < w[1]) && kept2.last() == Some(&9), "{kept2:?}");
+    drop(s);
+
+    // Free-space floor with nothing deletable but locked segments: reported, not forced.
+    let policy = RetentionPolicy { quota_bytes: Some(0), min_free_bytes: 0 };
+    run_pass(&store, &root, &[], &policy, t0, &no_free_limit, 100).unwrap();
+    let always_short = || Some(0u64);
+    let out = run_pass(&store, &root, &[], &RetentionPolicy { quota_bytes: None, min_free_bytes: 1 << 30 }, t0, &always_short, 100).unwrap();
+    assert!(out.space_short && out.blocked_by_locks, "{out:?}");
+    let kept: Vec<i64> = store.lock().unwrap().segments_of_camera("cam01").unwrap().iter().map(|x| x.seq).collect();
+    assert_eq!(kept, [2, 3]);
+}
+
+#[test]
+fn a_crash_between_mark_and_unlink_is_finished_and_damaged_files_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = recordings_root(dir.path());
+    let store = Store::open_dir(dir.path()).unwrap();
+    let t0 = 1_800_000_000 * TICKS_PER_S;
+    fake_recordings(&store, &root, &["cam01"], t0, 4);
+    let segs = store.segments_of_camera("cam01").unwrap();
+    // s0: marked for deletion when the process died; s1: its file vanished; s2: truncated.
+    store.set_segment_state(segs[0].id, SegmentState::Deleting).unwrap();
+    std::fs::remove_file(root.join(&segs[1].path)).unwrap();
+    let f = std::fs::OpenOptions::new().write(true).open(root.join(&segs[2].path)).unwrap();
+    f.set_len(segs[2].bytes as u64 / 2).unwrap();
+    drop(f);
+    // An unreadable orphan and an orphan from a crash (complete fragments + a torn tail).
+    std::fs::create_dir_all(root.join("cam01/day")).unwrap();
+    std::fs::write(root.join("cam01/day/123_r1_s9.mp4"), b"garbage, not a segment").unwrap();
+    let orphan_start = t0 + 10 * 60 * TICKS_PER_S;
+    let orphan = format!("cam01/day/{orphan_start}_r1_s10.mp4");
+    let good = fake_segment(&root, &orphan, 100);
+    let mut f = std::fs::OpenOptions::new().append(true).open(root.join(&orphan)).unwrap();
+    std::io::Write::write_all(&mut f, &[0, 0, 9, 0, b'm', b'o', b'o', b'f', 0, 0]).unwrap();
+    drop(f);
+
+    let report = vigil::record::reconcile::reconcile(&store, &root).unwrap();
+    assert_eq!(report.finished_deletions, 1);
+    assert!(!root.join(&segs[0].path).exists());
+    assert_eq!(report.vanished, vec![segs[1].path.clone()]);
+    assert_eq!(report.damaged.len(), 1);
+    assert!(report.damaged[0].starts_with(&segs[2].path) && report.damaged[0].contains("bytes"), "{:?}", report.damaged);
+    assert_eq!(report.quarantined.len(), 1, "{:?}", report.quarantined);
+    assert!(report.quarantined[0].1.contains("not a Vigil segment"), "{:?}", report.quarantined);
+    assert!(root.join("quarantine").read_dir().unwrap().count() == 1);
+    assert_eq!(report.recovered, vec![(orphan.clone(), true)]);
+    assert_eq!(std::fs::metadata(root.join(&orphan)).unwrap().len(), good, "the torn tail was cut");
+
+    // The rest of the index stays usable.
+    let now = store.segments_of_camera("cam01").unwrap();
+    let states: Vec<_> = now.iter().map(|s| (s.seq, s.state)).collect();
+    assert_eq!(states, [(2, SegmentState::Damaged), (3, SegmentState::Ok), (10, SegmentState::Ok)]);
+    assert_eq!(store.segment_at("cam01", t0 + 3 * 60 * TICKS_PER_S + 5).unwrap().unwrap().seq, 3);
+    assert_eq!(store.coverage("cam01", t0, t0 + 20 * 60 * TICKS_PER_S).unwrap().len(), 2);
+    let r = store.segments_of_camera("cam01").unwrap().into_iter().find(|s| s.seq == 10).unwrap();
+    assert_eq!((r.frames, r.duration_90k), (100, 100 * 3600));
+    // The full check names the damaged file.
+    let problems = vigil::record::reconcile::verify_all(&store, &root).unwrap();
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].0, segs[2].path);
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+}
+
+/// The disk-full test runs inside its own user+mount namespace, on a real 24 MB tmpfs.
+const IN_NAMESPACE: &str = "VIGIL_TEST_IN_MOUNT_NAMESPACE";
+
+#[test]
+fn a_full_disk_stops_recording_cleanly_and_it_resumes_when_space_returns() {
+    if std::env::var_os(IN_NAMESPACE).is_none() {
+        let probe = Command::new("unshare").args(["-rm", "true"]).status();
+        if !probe.is_ok_and(|s| s.success()) {
+            eprintln!("SKIPPED: this machine does not allow `unshare -rm` (user + mount namespaces), so no private tmpfs");
+            return;
+        }
+        let me = std::env::current_exe().unwrap();
+        let status = Command::new("unshare")
+            .args(["-rm", "--"])
+            .arg(me)
+            .args(["--exact", "a_full_disk_stops_recording_cleanly_and_it_resumes_when_space_returns", "--nocapture"])
+            .env(IN_NAMESPACE, "1")
+            .status()
+            .unwrap();
+        assert!(status.success(), "the disk-full test failed inside its namespace");
+        return;
+    }
+    let mount = tempfile::tempdir().unwrap();
+    let ok = Command::new("mount").args(["-t", "tmpfs", "-o", "size=24m", "tmpfs"]).arg(mount.path()).status().unwrap();
+    assert!(ok.success(), "mount tmpfs");
+    let site = site(&["cam-a"]);
+    let data = mount.path().join("data");
+    Store::open_dir(&data).unwrap().replace_site(&site).unwrap();
+    // Fill most of the disk with something retention may not delete.
+    let filler = mount.path().join("filler.bin");
+    std::fs::write(&filler, vec![0u8; 19 << 20]).unwrap();
+
+    let (ingest, _ev, _w) = common::engine(common::fast_policy());
+    let config = RecorderConfig {
+        retention: RetentionPolicy { quota_bytes: None, min_free_bytes: 0 },
+        ..fast_config(2)
+    };
+    let (recorder, events) = Recorder::start(&data, &site, Arc::new(ingest), config).unwrap();
+    let full = wait_record_event(&events, "disk full", |e| matches!(e, RecordEvent::DiskFull { .. }));
+    let RecordEvent::DiskFull { message } = full else { unreachable!() };
+    assert!(message.contains("No space left") || message.contains("disk full"), "{message}");
+    wait_record_event(&events, "the run to end", |e| matches!(e, RecordEvent::RunEnded { reason, .. } if reason == "disk full"));
+    let st = recorder.status();
+    assert!(!st.cameras[0].recording && st.cameras[0].reason.as_deref() == Some("disk full") && st.disk_full, "{st:#?}");
+    {
+        let store = Store::open_dir(&data).unwrap();
+        assert_eq!(store.integrity_check().unwrap(), "ok");
+        // What was indexed plays: the segment cut short by the full disk was kept up to its last fragment.
+        for s in store.segments_of_camera("cam-a").unwrap() {
+            assert_eq!(ffmpeg_errors(&recordings_root(&data).join(&s.path)), "", "{}", s.path);
+        }
+    }
+    // Space comes back.
+    std::fs::remove_file(&filler).unwrap();
+    wait_record_event(&events, "space recovered", |e| matches!(e, RecordEvent::SpaceRecovered));
+    wait_record_event(&events, "a new run", |e| matches!(e, RecordEvent::RunStarted { .. }));
+    wait_record_event(&events, "a new segment", |e| matches!(e, RecordEvent::SegmentIndexed { .. }));
+    recorder.shutdown();
+    let store = Store::open_dir(&data).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let runs = store.runs_of_camera("cam-a").unwrap();
+    assert!(runs.len() >= 2 && runs[0].end_reason.as_deref() == Some("disk full"), "{runs:#?}");
+    drop(store);
+    let _ = Command::new("umount").arg(mount.path()).status();
+}
