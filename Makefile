@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DATA_DIR ?=
 
-.PHONY: run test deps build bench-live bench-wall clean-clips
+.PHONY: run test deps build bench-live bench-wall bench-record clean-clips
 
 # Install missing system packages (quick when all are there), build release, start the demo town.
 run: deps
@@ -26,6 +26,10 @@ build: deps
 # Live-ingest benchmark beside the plain-GStreamer baseline, in one run (docs/benchmarks.md).
 bench-live: deps build
 	./tests/bench/live.sh
+
+# Recording benchmark (35 main streams, 60 s) beside the gst-launch splitmuxsink baseline, in one run.
+bench-record: deps build
+	./tests/bench/record.sh
 
 # Wall benchmark (offscreen render) beside the pure-decode baseline, in one run.
 bench-wall: deps build

@@ -28,6 +28,9 @@ pub struct Cli {
     /// Data dir holding the database, recordings and caches.
     #[arg(long, env = "VIGIL_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
+    /// GUI and demo: do not record (by default they record unless a `vigil record` process does).
+    #[arg(long, global = true)]
+    pub no_record: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -117,6 +120,29 @@ pub enum BenchCommand {
     Live(BenchLiveArgs),
     /// The live wall rendered offscreen (ingest + upload + YUV shader) from a running simulator.
     Wall(BenchWallArgs),
+    /// The recorder on N streams of a running simulator, into a temp data dir (or the one given
+    /// with --data-dir, kept afterwards; its site is replaced by the bench's).
+    Record(BenchRecordArgs),
+}
+
+#[derive(Args)]
+pub struct BenchRecordArgs {
+    #[arg(long, default_value_t = 35)]
+    pub cameras: usize,
+    #[arg(long, value_enum, default_value = "main")]
+    pub profile: ProfileArg,
+    #[arg(long, default_value_t = 60.0)]
+    pub seconds: f64,
+    #[arg(long, default_value = "rtsp://127.0.0.1:8554")]
+    pub url_base: String,
+    /// Target segment length, seconds.
+    #[arg(long, default_value_t = 60)]
+    pub segment_seconds: u64,
+    /// Site whose camera ids to use; default: the bundled demo town.
+    #[arg(long)]
+    pub site: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args)]
@@ -204,6 +230,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Record(ref args)) => crate::record::command::run(&data_dir, args),
         Some(Command::Bench(BenchCommand::Live(args))) => bench_live(&args),
         Some(Command::Bench(BenchCommand::Wall(ref args))) => bench_wall(args, cli.layout.as_deref()),
+        Some(Command::Bench(BenchCommand::Record(ref args))) => bench_record(args, cli.data_dir.clone()),
         Some(Command::Site(SiteCommand::Import { file })) => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let site = parse_site_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
@@ -238,6 +265,7 @@ fn start_options(cli: &Cli) -> crate::app::StartOptions {
         lang: crate::app::i18n::Lang::parse(&cli.lang).unwrap_or_default(),
         snapshot_dir: cli.snapshot_dir.clone(),
         data_dir: None,
+        record: !cli.no_record,
     }
 }
 
@@ -388,6 +416,28 @@ fn bench_live(args: &BenchLiveArgs) -> Result<ExitCode> {
         },
     };
     let result = crate::bench::live::run(&bench).map_err(anyhow::Error::msg)?;
+    println!("{result}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_record(args: &BenchRecordArgs, data_dir: Option<PathBuf>) -> Result<ExitCode> {
+    let site = load_site_file(args.site.as_deref())?;
+    if args.cameras == 0 || args.cameras > site.cameras.len() {
+        bail!("--cameras must be 1..={} (the site's cameras)", site.cameras.len());
+    }
+    let bench = crate::bench::record::RecordBench {
+        site,
+        cameras: args.cameras,
+        profile: match args.profile {
+            ProfileArg::Main => StreamProfile::Main,
+            ProfileArg::Sub => StreamProfile::Sub,
+        },
+        seconds: args.seconds,
+        url_base: args.url_base.clone(),
+        data_dir,
+        segment_seconds: args.segment_seconds,
+    };
+    let result = crate::bench::record::run(&bench).map_err(anyhow::Error::msg)?;
     println!("{result}");
     Ok(ExitCode::SUCCESS)
 }

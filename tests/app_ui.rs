@@ -24,7 +24,10 @@ fn harness_with(site: Site, lang: Lang, data_dir: Option<std::path::PathBuf>) ->
         .with_size(egui::vec2(1600.0, 900.0))
         .with_step_dt(1.0 / 60.0)
         .wgpu()
-        .build_eframe(move |cc| VigilApp::new(cc, site, StartOptions { layout: Some("6x6".into()), lang, snapshot_dir: None, data_dir }).expect("app starts"));
+        .build_eframe(move |cc| {
+            VigilApp::new(cc, site, StartOptions { layout: Some("6x6".into()), lang, snapshot_dir: None, record: data_dir.is_some(), data_dir })
+                .expect("app starts")
+        });
     h.run_steps(3);
     h
 }
@@ -242,4 +245,34 @@ fn a_second_window_has_its_own_wall_on_the_same_streams() {
     let kp5 = site.cameras_in("kp5").count();
     assert_eq!(h.state().second_wall().unwrap().cameras.iter().flatten().count(), kp5);
     assert_eq!(h.state().wall().cameras.iter().flatten().count(), 35, "the main wall is unchanged");
+}
+
+/// Steps the app (each step lets it poll its recorder) until a label appears.
+fn step_until_label(h: &mut Harness<'static, VigilApp>, label: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while h.query_by_label(label).is_none() {
+        assert!(std::time::Instant::now() < deadline, "no label {label:?} after 30 s");
+        h.step();
+    }
+}
+
+#[test]
+fn the_gui_records_its_data_dir_and_shows_each_cameras_recording_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness_with(site(), Lang::Vi, Some(dir.path().to_path_buf()));
+    // Every camera points at a closed port: the recorder runs, and records none of them yet.
+    step_until_label(&mut h, "Ghi hình: 0/35 đang ghi");
+    assert!(dir.path().join("recorder.lock").exists());
+    assert_eq!(vigil::record::DataDirLock::holder(dir.path()), Some(std::process::id()), "this process records the data dir");
+    h.get_by_label("Ghi hình").click();
+    h.run_steps(2);
+    assert!(h.query_all_by_label("đang kết nối").count() > 0 || h.query_all_by_label("camera không gửi hình").count() > 0);
+}
+
+#[test]
+fn a_data_dir_recorded_by_another_process_is_shown_not_recorded_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let _other = vigil::record::DataDirLock::acquire(dir.path()).unwrap();
+    let mut h = harness_with(site(), Lang::En, Some(dir.path().to_path_buf()));
+    step_until_label(&mut h, &format!("Recorded by another process (pid {})", std::process::id()));
 }

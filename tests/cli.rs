@@ -29,11 +29,36 @@ fn help_lists_the_subcommands() {
 }
 
 #[test]
-fn record_says_not_yet() {
+fn record_without_a_site_says_what_to_do_and_status_says_nobody_records() {
     let dir = tempfile::tempdir().unwrap();
     let out = vigil(dir.path(), &["record"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("not implemented yet"));
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("vigil site import"), "{}", text(&out.stderr));
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sites/demo-town.toml");
+    assert!(vigil(dir.path(), &["site", "import", demo]).status.success());
+    let out = vigil(dir.path(), &["record", "--status"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(table.contains("no recorder running"), "{table}");
+    assert_eq!(table.lines().filter(|l| l.starts_with("cam") && !l.starts_with("camera")).count(), 35, "{table}");
+    let out = vigil(dir.path(), &["record", "--check"]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("index integrity: ok"));
+}
+
+#[test]
+fn a_bad_record_setting_in_a_site_file_names_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sites/demo-town.toml")).unwrap();
+    // The first camera records "everything", which is not a profile.
+    let bad = demo.replacen("[[camera]]\n", "[[camera]]\nrecord = \"everything\"\n", 1);
+    let line = bad.lines().position(|l| l.contains("everything")).unwrap() + 1;
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, bad).unwrap();
+    let out = vigil(dir.path(), &["site", "import", path.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains(&format!("line {line}")) && err.contains("record"), "{err}");
 }
 
 #[test]

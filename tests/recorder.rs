@@ -294,9 +294,27 @@ fn kill_9_mid_segment_loses_at_most_two_seconds_and_the_index_stays_sound() {
     let _ = child.wait();
     drop(store);
 
-    // Restart: reconciliation indexes the segment that was open.
-    let (mut child, events) = spawn_recorder(dir.path(), &["--for-seconds", "1"]);
-    assert!(child.wait().unwrap().success());
+    // Restart: reconciliation indexes the segment that was open. Then SIGTERM: the new run's
+    // open segment is finished and indexed before the process exits.
+    let (mut child, events) = spawn_recorder(dir.path(), &[]);
+    wait_record_event(&events, "recording to resume", |e| matches!(e, RecordEvent::RunStarted { .. }));
+    let status = Command::new(vigil_bin()).args(["record", "--status", "--json", "--data-dir"]).arg(dir.path()).output().unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).expect("--status --json prints JSON");
+    assert_eq!(status["recorder_pid"].as_u64(), Some(u64::from(child.id())), "{status}");
+    assert!(status["cameras"][0]["oldest_start_90k"].as_i64().is_some(), "{status}");
+    poll_until("the restarted recorder to write a fragment", || {
+        let indexed: std::collections::HashSet<String> = Store::open_dir(dir.path())
+            .unwrap()
+            .segments_of_camera("cam-e")
+            .unwrap()
+            .into_iter()
+            .map(|s| s.path)
+            .collect();
+        walk_mp4(&root).iter().any(|p| !indexed.contains(p) && std::fs::metadata(root.join(p)).is_ok_and(|m| m.len() > 100_000))
+    });
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    assert!(child.wait().unwrap().success(), "SIGTERM ends `vigil record` cleanly");
     drop(events);
     let store = Store::open_dir(dir.path()).unwrap();
     assert_eq!(store.integrity_check().unwrap(), "ok");
@@ -314,6 +332,13 @@ fn kill_9_mid_segment_loses_at_most_two_seconds_and_the_index_stays_sound() {
     }
     let runs = store.runs_of_camera("cam-e").unwrap();
     assert!(runs.iter().all(|r| r.end_90k.is_some()), "no run is left open: {runs:#?}");
+    assert_eq!(runs.last().unwrap().end_reason.as_deref(), Some("recorder stopped"), "{runs:#?}");
+    let indexed: Vec<String> = segs.iter().map(|s| s.path.clone()).collect();
+    let mut on_disk = walk_mp4(&root);
+    on_disk.sort();
+    let mut indexed_sorted = indexed.clone();
+    indexed_sorted.sort();
+    assert_eq!(on_disk, indexed_sorted, "after SIGTERM every file on disk is indexed");
 }
 
 fn walk_mp4(root: &Path) -> Vec<String> {

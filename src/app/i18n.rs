@@ -58,10 +58,22 @@ pub enum Msg {
     ReasonEnded,
     ReasonUnsupported,
     ReasonOther,
+    Recording,
+    RecordingNow,
+    RecordedElsewhere,
+    RecordingOff,
+    RecordingStarting,
+    DiskFull,
+    Today,
+    OldestKept,
+    RecReasonDiskFull,
+    RecReasonNoVideo,
+    RecReasonConnecting,
+    RecReasonStopped,
 }
 
 impl Msg {
-    pub const ALL: [Msg; 28] = [
+    pub const ALL: [Msg; 40] = [
         Msg::Layout,
         Msg::AllCameras,
         Msg::CamerasLive,
@@ -90,6 +102,18 @@ impl Msg {
         Msg::ReasonEnded,
         Msg::ReasonUnsupported,
         Msg::ReasonOther,
+        Msg::Recording,
+        Msg::RecordingNow,
+        Msg::RecordedElsewhere,
+        Msg::RecordingOff,
+        Msg::RecordingStarting,
+        Msg::DiskFull,
+        Msg::Today,
+        Msg::OldestKept,
+        Msg::RecReasonDiskFull,
+        Msg::RecReasonNoVideo,
+        Msg::RecReasonConnecting,
+        Msg::RecReasonStopped,
     ];
 }
 
@@ -125,6 +149,18 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             ReasonEnded => "camera đã ngắt luồng",
             ReasonUnsupported => "định dạng video không hỗ trợ",
             ReasonOther => "lỗi",
+            Recording => "Ghi hình",
+            RecordingNow => "đang ghi",
+            RecordedElsewhere => "Đang được ghi bởi tiến trình khác",
+            RecordingOff => "Không ghi hình",
+            RecordingStarting => "Đang khởi động ghi hình…",
+            DiskFull => "ĐẦY Ổ ĐĨA — đã dừng ghi hình",
+            Today => "hôm nay",
+            OldestKept => "lưu từ",
+            RecReasonDiskFull => "đầy ổ đĩa",
+            RecReasonNoVideo => "camera không gửi hình",
+            RecReasonConnecting => "đang kết nối",
+            RecReasonStopped => "đã dừng ghi",
         },
         Lang::En => match msg {
             Layout => "Layout",
@@ -155,6 +191,18 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             ReasonEnded => "the camera ended the stream",
             ReasonUnsupported => "unsupported video format",
             ReasonOther => "error",
+            Recording => "Recording",
+            RecordingNow => "recording",
+            RecordedElsewhere => "Recorded by another process",
+            RecordingOff => "Not recording",
+            RecordingStarting => "Starting the recorder…",
+            DiskFull => "DISK FULL — recording stopped",
+            Today => "today",
+            OldestKept => "kept since",
+            RecReasonDiskFull => "disk full",
+            RecReasonNoVideo => "no video from the camera",
+            RecReasonConnecting => "connecting",
+            RecReasonStopped => "recorder stopped",
         },
     }
 }
@@ -176,6 +224,18 @@ pub fn reason_text(lang: Lang, reason: &OfflineReason) -> String {
         Some(d) => format!("{}: {d}", tr(lang, msg)),
         None => tr(lang, msg).to_string(),
     }
+}
+
+/// A recorder's reason (English, from the recorder) in the UI's language; unknown ones as they are.
+pub fn record_reason_text(lang: Lang, reason: &str) -> String {
+    let msg = match reason {
+        "disk full" => Msg::RecReasonDiskFull,
+        "no video from the camera" => Msg::RecReasonNoVideo,
+        "connecting" => Msg::RecReasonConnecting,
+        "recorder stopped" => Msg::RecReasonStopped,
+        other => return other.to_string(),
+    };
+    tr(lang, msg).to_string()
 }
 
 /// `hh:mm:ss` of a UTC instant (ns since the Unix epoch) in the site's time zone.

@@ -4,6 +4,7 @@
 
 mod fonts;
 pub mod i18n;
+pub mod recording;
 pub mod streams;
 pub mod wall;
 
@@ -25,6 +26,8 @@ pub struct StartOptions {
     pub snapshot_dir: Option<std::path::PathBuf>,
     /// The data dir whose database keeps saved layouts; `None`: layouts are not kept.
     pub data_dir: Option<std::path::PathBuf>,
+    /// Record the site's cameras into the data dir (when no other process does).
+    pub record: bool,
 }
 
 /// Changes asked for by the views, applied at the end of the frame.
@@ -90,7 +93,13 @@ pub struct VigilApp {
     all_live_logged: bool,
     /// Logged once: every camera on the wall has a measured frame rate and size.
     all_streaming_logged: bool,
+    recording: recording::RecordingView,
+    /// The recorder starts once the wall is live (or after [`RECORDER_START_DELAY`]), so its
+    /// 35 connections don't slow the wall's cold start.
+    record_dir_pending: Option<std::path::PathBuf>,
 }
+
+const RECORDER_START_DELAY: Duration = Duration::from_secs(3);
 
 fn enabled_ids(site: &Site) -> Vec<String> {
     site.cameras.iter().filter(|c| c.enabled).map(|c| c.id.clone()).collect()
@@ -133,6 +142,8 @@ impl VigilApp {
             started: std::time::Instant::now(),
             all_live_logged: false,
             all_streaming_logged: false,
+            recording: recording::RecordingView::off(),
+            record_dir_pending: None,
         };
         if let Some(dir) = &options.data_dir {
             match crate::store::Store::open_dir(dir) {
@@ -148,6 +159,10 @@ impl VigilApp {
         }
         // Connect every camera at once (substreams), before the first frame is laid out.
         app.planner.update(&[], &app.ingest, &app.site);
+        if options.record && options.data_dir.is_some() {
+            app.record_dir_pending = options.data_dir.clone();
+            app.recording = recording::RecordingView::waiting();
+        }
         Ok(app)
     }
 
@@ -460,6 +475,16 @@ impl eframe::App for VigilApp {
         ctx.request_repaint_after(Duration::from_secs(10));
         self.keyboard(ctx);
         self.log_milestones();
+        if self.record_dir_pending.is_some() && (self.all_live_logged || self.started.elapsed() >= RECORDER_START_DELAY) {
+            if let Some(dir) = self.record_dir_pending.take() {
+                self.recording = recording::RecordingView::start(&dir, &self.site, self.ingest.clone());
+            }
+        } else if self.record_dir_pending.is_some() {
+            ctx.request_repaint_after(RECORDER_START_DELAY);
+        }
+        if let Some(message) = self.recording.poll() {
+            self.status = Some(message);
+        }
         while let Ok(result) = self.snapshot_results.1.try_recv() {
             let text = match result {
                 Ok(path) => format!("{}: {path}", tr(self.lang, Msg::SnapshotSaved)),
@@ -477,6 +502,7 @@ impl eframe::App for VigilApp {
             let ids = enabled_ids(&self.site);
             let live = ids.iter().filter(|id| self.sub_handle(id).is_some_and(|h| h.state().is_live())).count();
             ui.label(format!("{live}/{} {}", ids.len(), tr(self.lang, Msg::CamerasLive)));
+            self.recording.summary_ui(ui, &self.site, self.lang);
             if let Some(status) = &self.status {
                 ui.label(egui::RichText::new(status).small());
             }
@@ -509,6 +535,8 @@ impl eframe::App for VigilApp {
     }
 
     fn on_exit(&mut self) {
+        // Open segments are finished and indexed before the process ends (fsyncs: well under a second).
+        self.recording.shutdown();
         // Teardown may block on dead cameras: do it on a named thread, not the UI thread.
         let ingest = self.ingest.clone();
         let _ = std::thread::Builder::new().name("ingest-shutdown".into()).spawn(move || ingest.shutdown());

@@ -2,5 +2,6 @@
 //! GStreamer baseline (`shared/bench/baseline.sh`) run beside them; see docs/benchmarks.md.
 
 pub mod live;
+pub mod record;
 pub mod wall;
 pub mod rusage;

@@ -176,14 +176,14 @@ pub struct Covered {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct IndexFigures {
     pub segments: i64,
-    /// Bytes of variable-length index data (keyframe blobs and paths) plus a fixed per-row cost.
-    pub bytes: i64,
+    /// Bytes of variable-length index data: keyframe blobs and paths.
+    pub variable_bytes: i64,
     pub recorded_90k: i64,
 }
 
-/// Bytes a segment row costs besides its keyframe blob and path: 12 integer columns, the codec
-/// text and SQLite's row and index-entry overhead (measured with `dbstat`, rounded up).
-pub const SEGMENT_ROW_FIXED_BYTES: i64 = 96;
+/// The recording tables and their indexes, as `dbstat` names them.
+const SELECT_INDEX_DBSTAT: &str = "SELECT coalesce(sum(payload), 0), coalesce(sum(pgsize), 0) FROM dbstat \
+     WHERE name IN ('recording_run', 'segment', 'segment_by_camera_start', 'segment_by_run', 'sqlite_autoindex_segment_1')";
 
 impl Store {
     pub fn begin_run(&self, camera_id: &str, profile: &str, start_90k: i64) -> Result<i64, StoreError> {
@@ -366,7 +366,13 @@ impl Store {
     pub fn index_figures(&self) -> Result<IndexFigures, StoreError> {
         let (segments, var_bytes, recorded_90k): (i64, i64, i64) =
             self.conn.query_row(SELECT_INDEX_FIGURES, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        Ok(IndexFigures { segments, bytes: var_bytes + segments * SEGMENT_ROW_FIXED_BYTES, recorded_90k })
+        Ok(IndexFigures { segments, variable_bytes: var_bytes, recorded_90k })
+    }
+
+    /// (payload bytes, page bytes) of the recording tables and their indexes, from SQLite's
+    /// `dbstat`: what the index really costs on disk, rows and index entries included.
+    pub fn recording_index_bytes(&self) -> Result<(i64, i64), StoreError> {
+        Ok(self.conn.query_row(SELECT_INDEX_DBSTAT, [], |r| Ok((r.get(0)?, r.get(1)?)))?)
     }
 
     pub fn add_lock(&self, camera_id: Option<&str>, start_90k: i64, end_90k: i64, reason: &str) -> Result<i64, StoreError> {
@@ -484,6 +490,28 @@ mod tests {
         assert_eq!(k, KeyframeEntry { time_90k: (t0 + 2 * S) as u64, offset: 100_800 });
         let (_, k) = store.keyframe_at_or_before("cam01", t0 + 4 * S).unwrap().unwrap();
         assert_eq!(k.offset, 200_800);
+    }
+
+    #[test]
+    fn the_timeline_queries_are_served_by_the_camera_start_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_dir(dir.path()).unwrap();
+        let coverage = named_params! {":camera_id": "c", ":start_90k": 0, ":end_90k": 1, ":max_90k": 1};
+        let at = named_params! {":camera_id": "c", ":t_90k": 0, ":max_90k": 1};
+        for (name, sql, params) in [("coverage", SELECT_COVERAGE, coverage), ("segment at", SELECT_SEGMENT_AT, at)] {
+            let plan: Vec<String> = store
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map(params, |r| r.get::<_, String>(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert!(
+                plan.iter().any(|p| p.contains("USING INDEX segment_by_camera_start (camera_id=? AND start_90k>? AND start_90k<?)")),
+                "{name}: {plan:?}"
+            );
+        }
     }
 
     #[test]

@@ -88,6 +88,21 @@ if kill -0 "$app" 2>/dev/null; then
       fail "no snapshot appeared in $snapshots"
     fi
   fi
+  # Recording: with no `vigil record` on its data dir, the GUI records every camera itself.
+  rec_ok() {
+    "$bin" --data-dir "$data/demo" record --status --json 2>/dev/null | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+n = sum(c['recording'] for c in d['cameras'])
+print(n, 'of', len(d['cameras']), 'recording, recorder pid', d['recorder_pid'])
+sys.exit(0 if d['recorder_pid'] == $app and n == len(d['cameras']) == 35 else 1)"
+  }
+  if timeout 60 bash -c "$(declare -f rec_ok); bin=$bin data=$data app=$app; until rec_ok >/dev/null; do sleep 1; done"; then
+    pass "the GUI records: $(rec_ok)"
+    DISPLAY=$display import -window root "$out/recording.png"
+  else
+    fail "the GUI is not recording all 35 cameras: $(rec_ok)"
+  fi
 else
   fail "vigil demo exited early"; tail -20 "$out/demo.log" >&2
 fi
