@@ -40,6 +40,11 @@ fn media_never_touches_the_ui() {
 }
 
 #[test]
+fn the_recorder_touches_neither_the_ui_nor_gstreamer() {
+    assert_no_import("record", &["egui", "eframe", "wgpu", "gstreamer", "gst::"]);
+}
+
+#[test]
 fn the_app_never_touches_gstreamer() {
     assert_no_import("app", &["gstreamer", "gst::"]);
 }

@@ -5,3 +5,4 @@ pub mod layout;
 pub mod site;
 pub mod sitefile;
 pub mod time;
+pub mod timeline;
