@@ -43,12 +43,38 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Record every enabled camera of the data dir's site (until SIGTERM/SIGINT), or show status.
     Record(RecordArgs),
+    /// Export recorded footage as evidence: MP4 per camera (no re-encode) + manifest.json with SHA-256.
+    Export(ExportArgs),
+    /// Re-hash an export folder's files against its manifest.json; exit 1 on any change.
+    VerifyExport {
+        /// The export folder.
+        dir: PathBuf,
+    },
     /// Benchmarks that print JSON.
     #[command(subcommand)]
     Bench(BenchCommand),
     /// Import or export the site.
     #[command(subcommand)]
     Site(SiteCommand),
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Camera id (repeat for several cameras).
+    #[arg(long = "camera", required = true)]
+    pub cameras: Vec<String>,
+    /// Start, RFC 3339 (e.g. 2026-11-28T01:45:00+07:00).
+    #[arg(long)]
+    pub from: String,
+    /// End, RFC 3339.
+    #[arg(long)]
+    pub to: String,
+    /// The export folder to create (must not exist).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Who exports, for the manifest (default: the login name).
+    #[arg(long)]
+    pub by: Option<String>,
 }
 
 #[derive(Args)]
@@ -227,6 +253,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         None => gui(&data_dir, start_options(&cli)),
         Some(Command::Demo(ref args)) => demo(&data_dir, args, start_options(&cli)),
         Some(Command::Simulate(args)) => simulate(&data_dir, &args),
+        Some(Command::Export(ref args)) => export(&data_dir, args),
+        Some(Command::VerifyExport { ref dir }) => verify_export(dir),
         Some(Command::Record(ref args)) => crate::record::command::run(&data_dir, args),
         Some(Command::Bench(BenchCommand::Live(args))) => bench_live(&args),
         Some(Command::Bench(BenchCommand::Wall(ref args))) => bench_wall(args, cli.layout.as_deref()),
@@ -418,6 +446,73 @@ fn bench_live(args: &BenchLiveArgs) -> Result<ExitCode> {
     let result = crate::bench::live::run(&bench).map_err(anyhow::Error::msg)?;
     println!("{result}");
     Ok(ExitCode::SUCCESS)
+}
+
+fn parse_instant(text: &str) -> Result<i64> {
+    let t = chrono::DateTime::parse_from_rfc3339(text)
+        .with_context(|| format!("{text:?} is not an RFC 3339 time (e.g. 2026-11-28T01:45:00+07:00)"))?;
+    let ns = t.timestamp_nanos_opt().context("time out of range")?;
+    Ok(crate::record::ns_to_90k(ns.max(0) as u64))
+}
+
+fn export(data_dir: &Path, args: &ExportArgs) -> Result<ExitCode> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let request = crate::export::ExportRequest {
+        cameras: args.cameras.clone(),
+        from_90k: parse_instant(&args.from)?,
+        to_90k: parse_instant(&args.to)?,
+        out_dir: args.out.clone(),
+        exported_by: args.by.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "unknown".into()),
+    };
+    // Ctrl-C / SIGTERM cancel: the partial folder is removed.
+    let cancel = std::sync::Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, cancel.clone()).context("cannot install signal handlers")?;
+    }
+    let mut last_pct = -1i64;
+    let mut progress = |p: crate::export::ExportProgress| {
+        let pct = (p.fraction() * 100.0).floor() as i64;
+        if pct / 10 != last_pct / 10 {
+            last_pct = pct;
+            eprintln!("vigil export: {pct}%");
+        }
+    };
+    let started = std::time::Instant::now();
+    let manifest = crate::export::export(data_dir, &request, &mut progress, &cancel)?;
+    if cancel.load(Ordering::Relaxed) {
+        bail!("cancelled");
+    }
+    for f in &manifest.files {
+        println!("{}  {}  {} → {}  {} frames  {}", f.sha256, f.file, f.covered.from_local, f.covered.to_local, f.frames, f.bytes);
+    }
+    for c in &manifest.cameras_without_recording {
+        println!("no recording: {c}");
+    }
+    eprintln!("vigil export: {} file(s) in {} ({:.1} s)", manifest.files.len(), args.out.display(), started.elapsed().as_secs_f64());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify_export(dir: &Path) -> Result<ExitCode> {
+    let (manifest, report) = crate::export::manifest::verify(dir)?;
+    for f in &report.ok {
+        println!("ok       {f}");
+    }
+    for f in &report.changed {
+        println!("CHANGED  {f}");
+    }
+    for f in &report.missing {
+        println!("MISSING  {f}");
+    }
+    for f in &report.unlisted {
+        println!("UNLISTED {f}");
+    }
+    if report.is_intact() {
+        println!("export intact: {} file(s) match manifest.json (exported {} by {})", report.ok.len(), manifest.exported_at_local, manifest.exported_by);
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("export NOT intact");
+        Ok(ExitCode::from(1))
+    }
 }
 
 fn bench_record(args: &BenchRecordArgs, data_dir: Option<PathBuf>) -> Result<ExitCode> {

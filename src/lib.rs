@@ -4,6 +4,7 @@
 //! - [`core`]: pure models (site, time). Imports neither egui nor GStreamer; tested headless.
 //! - [`store`]: the SQLite database of a data dir (`schema.sql`, migrations, typed API).
 //! - [`media`]: everything GStreamer: live ingest, decoders, the simulated town. Never imports egui.
+//! - [`export`]: evidence export (remux to MP4, manifest with SHA-256) and its verifier.
 //! - [`record`]: the recorder: fragmented-MP4 segments indexed in SQLite, crash recovery, retention.
 //! - [`render`]: wgpu drawing of decoded frames (YUV planes in textures, WGSL conversion).
 //! - [`app`]: the eframe application and its thin views. Never imports GStreamer.
@@ -16,6 +17,7 @@ pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod core;
+pub mod export;
 pub mod media;
 pub mod paths;
 pub mod record;

@@ -456,6 +456,85 @@ pub fn scan(path: &Path) -> Result<ScanResult, Fmp4Error> {
     })
 }
 
+/// One stored frame of a segment file: where its bytes are and when it plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SampleRef {
+    /// Byte offset of the sample's data in the file.
+    pub offset: u64,
+    pub size: u32,
+    /// Decode time since the segment start, 90 kHz.
+    pub time_90k: u64,
+    pub duration_90k: u32,
+    /// Presentation minus decode time, 90 kHz.
+    pub cts_90k: i32,
+    pub keyframe: bool,
+}
+
+/// The codec configuration and every complete frame of a segment file.
+#[derive(Debug)]
+pub struct SegmentSamples {
+    pub codec: Codec,
+    pub samples: Vec<SampleRef>,
+}
+
+/// Reads a segment's sample table (complete fragments only) without reading the frames.
+pub fn read_samples(path: &Path) -> Result<SegmentSamples, Fmp4Error> {
+    let bad = |message: String| Fmp4Error::Format { path: path.to_path_buf(), message };
+    let mut file = File::open(path).map_err(io_err(path))?;
+    let file_len = file.metadata().map_err(io_err(path))?.len();
+    let mut at = 0u64;
+    let mut codec: Option<Codec> = None;
+    let mut samples = Vec::new();
+    let mut pending: Vec<SampleRef> = Vec::new();
+    while let Some((kind, size, _)) = read_header(&mut file, at, file_len).map_err(io_err(path))? {
+        if size == 0 || at + size > file_len {
+            break;
+        }
+        match &kind {
+            b"moov" => {
+                let body = read_box(&mut file, at, size).map_err(io_err(path))?;
+                let moov = Moov::decode(&mut body.as_slice()).map_err(|e| bad(format!("moov: {e}")))?;
+                codec = moov.trak.first().and_then(|t| t.mdia.minf.stbl.stsd.codecs.first().cloned());
+            }
+            b"moof" => {
+                let body = read_box(&mut file, at, size).map_err(io_err(path))?;
+                let Ok(moof) = Moof::decode(&mut body.as_slice()) else { break };
+                pending.clear();
+                for traf in &moof.traf {
+                    let mut t = traf.tfdt.as_ref().map_or(0, |d| d.base_media_decode_time);
+                    for trun in &traf.trun {
+                        let mut offset = at + trun.data_offset.unwrap_or(0).max(0) as u64;
+                        for e in trun.samples.iter() {
+                            let size = e.size.unwrap_or(0);
+                            let duration = e.duration.unwrap_or(0);
+                            pending.push(SampleRef {
+                                offset,
+                                size,
+                                time_90k: t,
+                                duration_90k: duration,
+                                cts_90k: e.cts.unwrap_or(0) as i32,
+                                keyframe: e.flags.unwrap_or(FLAGS_NON_SYNC) & 0x0001_0000 == 0,
+                            });
+                            offset += u64::from(size);
+                            t += u64::from(duration);
+                        }
+                    }
+                }
+            }
+            b"mdat" => {
+                // The fragment counts once its data is all there.
+                if pending.iter().all(|s| s.offset + u64::from(s.size) <= at + size) {
+                    samples.append(&mut pending);
+                }
+            }
+            _ => {}
+        }
+        at += size;
+    }
+    let codec = codec.ok_or_else(|| bad("no codec configuration".into()))?;
+    Ok(SegmentSamples { codec, samples })
+}
+
 fn read_box(file: &mut File, at: u64, size: u64) -> std::io::Result<Vec<u8>> {
     let mut v = vec![0u8; size as usize];
     file.seek(SeekFrom::Start(at))?;

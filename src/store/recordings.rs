@@ -30,6 +30,9 @@ const SELECT_COVERAGE: &str = "SELECT start_90k, duration_90k FROM segment \
 const SELECT_SEGMENT_AT: &str = "SELECT id, run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index, state \
      FROM segment WHERE camera_id = :camera_id AND start_90k <= :t_90k AND start_90k > :t_90k - :max_90k \
      AND state != 1 ORDER BY start_90k DESC LIMIT 1";
+const SELECT_SEGMENTS_OVERLAPPING: &str = "SELECT id, run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index, state \
+     FROM segment WHERE camera_id = :camera_id AND start_90k < :end_90k AND start_90k > :start_90k - :max_90k \
+     AND start_90k + duration_90k > :start_90k AND state != 1 ORDER BY start_90k";
 const SELECT_SEGMENTS_OF_CAMERA: &str = "SELECT id, run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index, state \
      FROM segment WHERE camera_id = :camera_id AND state != 1 ORDER BY start_90k";
 const SELECT_SEGMENT_FILES: &str = "SELECT id, path, bytes, state FROM segment";
@@ -297,6 +300,18 @@ impl Store {
             let abs = crate::record::fmp4::KeyframeEntry { time_90k: seg.start_90k as u64 + k.time_90k, offset: k.offset };
             (seg, abs)
         }))
+    }
+
+    /// Segments of a camera overlapping [start, end), oldest first.
+    pub fn segments_overlapping(&self, camera_id: &str, start_90k: i64, end_90k: i64) -> Result<Vec<SegmentRow>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(SELECT_SEGMENTS_OVERLAPPING)?
+            .query_map(
+                named_params! {":camera_id": camera_id, ":start_90k": start_90k, ":end_90k": end_90k, ":max_90k": MAX_SEGMENT_DURATION_90K},
+                SegmentRow::from_row,
+            )?
+            .collect::<Result<_, _>>()?)
     }
 
     pub fn segments_of_camera(&self, camera_id: &str) -> Result<Vec<SegmentRow>, StoreError> {

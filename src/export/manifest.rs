@@ -1,0 +1,182 @@
+//! `manifest.json` of an export, and `verify-export`: re-hash every file and report changes.
+
+use std::path::{Path, PathBuf};
+
+use chrono::TimeZone;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::ExportRequest;
+use super::mp4::hex;
+use crate::record::TICKS_PER_S;
+
+pub const MANIFEST_FILE: &str = "manifest.json";
+pub const FORMAT: &str = "vigil-export-1";
+
+/// An instant in both clocks the reader needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoveredRange {
+    /// RFC 3339, UTC.
+    pub from_utc: String,
+    pub to_utc: String,
+    /// dd/mm/yyyy hh:mm:ss.fff in the site's time zone.
+    pub from_local: String,
+    pub to_local: String,
+    /// Exact values, 90 kHz units since 1970-01-01 UTC.
+    pub from_90k: i64,
+    pub to_90k: i64,
+}
+
+impl CoveredRange {
+    pub fn new(from_90k: i64, to_90k: i64, tz: chrono_tz::Tz) -> Self {
+        Self {
+            from_utc: utc_text(from_90k),
+            to_utc: utc_text(to_90k),
+            from_local: local_text(from_90k, tz),
+            to_local: local_text(to_90k, tz),
+            from_90k,
+            to_90k,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedFile {
+    /// File name inside the export folder.
+    pub file: String,
+    pub camera_id: String,
+    pub camera_name: String,
+    /// What the file really covers: from its first keyframe to the end of its last frame.
+    pub covered: CoveredRange,
+    pub frames: u64,
+    pub duration_s: f64,
+    pub bytes: u64,
+    pub sha256: String,
+    pub codec: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    /// "vigil 0.1.0".
+    pub app: String,
+    pub site_name: String,
+    pub timezone: String,
+    pub exported_by: String,
+    pub exported_at_utc: String,
+    pub exported_at_local: String,
+    pub requested: CoveredRange,
+    pub files: Vec<ExportedFile>,
+    /// Cameras asked for that have no recording in the range.
+    pub cameras_without_recording: Vec<String>,
+}
+
+impl Manifest {
+    pub fn new(site_name: &str, timezone: &str, request: &ExportRequest, files: Vec<ExportedFile>, missing: Vec<String>) -> Self {
+        let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
+        let now_90k = crate::record::ns_to_90k(crate::core::time::unix_now_ns());
+        Self {
+            format: FORMAT.into(),
+            app: format!("vigil {}", env!("CARGO_PKG_VERSION")),
+            site_name: site_name.into(),
+            timezone: timezone.into(),
+            exported_by: request.exported_by.clone(),
+            exported_at_utc: utc_text(now_90k),
+            exported_at_local: local_text(now_90k, tz),
+            requested: CoveredRange::new(request.from_90k, request.to_90k, tz),
+            files,
+            cameras_without_recording: missing,
+        }
+    }
+}
+
+fn datetime_utc(t_90k: i64) -> chrono::DateTime<chrono::Utc> {
+    let secs = t_90k.div_euclid(TICKS_PER_S);
+    let nanos = (t_90k.rem_euclid(TICKS_PER_S) * 1_000_000_000 / TICKS_PER_S) as u32;
+    chrono::Utc.timestamp_opt(secs, nanos).single().unwrap_or_default()
+}
+
+/// RFC 3339 in UTC with milliseconds.
+pub fn utc_text(t_90k: i64) -> String {
+    datetime_utc(t_90k).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// dd/mm/yyyy hh:mm:ss.fff in `tz`.
+pub fn local_text(t_90k: i64, tz: chrono_tz::Tz) -> String {
+    datetime_utc(t_90k).with_timezone(&tz).format("%d/%m/%Y %H:%M:%S%.3f").to_string()
+}
+
+/// yyyymmdd-hhmmss in `tz`, for file names.
+pub fn file_stamp(t_90k: i64, tz: chrono_tz::Tz) -> String {
+    datetime_utc(t_90k).with_timezone(&tz).format("%Y%m%d-%H%M%S").to_string()
+}
+
+/// What `verify-export` found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub ok: Vec<String>,
+    /// Listed files whose bytes changed.
+    pub changed: Vec<String>,
+    pub missing: Vec<String>,
+    /// Files in the folder the manifest does not list.
+    pub unlisted: Vec<String>,
+}
+
+impl VerifyReport {
+    pub fn is_intact(&self) -> bool {
+        self.changed.is_empty() && self.missing.is_empty() && self.unlisted.is_empty()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: not a Vigil export manifest: {message}")]
+    Manifest { path: PathBuf, message: String },
+}
+
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut hash = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hash.update(&buf[..n]);
+    }
+    Ok(hex(&hash.finalize()))
+}
+
+/// Re-hashes every file the manifest lists and looks for files it does not list.
+pub fn verify(dir: &Path) -> Result<(Manifest, VerifyReport), VerifyError> {
+    let path = dir.join(MANIFEST_FILE);
+    let text = std::fs::read(&path).map_err(|source| VerifyError::Io { path: path.clone(), source })?;
+    let manifest: Manifest =
+        serde_json::from_slice(&text).map_err(|e| VerifyError::Manifest { path: path.clone(), message: e.to_string() })?;
+    if manifest.format != FORMAT {
+        return Err(VerifyError::Manifest { path, message: format!("format {:?}", manifest.format) });
+    }
+    let mut report = VerifyReport::default();
+    for f in &manifest.files {
+        match sha256_file(&dir.join(&f.file)) {
+            Ok(h) if h == f.sha256 => report.ok.push(f.file.clone()),
+            Ok(_) => report.changed.push(f.file.clone()),
+            Err(_) => report.missing.push(f.file.clone()),
+        }
+    }
+    let listed: std::collections::HashSet<&str> = manifest.files.iter().map(|f| f.file.as_str()).collect();
+    for entry in std::fs::read_dir(dir).map_err(|source| VerifyError::Io { path: dir.to_path_buf(), source })?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name != MANIFEST_FILE && !listed.contains(name.as_str()) {
+            report.unlisted.push(name);
+        }
+    }
+    report.unlisted.sort();
+    Ok((manifest, report))
+}
