@@ -146,9 +146,24 @@ pub enum BenchCommand {
     Live(BenchLiveArgs),
     /// The live wall rendered offscreen (ingest + upload + YUV shader) from a running simulator.
     Wall(BenchWallArgs),
+    /// Coverage queries of the timeline on a synthetic index (N cameras × D days), per zoom level.
+    Timeline(BenchTimelineArgs),
     /// The recorder on N streams of a running simulator, into a temp data dir (or the one given
     /// with --data-dir, kept afterwards; its site is replaced by the bench's).
     Record(BenchRecordArgs),
+}
+
+#[derive(Args)]
+pub struct BenchTimelineArgs {
+    #[arg(long, default_value_t = 35)]
+    pub cameras: usize,
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+    /// Window positions timed per zoom level.
+    #[arg(long, default_value_t = 200)]
+    pub queries: usize,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args)]
@@ -258,6 +273,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Record(ref args)) => crate::record::command::run(&data_dir, args),
         Some(Command::Bench(BenchCommand::Live(args))) => bench_live(&args),
         Some(Command::Bench(BenchCommand::Wall(ref args))) => bench_wall(args, cli.layout.as_deref()),
+        Some(Command::Bench(BenchCommand::Timeline(ref args))) => {
+            let bench = crate::bench::timeline::TimelineBench { cameras: args.cameras.max(1), days: args.days.max(1), queries: args.queries.max(1) };
+            println!("{}", crate::bench::timeline::run(&bench).map_err(anyhow::Error::msg)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Bench(BenchCommand::Record(ref args))) => bench_record(args, cli.data_dir.clone()),
         Some(Command::Site(SiteCommand::Import { file })) => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;

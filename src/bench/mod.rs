@@ -3,5 +3,6 @@
 
 pub mod live;
 pub mod record;
+pub mod timeline;
 pub mod wall;
 pub mod rusage;

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// The schema version `schema.sql` describes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Migration `i` upgrades version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -91,6 +91,25 @@ const MIGRATIONS: &[&str] = &[
       reason TEXT NOT NULL,
       created_unix_ms INTEGER NOT NULL
     ) STRICT;
+    ",
+    // 4 -> 5: merged coverage per camera, filled from the segments (gaps and islands).
+    r"
+    CREATE TABLE coverage (
+      id INTEGER PRIMARY KEY,
+      camera_id TEXT NOT NULL,
+      start_90k INTEGER NOT NULL,
+      end_90k INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX coverage_by_camera_end ON coverage (camera_id, end_90k);
+    INSERT INTO coverage (camera_id, start_90k, end_90k)
+    SELECT camera_id, min(start_90k), max(end_90k) FROM (
+      SELECT camera_id, start_90k, end_90k, sum(is_new) OVER (PARTITION BY camera_id ORDER BY start_90k) AS island FROM (
+        SELECT camera_id, start_90k, start_90k + duration_90k AS end_90k,
+          CASE WHEN start_90k <= max(start_90k + duration_90k) OVER (
+            PARTITION BY camera_id ORDER BY start_90k ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+          THEN 0 ELSE 1 END AS is_new
+        FROM segment WHERE state != 1))
+    GROUP BY camera_id, island;
     ",
 ];
 
@@ -212,6 +231,41 @@ mod tests {
         let (name, cred): (String, Option<String>) =
             conn.query_row("SELECT name, credential_id FROM camera", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
         assert_eq!((name.as_str(), cred), ("C", None));
+    }
+
+    #[test]
+    fn a_v4_database_with_segments_gets_its_coverage_merged() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 4);
+        // cam1: two adjacent segments, a gap, one more, and one being deleted; cam2: one.
+        conn.execute_batch(
+            "INSERT INTO recording_run (id, camera_id, profile, start_90k) VALUES (1, 'cam1', 'main', 0), (2, 'cam2', 'main', 0);
+             INSERT INTO segment (run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index, state) VALUES
+               (1, 'cam1', 0, 0, 100, 'a', 1, 1, 'H264', 1, 1, x'', 0),
+               (1, 'cam1', 1, 100, 100, 'b', 1, 1, 'H264', 1, 1, x'', 0),
+               (1, 'cam1', 2, 300, 50, 'c', 1, 1, 'H264', 1, 1, x'', 2),
+               (1, 'cam1', 3, 350, 50, 'd', 1, 1, 'H264', 1, 1, x'', 1),
+               (2, 'cam2', 0, 10, 20, 'e', 1, 1, 'H264', 1, 1, x'', 0);",
+        )
+        .unwrap();
+        upgrade(&mut conn).unwrap();
+        let rows: Vec<(String, i64, i64)> = conn
+            .prepare("SELECT camera_id, start_90k, end_90k FROM coverage ORDER BY camera_id, start_90k")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(rows, [("cam1".into(), 0, 200), ("cam1".into(), 300, 350), ("cam2".into(), 10, 30)]);
+    }
+
+    fn migrate_to(conn: &mut Connection, version: usize) {
+        for (i, m) in MIGRATIONS.iter().take(version).enumerate() {
+            let tx = conn.transaction().unwrap();
+            tx.execute_batch(m).unwrap();
+            tx.pragma_update(None, "user_version", i as i64 + 1).unwrap();
+            tx.commit().unwrap();
+        }
     }
 
     #[test]

@@ -23,10 +23,18 @@ const SELECT_RUN_NEXT_SEQ: &str = "SELECT coalesce(max(seq) + 1, 0) FROM segment
 const INSERT_SEGMENT: &str = "INSERT INTO segment \
      (run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index) \
      VALUES (:run_id, :camera_id, :seq, :start_90k, :duration_90k, :path, :bytes, :frames, :codec, :width, :height, :keyframe_index)";
-/// Segments of one camera overlapping [start, end), oldest first.
-const SELECT_COVERAGE: &str = "SELECT start_90k, duration_90k FROM segment \
-     WHERE camera_id = :camera_id AND start_90k < :end_90k AND start_90k > :start_90k - :max_90k \
-     AND start_90k + duration_90k > :start_90k AND state != 1 ORDER BY start_90k";
+/// Merged stretches of one camera overlapping [start, end), oldest first.
+const SELECT_COVERAGE: &str = "SELECT start_90k, end_90k FROM coverage \
+     WHERE camera_id = :camera_id AND end_90k > :start_90k AND start_90k < :end_90k ORDER BY start_90k";
+/// Stretches that touch or overlap [start, end] (to merge a new segment in).
+const SELECT_COVERAGE_TOUCHING: &str = "SELECT id, start_90k, end_90k FROM coverage \
+     WHERE camera_id = :camera_id AND end_90k >= :start_90k AND start_90k <= :end_90k";
+/// Stretches that overlap [start, end) (to cut a deleted segment out).
+const SELECT_COVERAGE_OVERLAPPING: &str = "SELECT id, start_90k, end_90k FROM coverage \
+     WHERE camera_id = :camera_id AND end_90k > :start_90k AND start_90k < :end_90k";
+const DELETE_COVERAGE: &str = "DELETE FROM coverage WHERE id = :id";
+const INSERT_COVERAGE: &str = "INSERT INTO coverage (camera_id, start_90k, end_90k) VALUES (:camera_id, :start_90k, :end_90k)";
+const SELECT_SEGMENT_SPAN: &str = "SELECT camera_id, start_90k, start_90k + duration_90k, state FROM segment WHERE id = :id";
 const SELECT_SEGMENT_AT: &str = "SELECT id, run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index, state \
      FROM segment WHERE camera_id = :camera_id AND start_90k <= :t_90k AND start_90k > :t_90k - :max_90k \
      AND state != 1 ORDER BY start_90k DESC LIMIT 1";
@@ -188,7 +196,82 @@ pub struct IndexFigures {
 const SELECT_INDEX_DBSTAT: &str = "SELECT coalesce(sum(payload), 0), coalesce(sum(pgsize), 0) FROM dbstat \
      WHERE name IN ('recording_run', 'segment', 'segment_by_camera_start', 'segment_by_run', 'sqlite_autoindex_segment_1')";
 
+/// Runs `f` all-or-nothing in a savepoint (which nests inside [`Store::in_transaction`]).
+fn atomically<T>(conn: &rusqlite::Connection, f: impl FnOnce(&rusqlite::Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    conn.execute_batch("SAVEPOINT vigil_atomic")?;
+    match f(conn) {
+        Ok(v) => {
+            conn.execute_batch("RELEASE vigil_atomic")?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK TO vigil_atomic; RELEASE vigil_atomic");
+            Err(e)
+        }
+    }
+}
+
+fn segment_span(conn: &rusqlite::Connection, id: i64) -> Result<Option<(String, i64, i64, SegmentState)>, StoreError> {
+    Ok(conn
+        .query_row(SELECT_SEGMENT_SPAN, named_params! {":id": id}, |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, SegmentState::from_i64(r.get(3)?)))
+        })
+        .optional()?)
+}
+
+/// Adds [start, end) to a camera's coverage, merging with stretches it touches.
+fn coverage_add(conn: &rusqlite::Connection, camera_id: &str, start_90k: i64, end_90k: i64) -> Result<(), StoreError> {
+    let touching: Vec<(i64, i64, i64)> = conn
+        .prepare_cached(SELECT_COVERAGE_TOUCHING)?
+        .query_map(named_params! {":camera_id": camera_id, ":start_90k": start_90k, ":end_90k": end_90k}, |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let (mut s, mut e) = (start_90k, end_90k);
+    for (id, a, b) in touching {
+        s = s.min(a);
+        e = e.max(b);
+        conn.prepare_cached(DELETE_COVERAGE)?.execute(named_params! {":id": id})?;
+    }
+    conn.prepare_cached(INSERT_COVERAGE)?.execute(named_params! {":camera_id": camera_id, ":start_90k": s, ":end_90k": e})?;
+    Ok(())
+}
+
+/// Cuts [start, end) out of a camera's coverage (splitting a stretch when needed).
+fn coverage_remove(conn: &rusqlite::Connection, camera_id: &str, start_90k: i64, end_90k: i64) -> Result<(), StoreError> {
+    let overlapping: Vec<(i64, i64, i64)> = conn
+        .prepare_cached(SELECT_COVERAGE_OVERLAPPING)?
+        .query_map(named_params! {":camera_id": camera_id, ":start_90k": start_90k, ":end_90k": end_90k}, |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    for (id, a, b) in overlapping {
+        conn.prepare_cached(DELETE_COVERAGE)?.execute(named_params! {":id": id})?;
+        for (s, e) in [(a, start_90k.min(b)), (end_90k.max(a), b)] {
+            if s < e {
+                conn.prepare_cached(INSERT_COVERAGE)?.execute(named_params! {":camera_id": camera_id, ":start_90k": s, ":end_90k": e})?;
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Store {
+    /// Runs `f` in one transaction (bulk loads: a synthetic index, imports).
+    pub fn in_transaction<T>(&self, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.conn.execute_batch("BEGIN")?;
+        match f(self) {
+            Ok(v) => {
+                self.conn.execute_batch("COMMIT")?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
     pub fn begin_run(&self, camera_id: &str, profile: &str, start_90k: i64) -> Result<i64, StoreError> {
         self.conn.execute(INSERT_RUN, named_params! {":camera_id": camera_id, ":profile": profile, ":start_90k": start_90k})?;
         Ok(self.conn.last_insert_rowid())
@@ -242,7 +325,8 @@ impl Store {
 
     /// Indexes a segment whose file is complete and durable.
     pub fn insert_segment(&self, s: &NewSegment<'_>) -> Result<i64, StoreError> {
-        self.conn.execute(
+        atomically(&self.conn, |tx| {
+        tx.execute(
             INSERT_SEGMENT,
             named_params! {
                 ":run_id": s.run_id, ":camera_id": s.camera_id, ":seq": s.seq, ":start_90k": s.start_90k,
@@ -250,21 +334,23 @@ impl Store {
                 ":codec": s.codec, ":width": s.width, ":height": s.height, ":keyframe_index": s.keyframe_index,
             },
         )?;
-        Ok(self.conn.last_insert_rowid())
+        let id = tx.last_insert_rowid();
+        coverage_add(tx, s.camera_id, s.start_90k, s.start_90k + s.duration_90k)?;
+        Ok(id)
+        })
     }
 
     /// Recorded stretches of one camera within [start, end), adjacent segments merged: what the
     /// timeline draws (the holes are gaps).
     pub fn coverage(&self, camera_id: &str, start_90k: i64, end_90k: i64) -> Result<Vec<Covered>, StoreError> {
         let mut stmt = self.conn.prepare_cached(SELECT_COVERAGE)?;
-        let rows = stmt.query_map(
-            named_params! {":camera_id": camera_id, ":start_90k": start_90k, ":end_90k": end_90k, ":max_90k": MAX_SEGMENT_DURATION_90K},
-            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
-        )?;
+        let rows = stmt.query_map(named_params! {":camera_id": camera_id, ":start_90k": start_90k, ":end_90k": end_90k}, |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })?;
         let mut out: Vec<Covered> = Vec::new();
         for row in rows {
-            let (s, d) = row?;
-            let (s, e) = (s.max(start_90k), (s + d).min(end_90k));
+            let (s, e) = row?;
+            let (s, e) = (s.max(start_90k), e.min(end_90k));
             match out.last_mut() {
                 Some(last) if s <= last.end_90k => last.end_90k = last.end_90k.max(e),
                 _ => out.push(Covered { start_90k: s, end_90k: e }),
@@ -348,14 +434,31 @@ impl Store {
             .collect::<Result<_, _>>()?)
     }
 
+    /// Changes a segment's state; marking it for deletion takes it out of the coverage.
     pub fn set_segment_state(&self, id: i64, state: SegmentState) -> Result<(), StoreError> {
-        self.conn.execute(MARK_SEGMENT, named_params! {":id": id, ":state": state.to_i64()})?;
-        Ok(())
+        atomically(&self.conn, |tx| {
+            let span = segment_span(tx, id)?;
+            tx.execute(MARK_SEGMENT, named_params! {":id": id, ":state": state.to_i64()})?;
+            if let Some((camera, start, end, old)) = span
+                && state == SegmentState::Deleting
+                && old != SegmentState::Deleting
+            {
+                coverage_remove(tx, &camera, start, end)?;
+            }
+            Ok(())
+        })
     }
 
     pub fn delete_segment_row(&self, id: i64) -> Result<(), StoreError> {
-        self.conn.execute(DELETE_SEGMENT, named_params! {":id": id})?;
-        Ok(())
+        atomically(&self.conn, |tx| {
+            if let Some((camera, start, end, state)) = segment_span(tx, id)?
+                && state != SegmentState::Deleting
+            {
+                coverage_remove(tx, &camera, start, end)?;
+            }
+            tx.execute(DELETE_SEGMENT, named_params! {":id": id})?;
+            Ok(())
+        })
     }
 
     /// (id, path) of rows marked for deletion whose deletion did not finish.
@@ -485,6 +588,17 @@ mod tests {
         assert_eq!(cov[1], Covered { start_90k: t0 + 130 * S, end_90k: t0 + 140 * S });
 
         assert_eq!(store.segment_at("cam01", t0 + 60 * S).unwrap().unwrap().path, "b");
+        // Deleting the middle of a stretch splits it; the coverage follows the segments.
+        let b = store.segment_at("cam01", t0 + 60 * S).unwrap().unwrap();
+        store.set_segment_state(b.id, SegmentState::Deleting).unwrap();
+        let cov = store.coverage("cam01", t0, t0 + 1000 * S).unwrap();
+        assert_eq!(cov.len(), 2);
+        assert_eq!(cov[0], Covered { start_90k: t0, end_90k: t0 + 60 * S });
+        store.delete_segment_row(b.id).unwrap();
+        assert_eq!(store.coverage("cam01", t0, t0 + 1000 * S).unwrap().len(), 2, "deleting the marked row changes nothing more");
+        let c = store.segment_at("cam01", t0 + 130 * S).unwrap().unwrap();
+        store.delete_segment_row(c.id).unwrap();
+        assert_eq!(store.coverage("cam01", t0, t0 + 1000 * S).unwrap(), vec![Covered { start_90k: t0, end_90k: t0 + 60 * S }]);
         assert_eq!(store.segment_at("cam01", t0 + 125 * S).unwrap(), None, "a gap has no segment");
         assert_eq!(store.segment_at("cam01", t0 - 1).unwrap(), None);
     }
@@ -511,17 +625,23 @@ mod tests {
     fn the_timeline_queries_are_served_by_the_camera_start_index() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_dir(dir.path()).unwrap();
-        let coverage = named_params! {":camera_id": "c", ":start_90k": 0, ":end_90k": 1, ":max_90k": 1};
+        let coverage = named_params! {":camera_id": "c", ":start_90k": 0, ":end_90k": 1};
+        let overlapping = named_params! {":camera_id": "c", ":start_90k": 0, ":end_90k": 1, ":max_90k": 1};
         let at = named_params! {":camera_id": "c", ":t_90k": 0, ":max_90k": 1};
-        for (name, sql, params) in [("coverage", SELECT_COVERAGE, coverage), ("segment at", SELECT_SEGMENT_AT, at)] {
-            let plan: Vec<String> = store
+        let plan_of = |sql: &str, params: &[(&str, &dyn rusqlite::ToSql)]| -> Vec<String> {
+            store
                 .conn
                 .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
                 .unwrap()
                 .query_map(params, |r| r.get::<_, String>(3))
                 .unwrap()
                 .map(Result::unwrap)
-                .collect();
+                .collect()
+        };
+        let plan = plan_of(SELECT_COVERAGE, coverage);
+        assert!(plan.iter().any(|p| p.contains("USING INDEX coverage_by_camera_end (camera_id=? AND end_90k>?)")), "{plan:?}");
+        for (name, sql, params) in [("segments overlapping", SELECT_SEGMENTS_OVERLAPPING, overlapping), ("segment at", SELECT_SEGMENT_AT, at)] {
+            let plan = plan_of(sql, params);
             assert!(
                 plan.iter().any(|p| p.contains("USING INDEX segment_by_camera_start (camera_id=? AND start_90k>? AND start_90k<?)")),
                 "{name}: {plan:?}"

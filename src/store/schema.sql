@@ -1,7 +1,7 @@
 -- Vigil's canonical database schema. This file is the truth: a fresh database is created from it,
 -- and the migrations in src/store/migrations.rs must upgrade any older database to exactly this
 -- (a test compares the two). Times are UTC; every unit is stated.
--- Schema version: 4 (kept in PRAGMA user_version).
+-- Schema version: 5 (kept in PRAGMA user_version).
 
 -- The one site this data dir describes (a single row, id = 1).
 CREATE TABLE site (
@@ -93,3 +93,15 @@ CREATE TABLE evidence_lock (
   reason TEXT NOT NULL,                   -- why, e.g. a case or bookmark title
   created_unix_ms INTEGER NOT NULL        -- when it was locked, ms since 1970-01-01 UTC
 ) STRICT;
+
+-- Recorded stretches per camera: adjacent segments merged, kept in step with `segment` in the same
+-- transactions (added in v5). The timeline reads this, so a 30-day window costs a few rows per
+-- camera instead of 43 200 segments.
+CREATE TABLE coverage (
+  id INTEGER PRIMARY KEY,                 -- stretch id
+  camera_id TEXT NOT NULL,                -- camera.id at recording time
+  start_90k INTEGER NOT NULL,             -- UTC start, 90 kHz units since 1970-01-01
+  end_90k INTEGER NOT NULL                -- UTC end (exclusive), 90 kHz units since 1970-01-01
+) STRICT;
+
+CREATE INDEX coverage_by_camera_end ON coverage (camera_id, end_90k);
