@@ -146,6 +146,28 @@ pub enum BenchCommand {
     Live(BenchLiveArgs),
     /// The live wall rendered offscreen (ingest + upload + YUV shader) from a running simulator.
     Wall(BenchWallArgs),
+    /// Seeks in recordings made from the simulator's 1080p clip: first picture and exact frame.
+    Seek {
+        /// Minutes of recordings to seek in.
+        #[arg(long, default_value_t = 10)]
+        minutes: u32,
+        #[arg(long, default_value_t = 200)]
+        seeks: usize,
+        /// Accepted for symmetry with the other benches (this one needs no running simulator).
+        #[arg(long)]
+        url_base: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export (remux + SHA-256) of a clip of recordings made from the simulator's 1080p clip.
+    Export {
+        #[arg(long, default_value_t = 10)]
+        minutes: u32,
+        #[arg(long)]
+        url_base: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Coverage queries of the timeline on a synthetic index (N cameras × D days), per zoom level.
     Timeline(BenchTimelineArgs),
     /// The recorder on N streams of a running simulator, into a temp data dir (or the one given
@@ -273,6 +295,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Record(ref args)) => crate::record::command::run(&data_dir, args),
         Some(Command::Bench(BenchCommand::Live(args))) => bench_live(&args),
         Some(Command::Bench(BenchCommand::Wall(ref args))) => bench_wall(args, cli.layout.as_deref()),
+        Some(Command::Bench(BenchCommand::Seek { minutes, seeks, .. })) => {
+            let result = crate::bench::seek::seek(&paths::sim_clip_cache(&data_dir), minutes.max(1), seeks.max(1)).map_err(anyhow::Error::msg)?;
+            println!("{result}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Bench(BenchCommand::Export { minutes, .. })) => {
+            let result = crate::bench::seek::export(&paths::sim_clip_cache(&data_dir), minutes.max(1)).map_err(anyhow::Error::msg)?;
+            println!("{result}");
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Bench(BenchCommand::Timeline(ref args))) => {
             let bench = crate::bench::timeline::TimelineBench { cameras: args.cameras.max(1), days: args.days.max(1), queries: args.queries.max(1) };
             println!("{}", crate::bench::timeline::run(&bench).map_err(anyhow::Error::msg)?);

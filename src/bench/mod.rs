@@ -3,6 +3,7 @@
 
 pub mod live;
 pub mod record;
+pub mod seek;
 pub mod timeline;
 pub mod wall;
 pub mod rusage;

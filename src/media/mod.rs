@@ -8,6 +8,7 @@ pub mod decoder;
 pub mod encoded;
 pub mod frame;
 mod live;
+pub mod playback;
 pub mod simulate;
 pub mod snapshot;
 pub mod stream;

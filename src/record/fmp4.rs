@@ -477,6 +477,23 @@ pub struct SegmentSamples {
     pub samples: Vec<SampleRef>,
 }
 
+/// The codec configuration a decoder needs, from a segment's sample entry.
+pub fn codec_config(codec: &Codec) -> Option<CodecConfig> {
+    let mut data = Vec::new();
+    let (codec, width, height) = match codec {
+        Codec::Avc1(a) => {
+            a.avcc.encode_body(&mut data).ok()?;
+            (VideoCodec::H264, a.visual.width, a.visual.height)
+        }
+        Codec::Hev1(h) => {
+            h.hvcc.encode_body(&mut data).ok()?;
+            (VideoCodec::H265, h.visual.width, h.visual.height)
+        }
+        _ => return None,
+    };
+    Some(CodecConfig { codec, codec_data: data, width: u32::from(width), height: u32::from(height) })
+}
+
 /// Reads a segment's sample table (complete fragments only) without reading the frames.
 pub fn read_samples(path: &Path) -> Result<SegmentSamples, Fmp4Error> {
     let bad = |message: String| Fmp4Error::Format { path: path.to_path_buf(), message };

@@ -13,8 +13,10 @@
 
 mod camera;
 pub mod command;
+pub mod fabricate;
 pub mod fmp4;
 pub mod lock;
+pub mod reader;
 pub mod reconcile;
 pub mod retention;
 pub mod status;

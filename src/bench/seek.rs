@@ -1,0 +1,123 @@
+//! `vigil bench seek` and `vigil bench export`: recordings made from the simulator's pre-encoded
+//! 1080p clip (written and indexed exactly as the recorder would, `record::fabricate`) in a temp
+//! data dir; then timed seeks (index lookup, file read, decode) and a timed 10-minute export.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use serde_json::json;
+
+use crate::core::site::StreamProfile;
+use crate::core::time::percentile;
+use crate::media::CodecConfig;
+use crate::media::playback::{GopDecoder, GopFrame, read_mp4_units};
+use crate::media::simulate::{ClipJob, ClipSpec, Codec, read_barcode};
+use crate::record::TICKS_PER_S;
+use crate::record::fabricate::fabricate_run;
+use crate::record::reader::RecordingReader;
+
+/// The demo town's first camera's main clip (encoded into `clip_cache` if missing), as units.
+fn clip(clip_cache: &Path) -> Result<(CodecConfig, Vec<(Vec<u8>, bool)>), String> {
+    crate::media::init()?;
+    let site = crate::core::sitefile::demo_town(8554);
+    let cam = site.cameras.first().ok_or("the demo town has no camera")?;
+    let job = ClipJob { camera_id: cam.id.clone(), camera_name: cam.name.clone(), profile: StreamProfile::Main, spec: ClipSpec::main(Codec::H264) };
+    crate::media::simulate::clips::ensure_clips(clip_cache, std::slice::from_ref(&job), true).map_err(|e| e.to_string())?;
+    read_mp4_units(&clip_cache.join(job.file_name()))
+}
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(what: &str) -> Self {
+        let p = std::env::temp_dir().join(format!("vigil-bench-{what}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        Self(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn round(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+pub fn seek(clip_cache: &Path, minutes: u32, seeks: usize) -> Result<serde_json::Value, String> {
+    let (config, units) = clip(clip_cache)?;
+    let dir = TempDir::new("seek");
+    let start = 1_800_000_000 * TICKS_PER_S;
+    let camera = "cam01";
+    fabricate_run(&dir.0, camera, &config, &units, 25, start, minutes * 60, 60).map_err(|e| e.to_string())?;
+    let mut reader = RecordingReader::open(&dir.0).map_err(|e| e.to_string())?;
+    let mut decoder = GopDecoder::new(&config)?;
+    let block = ClipSpec::main(Codec::H264).barcode_block() as usize;
+    let number = |f: &crate::media::DecodedFrame| read_barcode(f.plane(0), f.strides[0], f.width as usize, f.height as usize, block);
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let (mut first_ms, mut exact_ms) = (Vec::new(), Vec::new());
+    let mut correct = 0usize;
+    for _ in 0..seeks {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let t = start + (rng % (u64::from(minutes) * 60 * TICKS_PER_S as u64)) as i64;
+        let began = Instant::now();
+        let gop = reader.gop_at(camera, t).map_err(|e| e.to_string())?.ok_or("a seek found no recording")?;
+        let frames: Vec<GopFrame<'_>> = gop.frames.iter().map(|(p, k, d)| GopFrame { data: d, keyframe: *k, pts_90k: *p }).collect();
+        let read = began.elapsed();
+        let (frame, timings) = decoder.decode_to(&frames, gop.target, &mut |_| {})?;
+        first_ms.push((read + timings.first_picture).as_secs_f64() * 1000.0);
+        exact_ms.push((read + timings.exact_frame).as_secs_f64() * 1000.0);
+        let expected = ((t - start) / 3600) as u64 % units.len() as u64;
+        if number(&frame).map(u64::from) == Some(expected) {
+            correct += 1;
+        }
+    }
+    let p = |v: &[f64], q: f64| round(percentile(v, q).unwrap_or(0.0));
+    Ok(json!({
+        "bench": "seek",
+        "recording": {"camera": camera, "minutes": minutes, "resolution": "1920x1080", "fps": 25, "gop_s": 2},
+        "seeks": seeks,
+        "first_picture_ms": {"p50": p(&first_ms, 50.0), "p95": p(&first_ms, 95.0)},
+        "exact_frame_ms": {"p50": p(&exact_ms, 50.0), "p95": p(&exact_ms, 95.0)},
+        "exact_frame_correct": correct,
+    }))
+}
+
+pub fn export(clip_cache: &Path, minutes: u32) -> Result<serde_json::Value, String> {
+    let (config, units) = clip(clip_cache)?;
+    let dir = TempDir::new("export");
+    let start = 1_800_000_000 * TICKS_PER_S;
+    let camera = "cam01";
+    // One minute more than exported on each side, so the export cuts inside segments.
+    fabricate_run(&dir.0, camera, &config, &units, 25, start, (minutes + 2) * 60, 60).map_err(|e| e.to_string())?;
+    let mut store = crate::store::Store::open_dir(&dir.0).map_err(|e| e.to_string())?;
+    store.replace_site(&crate::core::sitefile::demo_town(8554)).map_err(|e| e.to_string())?;
+    drop(store);
+    let request = crate::export::ExportRequest {
+        cameras: vec![camera.into()],
+        from_90k: start + 61 * TICKS_PER_S + TICKS_PER_S / 3,
+        to_90k: start + (61 + i64::from(minutes) * 60) * TICKS_PER_S + TICKS_PER_S / 3,
+        out_dir: dir.0.join("export"),
+        exported_by: "bench".into(),
+    };
+    let began = Instant::now();
+    let manifest = crate::export::export(&dir.0, &request, &mut |_| {}, &AtomicBool::new(false)).map_err(|e| e.to_string())?;
+    let seconds = began.elapsed().as_secs_f64();
+    let bytes: u64 = manifest.files.iter().map(|f| f.bytes).sum();
+    Ok(json!({
+        "bench": "export",
+        "minutes": minutes,
+        "resolution": "1920x1080",
+        "files": manifest.files.len(),
+        "frames": manifest.files.iter().map(|f| f.frames).sum::<u64>(),
+        "bytes": bytes,
+        "export_seconds": (seconds * 1000.0).round() / 1000.0,
+        "mb_per_s": round(bytes as f64 / 1e6 / seconds),
+        "sha256_included": true,
+    }))
+}

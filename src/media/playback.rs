@@ -1,0 +1,274 @@
+//! Decoding recorded video: a persistent decoder fed with whole GOPs read from the segments
+//! (`appsrc` → parse → decoder → `appsink`, YUV out like live view), and an MP4 demuxer used to
+//! turn the simulator's clips into recorder-style units.
+//!
+//! A seek pushes the GOP from the keyframe at or before the target up to the target (plus a
+//! little look-ahead so the decoder releases the target); the first picture (the keyframe)
+//! arrives after one decode, the exact frame after the GOP's prefix. Every GOP starts with an
+//! IDR picture, so GOPs from different places can follow each other in one decoder.
+
+use std::time::{Duration, Instant};
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+use gstreamer_video as gst_video;
+
+use super::encoded::{CodecConfig, VideoCodec};
+use super::frame::{DecodedFrame, PixelFormat, PlaneData, YuvMatrix, YuvRange};
+
+/// Pixels of a decoded buffer kept mapped while the frame lives.
+struct Planes(gst_video::VideoFrame<gst_video::video_frame::Readable>);
+
+impl PlaneData for Planes {
+    fn plane(&self, index: usize) -> &[u8] {
+        self.0.plane_data(index as u32).unwrap_or(&[])
+    }
+}
+
+/// One compressed frame to decode.
+pub struct GopFrame<'a> {
+    pub data: &'a [u8],
+    pub keyframe: bool,
+    /// Presentation time, 90 kHz (any origin; only order and distance matter).
+    pub pts_90k: i64,
+}
+
+/// Timings of one seek.
+#[derive(Debug, Clone, Copy)]
+pub struct SeekTimings {
+    pub first_picture: Duration,
+    pub exact_frame: Duration,
+}
+
+fn caps_for(config: &CodecConfig) -> gst::Caps {
+    let (media, format) = match config.codec {
+        VideoCodec::H264 => ("video/x-h264", "avc"),
+        VideoCodec::H265 => ("video/x-h265", "hev1"),
+    };
+    gst::Caps::builder(media)
+        .field("stream-format", format)
+        .field("alignment", "au")
+        .field("codec_data", gst::Buffer::from_slice(config.codec_data.clone()))
+        .field("width", config.width as i32)
+        .field("height", config.height as i32)
+        .build()
+}
+
+/// Decoded pictures with the moment each left the decoder.
+type Arrivals = std::sync::Arc<std::sync::Mutex<Vec<(DecodedFrame, Instant)>>>;
+
+/// A decoder for one camera's recordings, reused across seeks.
+pub struct GopDecoder {
+    pipeline: gst::Pipeline,
+    /// Our own source pad, linked to the parser: buffers are pushed (and decoded) on the calling
+    /// thread, so a drain query sent after them is answered only once they are all decoded.
+    src: gst::Pad,
+    arrivals: Arrivals,
+    config: CodecConfig,
+    /// Running time of the next pushed buffer (monotonic across seeks).
+    next_ns: u64,
+}
+
+impl GopDecoder {
+    pub fn new(config: &CodecConfig) -> Result<Self, String> {
+        super::init()?;
+        let caps = caps_for(config);
+        let factory = super::decoder::choose(&caps).ok_or_else(|| format!("no decoder for {}", config.codec))?;
+        let parse = match config.codec {
+            VideoCodec::H264 => "h264parse",
+            VideoCodec::H265 => "h265parse",
+        };
+        let pipeline = gst::Pipeline::with_name("playback");
+        let parse = gst::ElementFactory::make(parse).build().map_err(|_| format!("element {parse} is missing"))?;
+        let dec = factory.create().build().map_err(|e| e.to_string())?;
+        if dec.has_property("max-threads") {
+            dec.set_property("max-threads", 2i32);
+        }
+        let sink = gst_app::AppSink::builder()
+            .caps(
+                &gst_video::VideoCapsBuilder::new()
+                    .format_list([gst_video::VideoFormat::Nv12, gst_video::VideoFormat::I420])
+                    .build(),
+            )
+            .sync(false)
+            .enable_last_sample(false)
+            .build();
+        let arrivals: Arrivals = Arrivals::default();
+        let into = arrivals.clone();
+        sink.set_callbacks(
+            gst_app::AppSinkCallbacks::builder()
+                .new_sample(move |sink| {
+                    let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                    let frame = to_frame(&sample).map_err(|_| gst::FlowError::Error)?;
+                    into.lock().unwrap_or_else(|e| e.into_inner()).push((frame, Instant::now()));
+                    Ok(gst::FlowSuccess::Ok)
+                })
+                .build(),
+        );
+        pipeline.add_many([&parse, &dec, sink.upcast_ref()]).map_err(|e| e.to_string())?;
+        gst::Element::link_many([&parse, &dec, sink.upcast_ref()]).map_err(|e| e.to_string())?;
+        let src = gst::Pad::builder(gst::PadDirection::Src).name("feed").build();
+        let parse_sink = parse.static_pad("sink").ok_or("parser without sink pad")?;
+        src.link(&parse_sink).map_err(|e| format!("{e:?}"))?;
+        pipeline.set_state(gst::State::Playing).map_err(|e| format!("playback pipeline: {e}"))?;
+        src.set_active(true).map_err(|e| e.to_string())?;
+        src.push_event(gst::event::StreamStart::new("vigil-playback"));
+        src.push_event(gst::event::Caps::new(&caps));
+        src.push_event(gst::event::Segment::new(&gst::FormattedSegment::<gst::ClockTime>::new()));
+        Ok(Self { pipeline, src, arrivals, config: config.clone(), next_ns: 0 })
+    }
+
+    pub fn config(&self) -> &CodecConfig {
+        &self.config
+    }
+
+    /// Decodes `frames` (a GOP from its keyframe) and returns the picture of `frames[target]`;
+    /// `first(picture)` gets the keyframe's picture. The decoder is drained at the end (every
+    /// picture out), which is why each call starts at a keyframe.
+    pub fn decode_to(
+        &mut self,
+        frames: &[GopFrame<'_>],
+        target: usize,
+        first: &mut dyn FnMut(&DecodedFrame),
+    ) -> Result<(DecodedFrame, SeekTimings), String> {
+        let started = Instant::now();
+        if frames.is_empty() || target >= frames.len() || !frames[0].keyframe {
+            return Err("a GOP starts with a keyframe and holds the target".into());
+        }
+        self.arrivals.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        let base = frames[0].pts_90k;
+        let origin_ns = self.next_ns;
+        let mut target_ns = origin_ns;
+        // Only up to the target: the drain below gives out every picture without look-ahead.
+        for (i, f) in frames.iter().enumerate().take(target + 1) {
+            let ns = origin_ns + ((f.pts_90k - base).max(0) as u64) * 100_000 / 9;
+            if i == target {
+                target_ns = ns;
+            }
+            let mut buffer = gst::Buffer::from_slice(f.data.to_vec());
+            if let Some(b) = buffer.get_mut() {
+                b.set_pts(gst::ClockTime::from_nseconds(ns));
+                b.set_dts(gst::ClockTime::from_nseconds(ns));
+                if !f.keyframe {
+                    b.set_flags(gst::BufferFlags::DELTA_UNIT);
+                }
+            }
+            self.src.push(buffer).map_err(|e| format!("decoder input: {e:?}"))?;
+        }
+        self.next_ns = target_ns + 1_000_000_000;
+        self.drain()?;
+        let mut arrivals = self.arrivals.lock().unwrap_or_else(|e| e.into_inner());
+        let pictures: Vec<(DecodedFrame, Instant)> = arrivals.drain(..).filter(|(f, _)| f.pts_ns.is_some_and(|p| p >= origin_ns)).collect();
+        drop(arrivals);
+        let (first_frame, first_at) = pictures.first().ok_or("the decoder returned no picture")?;
+        first(first_frame);
+        let first_picture = first_at.duration_since(started);
+        let (frame, at) = pictures
+            .into_iter()
+            .find(|(f, _)| f.pts_ns == Some(target_ns))
+            .ok_or("the decoder did not return the target frame")?;
+        Ok((frame, SeekTimings { first_picture, exact_frame: at.duration_since(started) }))
+    }
+
+    /// Makes the decoder give out every picture it holds: an end-of-stream (decoders finish their
+    /// pending frames on it; everything runs on this thread, so when the push returns the
+    /// pictures are out), then a flush and a new segment so the decoder takes the next GOP.
+    fn drain(&self) -> Result<(), String> {
+        if !self.src.push_event(gst::event::Eos::new()) {
+            return Err("the decoder refused end-of-stream".into());
+        }
+        self.src.push_event(gst::event::FlushStart::new());
+        self.src.push_event(gst::event::FlushStop::new(true));
+        self.src.push_event(gst::event::Segment::new(&gst::FormattedSegment::<gst::ClockTime>::new()));
+        Ok(())
+    }
+}
+
+impl Drop for GopDecoder {
+    fn drop(&mut self) {
+        let _ = self.src.set_active(false);
+        let _ = self.pipeline.set_state(gst::State::Null);
+    }
+}
+
+fn to_frame(sample: &gst::Sample) -> Result<DecodedFrame, String> {
+    let caps = sample.caps().ok_or("no caps")?;
+    let info = gst_video::VideoInfo::from_caps(caps).map_err(|e| e.to_string())?;
+    let buffer = sample.buffer_owned().ok_or("no buffer")?;
+    let pts = buffer.pts().map(gst::ClockTime::nseconds);
+    let format = match info.format() {
+        gst_video::VideoFormat::Nv12 => PixelFormat::Nv12,
+        _ => PixelFormat::I420,
+    };
+    let matrix = match info.colorimetry().matrix() {
+        gst_video::VideoColorMatrix::Bt601 => YuvMatrix::Bt601,
+        _ => YuvMatrix::Bt709,
+    };
+    let range = match info.colorimetry().range() {
+        gst_video::VideoColorRange::Range0_255 => YuvRange::Full,
+        _ => YuvRange::Limited,
+    };
+    let strides = info.stride();
+    let strides = [0, 1, 2].map(|i| strides.get(i).copied().unwrap_or(0).max(0) as usize);
+    let (w, h) = (info.width(), info.height());
+    let mapped = gst_video::VideoFrame::from_buffer_readable(buffer, &info).map_err(|_| "cannot map a frame".to_string())?;
+    Ok(DecodedFrame::new(format, w, h, strides, matrix, range, pts, Box::new(Planes(mapped))))
+}
+
+/// The video units of an MP4 file in MP4 sample form, with its codec configuration:
+/// `{filesrc} - {qtdemux} - {h26xparse} - {avc|hev1, au} - {appsink}`.
+pub fn read_mp4_units(path: &std::path::Path) -> Result<(CodecConfig, Vec<(Vec<u8>, bool)>), String> {
+    super::init()?;
+    let err = |m: String| format!("{}: {m}", path.display());
+    let launch = "filesrc name=src ! qtdemux ! parsebin ! capsfilter name=caps ! appsink name=sink sync=false";
+    let pipeline = gst::parse::launch(launch)
+        .map_err(|e| err(e.to_string()))?
+        .downcast::<gst::Pipeline>()
+        .map_err(|_| err("not a pipeline".into()))?;
+    let by = |n: &str| pipeline.by_name(n).ok_or_else(|| err(format!("no {n}")));
+    by("src")?.set_property("location", path.to_string_lossy().as_ref());
+    let filter = gst::Caps::builder_full()
+        .structure(gst::Structure::builder("video/x-h264").field("stream-format", "avc").field("alignment", "au").build())
+        .structure(gst::Structure::builder("video/x-h265").field("stream-format", "hev1").field("alignment", "au").build())
+        .build();
+    by("caps")?.set_property("caps", &filter);
+    let sink = by("sink")?.downcast::<gst_app::AppSink>().map_err(|_| err("no appsink".into()))?;
+    pipeline.set_state(gst::State::Playing).map_err(|e| err(e.to_string()))?;
+    let mut units = Vec::new();
+    let mut config = None;
+    let result = loop {
+        match sink.try_pull_sample(gst::ClockTime::from_seconds(30)) {
+            Some(sample) => {
+                if config.is_none() {
+                    config = sample.caps().and_then(config_from_caps);
+                }
+                if let Some(buffer) = sample.buffer() {
+                    let keyframe = !buffer.flags().contains(gst::BufferFlags::DELTA_UNIT);
+                    let map = buffer.map_readable().map_err(|_| err("unreadable buffer".into()))?;
+                    units.push((map.as_slice().to_vec(), keyframe));
+                }
+            }
+            None if sink.is_eos() => break Ok(()),
+            None => break Err(err("timed out reading".into())),
+        }
+    };
+    let _ = pipeline.set_state(gst::State::Null);
+    result?;
+    Ok((config.ok_or_else(|| err("no codec configuration".into()))?, units))
+}
+
+fn config_from_caps(caps: &gst::CapsRef) -> Option<CodecConfig> {
+    let s = caps.structure(0)?;
+    let codec = match s.name().as_str() {
+        "video/x-h264" => VideoCodec::H264,
+        "video/x-h265" => VideoCodec::H265,
+        _ => return None,
+    };
+    Some(CodecConfig {
+        codec,
+        codec_data: s.get::<gst::Buffer>("codec_data").ok()?.map_readable().ok()?.as_slice().to_vec(),
+        width: s.get::<i32>("width").ok()?.max(0) as u32,
+        height: s.get::<i32>("height").ok()?.max(0) as u32,
+    })
+}

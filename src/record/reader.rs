@@ -1,0 +1,86 @@
+//! Reading recordings back: the GOP that holds an instant, straight from the index and the
+//! segment files (the keyframe index gives the segment and keyframe; the file's fragments give
+//! the frames). Used by playback, snapshots of past instants and the seek benchmark.
+
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use super::fmp4::{SegmentSamples, codec_config, read_samples};
+use super::recordings_root;
+use crate::media::CodecConfig;
+use crate::store::{Store, StoreError};
+
+/// The frames from a keyframe up to (and a little past) a target instant.
+#[derive(Debug)]
+pub struct Gop {
+    pub config: CodecConfig,
+    /// (UTC time 90 kHz, keyframe, bytes) in decode order; the first is a keyframe.
+    pub frames: Vec<(i64, bool, Vec<u8>)>,
+    /// Index in `frames` of the frame shown at the requested instant.
+    pub target: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    File(String),
+}
+
+/// Frames after the target pushed along with it, so a decoder lets the target out.
+const LOOKAHEAD: usize = 2;
+
+pub struct RecordingReader {
+    store: Store,
+    root: PathBuf,
+    /// The last segment's sample table (seeks cluster in one segment).
+    cached: Option<(String, SegmentSamples)>,
+}
+
+impl RecordingReader {
+    pub fn open(data_dir: &Path) -> Result<Self, ReadError> {
+        Ok(Self { store: Store::open_dir(data_dir)?, root: recordings_root(data_dir), cached: None })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The GOP holding instant `t_90k` of a camera; `None` when nothing was recorded then.
+    pub fn gop_at(&mut self, camera_id: &str, t_90k: i64) -> Result<Option<Gop>, ReadError> {
+        let Some((seg, key)) = self.store.keyframe_at_or_before(camera_id, t_90k)? else { return Ok(None) };
+        if self.cached.as_ref().is_none_or(|(p, _)| *p != seg.path) {
+            let table = read_samples(&self.root.join(&seg.path)).map_err(|e| ReadError::File(e.to_string()))?;
+            self.cached = Some((seg.path.clone(), table));
+        }
+        let Some((_, table)) = self.cached.as_ref() else { return Ok(None) };
+        let rel_key = key.time_90k as i64 - seg.start_90k;
+        let rel_t = t_90k - seg.start_90k;
+        let Some(first) = table.samples.iter().position(|s| s.keyframe && s.time_90k as i64 == rel_key) else {
+            return Err(ReadError::File(format!("{}: the indexed keyframe is not in the file", seg.path)));
+        };
+        let target = table.samples[first..]
+            .iter()
+            .rposition(|s| s.time_90k as i64 <= rel_t)
+            .map_or(first, |i| first + i);
+        let last = (target + LOOKAHEAD).min(table.samples.len() - 1);
+        let slice = &table.samples[first..=last];
+        let config = codec_config(&table.codec).ok_or_else(|| ReadError::File(format!("{}: unknown codec", seg.path)))?;
+        // One read covers the whole range (fragment headers in between are skipped when slicing).
+        let (lo, hi) = (slice[0].offset, slice.iter().map(|s| s.offset + u64::from(s.size)).max().unwrap_or(0));
+        let path = self.root.join(&seg.path);
+        let mut bytes = vec![0u8; (hi - lo) as usize];
+        std::fs::File::open(&path)
+            .and_then(|mut f| f.seek(SeekFrom::Start(lo)).and_then(|_| f.read_exact(&mut bytes)))
+            .map_err(|e| ReadError::File(format!("{}: {e}", path.display())))?;
+        let frames = slice
+            .iter()
+            .map(|s| {
+                let at = (s.offset - lo) as usize;
+                (seg.start_90k + s.time_90k as i64, s.keyframe, bytes[at..at + s.size as usize].to_vec())
+            })
+            .collect();
+        Ok(Some(Gop { config, frames, target: target - first }))
+    }
+}

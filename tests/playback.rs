@@ -1,0 +1,56 @@
+//! Reading recordings back: recordings made from the simulator's own clip (written and indexed
+//! as the recorder writes them), then seeks to known instants, decoded with the real decoder; the
+//! burned-in frame number proves the exact frame.
+
+mod common;
+
+use vigil::core::site::StreamProfile;
+use vigil::media::playback::{GopDecoder, GopFrame, read_mp4_units};
+use vigil::media::simulate::{ClipJob, ClipSpec, Codec, read_barcode};
+use vigil::media::DecodedFrame;
+use vigil::record::TICKS_PER_S;
+use vigil::record::fabricate::fabricate_run;
+use vigil::record::reader::RecordingReader;
+
+fn clip_units() -> (vigil::media::CodecConfig, Vec<(Vec<u8>, bool)>) {
+    // The simulator fixture makes sure cam-a's main clip is in the cache.
+    let _ = common::simulator();
+    let job = ClipJob { camera_id: "cam-a".into(), camera_name: "Chợ trung tâm".into(), profile: StreamProfile::Main, spec: ClipSpec::main(Codec::H264) };
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sim-clips").join(job.file_name());
+    read_mp4_units(&path).expect("the clip demuxes")
+}
+
+fn number(frame: &DecodedFrame) -> Option<u32> {
+    read_barcode(frame.plane(0), frame.strides[0], frame.width as usize, frame.height as usize, ClipSpec::main(Codec::H264).barcode_block() as usize)
+}
+
+#[test]
+fn a_seek_shows_the_keyframe_first_then_exactly_the_frame_at_that_instant() {
+    let (config, units) = clip_units();
+    let clip_frames = units.len() as i64;
+    assert_eq!(clip_frames as u32, ClipSpec::main(Codec::H264).frames());
+    let dir = tempfile::tempdir().unwrap();
+    let start = 1_800_000_000 * TICKS_PER_S;
+    let segments = fabricate_run(dir.path(), "cam-a", &config, &units, 25, start, 20, 6).unwrap();
+    assert!(segments >= 3);
+    let mut reader = RecordingReader::open(dir.path()).unwrap();
+    let mut decoder = GopDecoder::new(&config).unwrap();
+    // Instants across segments, on and between frames, at and just after keyframes.
+    for offset_ms in [0i64, 40, 1_000, 1_999, 2_000, 2_020, 6_500, 13_333, 19_950] {
+        let t = start + offset_ms * 90;
+        let gop = reader.gop_at("cam-a", t).unwrap().expect("recorded");
+        let frames: Vec<GopFrame<'_>> =
+            gop.frames.iter().map(|(pts, key, data)| GopFrame { data, keyframe: *key, pts_90k: *pts }).collect();
+        let mut first_number = None;
+        let (frame, timings) = decoder.decode_to(&frames, gop.target, &mut |f| first_number = number(f)).unwrap();
+        let k = (t - start) / 3600;
+        let keyframe_k = (gop.frames[0].0 - start) / 3600;
+        assert_eq!(number(&frame), Some((k % clip_frames) as u32), "exact frame at +{offset_ms} ms");
+        assert_eq!(first_number, Some((keyframe_k % clip_frames) as u32), "first picture is the keyframe at +{offset_ms} ms");
+        assert!(keyframe_k <= k && k - keyframe_k < 50, "2 s GOP");
+        assert_eq!((frame.width, frame.height), (1920, 1080));
+        eprintln!("+{offset_ms} ms: first picture {:?}, exact frame {:?}", timings.first_picture, timings.exact_frame);
+    }
+    assert!(reader.gop_at("cam-a", start - 1).unwrap().is_none(), "nothing before the recording");
+    assert!(reader.gop_at("cam-a", start + 21 * TICKS_PER_S).unwrap().is_none(), "nothing after it");
+}
