@@ -22,9 +22,9 @@ pub struct Cli {
     /// Folder for snapshots (default: the user's pictures folder, Vigil/).
     #[arg(long, env = "VIGIL_SNAPSHOT_DIR", global = true)]
     pub snapshot_dir: Option<PathBuf>,
-    /// Language of the GUI: vi (default) or en.
-    #[arg(long, global = true, default_value = "vi", value_parser = ["vi", "en"])]
-    pub lang: String,
+    /// Language of the GUI: vi or en (default: the last one chosen in settings, else vi).
+    #[arg(long, global = true, value_parser = ["vi", "en"])]
+    pub lang: Option<String>,
     /// Data dir holding the database, recordings and caches.
     #[arg(long, env = "VIGIL_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
@@ -342,7 +342,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 fn start_options(cli: &Cli) -> crate::app::StartOptions {
     crate::app::StartOptions {
         layout: cli.layout.clone(),
-        lang: crate::app::i18n::Lang::parse(&cli.lang).unwrap_or_default(),
+        lang: cli.lang.as_deref().and_then(crate::app::i18n::Lang::parse),
         snapshot_dir: cli.snapshot_dir.clone(),
         data_dir: None,
         record: !cli.no_record,

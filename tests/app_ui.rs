@@ -25,7 +25,7 @@ fn harness_with(site: Site, lang: Lang, data_dir: Option<std::path::PathBuf>) ->
         .with_step_dt(1.0 / 60.0)
         .wgpu()
         .build_eframe(move |cc| {
-            VigilApp::new(cc, site, StartOptions { layout: Some("6x6".into()), lang, snapshot_dir: None, record: data_dir.is_some(), data_dir })
+            VigilApp::new(cc, site, StartOptions { layout: Some("6x6".into()), lang: Some(lang), snapshot_dir: None, record: data_dir.is_some(), data_dir })
                 .expect("app starts")
         });
     h.run_steps(3);
@@ -275,4 +275,62 @@ fn a_data_dir_recorded_by_another_process_is_shown_not_recorded_twice() {
     let _other = vigil::record::DataDirLock::acquire(dir.path()).unwrap();
     let mut h = harness_with(site(), Lang::En, Some(dir.path().to_path_buf()));
     step_until_label(&mut h, &format!("Recorded by another process (pid {})", std::process::id()));
+}
+
+fn harness_opts(site: Site, options: StartOptions) -> Harness<'static, VigilApp> {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1600.0, 900.0))
+        .with_step_dt(1.0 / 60.0)
+        .wgpu()
+        .build_eframe(move |cc| VigilApp::new(cc, site, options).expect("app starts"));
+    h.run_steps(3);
+    h
+}
+
+#[test]
+fn settings_choose_language_and_pictures_folder_and_they_survive_a_restart() {
+    let site = site();
+    let dir = tempfile::tempdir().unwrap();
+    let options = || StartOptions { layout: Some("6x6".into()), data_dir: Some(dir.path().to_path_buf()), ..StartOptions::default() };
+    let chosen;
+    {
+        let mut h = harness_opts(site.clone(), options());
+        assert!(h.query_by_label("Cài đặt").is_some(), "Vietnamese by default");
+        h.get_by_label("Cài đặt").click();
+        // A new window takes a sizing pass before it shows.
+        h.run_steps(4);
+        assert!(h.state().settings_open());
+        assert!(h.query_by_label("Thư mục ảnh chụp").is_some(), "the settings window shows");
+        // The language radio of the window (the layout bar has an "English" button too).
+        h.get_all_by_label("English").last().unwrap().click();
+        h.run_steps(2);
+        assert_eq!(h.state().lang(), Lang::En);
+        let before = h.state().snapshot_dir().to_path_buf();
+        h.get_by_label("Pictures folder").click();
+        h.run_steps(1);
+        h.get_by_label("Pictures folder").type_text("/Vụ án 12");
+        h.run_steps(1);
+        h.get_by_label("Apply").click();
+        h.run_steps(2);
+        chosen = std::path::PathBuf::from(format!("{}/Vụ án 12", before.display()));
+        assert_eq!(h.state().snapshot_dir(), chosen.as_path());
+    }
+    let h = harness_opts(site.clone(), options());
+    assert_eq!(h.state().lang(), Lang::En, "the language chosen in settings comes back");
+    assert!(h.query_by_label("Settings").is_some());
+    assert_eq!(h.state().snapshot_dir(), chosen.as_path());
+    // --lang on the command line wins over the saved choice.
+    let h = harness_opts(site, StartOptions { lang: Some(Lang::Vi), ..options() });
+    assert_eq!(h.state().lang(), Lang::Vi);
+}
+
+#[test]
+fn each_neighborhood_shows_how_many_of_its_cameras_are_live() {
+    let site = site();
+    let h = harness(site.clone(), Lang::Vi);
+    // Every camera points at a closed port: none is live.
+    for n in &site.neighborhoods {
+        let total = site.cameras_in(&n.id).count();
+        assert!(h.query_all_by_label(&format!("0/{total}")).count() >= 1, "{}", n.name);
+    }
 }

@@ -70,10 +70,17 @@ pub enum Msg {
     RecReasonNoVideo,
     RecReasonConnecting,
     RecReasonStopped,
+    FillTile,
+    KeepAspect,
+    Settings,
+    PicturesFolder,
+    Apply,
+    DataDir,
+    Close,
 }
 
 impl Msg {
-    pub const ALL: [Msg; 40] = [
+    pub const ALL: [Msg; 47] = [
         Msg::Layout,
         Msg::AllCameras,
         Msg::CamerasLive,
@@ -114,6 +121,13 @@ impl Msg {
         Msg::RecReasonNoVideo,
         Msg::RecReasonConnecting,
         Msg::RecReasonStopped,
+        Msg::FillTile,
+        Msg::KeepAspect,
+        Msg::Settings,
+        Msg::PicturesFolder,
+        Msg::Apply,
+        Msg::DataDir,
+        Msg::Close,
     ];
 }
 
@@ -161,6 +175,13 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             RecReasonNoVideo => "camera không gửi hình",
             RecReasonConnecting => "đang kết nối",
             RecReasonStopped => "đã dừng ghi",
+            FillTile => "Lấp đầy ô",
+            KeepAspect => "Giữ tỉ lệ khung hình",
+            Settings => "Cài đặt",
+            PicturesFolder => "Thư mục ảnh chụp",
+            Apply => "Áp dụng",
+            DataDir => "Thư mục dữ liệu",
+            Close => "Đóng",
         },
         Lang::En => match msg {
             Layout => "Layout",
@@ -203,6 +224,13 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             RecReasonNoVideo => "no video from the camera",
             RecReasonConnecting => "connecting",
             RecReasonStopped => "recorder stopped",
+            FillTile => "Fill the tile",
+            KeepAspect => "Keep the aspect ratio",
+            Settings => "Settings",
+            PicturesFolder => "Pictures folder",
+            Apply => "Apply",
+            DataDir => "Data folder",
+            Close => "Close",
         },
     }
 }

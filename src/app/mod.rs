@@ -21,7 +21,8 @@ use crate::media::{Ingest, StreamKey, StreamState, SupervisorPolicy};
 pub struct StartOptions {
     /// A standard layout name ("6x6", "1+5", …); default: the smallest grid that holds every camera.
     pub layout: Option<String>,
-    pub lang: Lang,
+    /// The UI language; `None`: the one saved in settings, else Vietnamese.
+    pub lang: Option<Lang>,
     /// Where snapshots go; default: the user's pictures folder.
     pub snapshot_dir: Option<std::path::PathBuf>,
     /// The data dir whose database keeps saved layouts; `None`: layouts are not kept.
@@ -51,9 +52,14 @@ pub enum AppCommand {
     /// Drag in a zoomed tile: move the picture by tile fractions.
     Pan(usize, [f32; 2]),
     ResetZoom(usize),
+    /// Switch a tile between letterbox and fill.
+    ToggleFill(usize),
     Restore,
     ToggleFullscreen,
     SetLang(Lang),
+    /// Where snapshots go (settings window).
+    SetSnapshotDir(std::path::PathBuf),
+    ToggleSettings,
     SnapshotSelected,
     SaveLayout(String),
     LoadSavedLayout(String),
@@ -97,7 +103,14 @@ pub struct VigilApp {
     /// The recorder starts once the wall is live (or after [`RECORDER_START_DELAY`]), so its
     /// 35 connections don't slow the wall's cold start.
     record_dir_pending: Option<std::path::PathBuf>,
+    settings_open: bool,
+    /// The pictures folder as typed in the settings window.
+    snapshot_dir_text: String,
+    data_dir: Option<std::path::PathBuf>,
 }
+
+const SETTING_LANG: &str = "ui.lang";
+const SETTING_SNAPSHOT_DIR: &str = "ui.snapshot_dir";
 
 const RECORDER_START_DELAY: Duration = Duration::from_secs(3);
 
@@ -130,7 +143,7 @@ impl VigilApp {
             commands: Vec::new(),
             observations: Vec::new(),
             fullscreen: false,
-            lang: options.lang,
+            lang: options.lang.unwrap_or_default(),
             snapshot_dir: options.snapshot_dir.clone().unwrap_or_else(default_snapshot_dir),
             snapshot_results: std::sync::mpsc::sync_channel(8),
             status: None,
@@ -144,6 +157,9 @@ impl VigilApp {
             all_streaming_logged: false,
             recording: recording::RecordingView::off(),
             record_dir_pending: None,
+            settings_open: false,
+            snapshot_dir_text: String::new(),
+            data_dir: options.data_dir.clone(),
         };
         if let Some(dir) = &options.data_dir {
             match crate::store::Store::open_dir(dir) {
@@ -152,6 +168,17 @@ impl VigilApp {
                         tracing::warn!("saved layouts unreadable: {e}");
                         Vec::new()
                     });
+                    // Settings saved from the settings window; the command line wins.
+                    if options.lang.is_none()
+                        && let Ok(Some(lang)) = store.setting(SETTING_LANG)
+                    {
+                        app.lang = Lang::parse(&lang).unwrap_or_default();
+                    }
+                    if options.snapshot_dir.is_none()
+                        && let Ok(Some(dir)) = store.setting(SETTING_SNAPSHOT_DIR)
+                    {
+                        app.snapshot_dir = dir.into();
+                    }
                     app.store = Some(store);
                 }
                 Err(e) => tracing::warn!("layouts will not be saved: {e}"),
@@ -163,7 +190,26 @@ impl VigilApp {
             app.record_dir_pending = options.data_dir.clone();
             app.recording = recording::RecordingView::waiting();
         }
+        app.snapshot_dir_text = app.snapshot_dir.display().to_string();
         Ok(app)
+    }
+
+    /// The settings window is open.
+    pub fn settings_open(&self) -> bool {
+        self.settings_open
+    }
+
+    /// Where snapshots go now.
+    pub fn snapshot_dir(&self) -> &std::path::Path {
+        &self.snapshot_dir
+    }
+
+    fn save_setting(&mut self, key: &str, value: &str) {
+        if let Some(store) = &self.store
+            && let Err(e) = store.set_setting(key, value)
+        {
+            tracing::warn!("setting {key} not saved: {e}");
+        }
     }
 
     /// What the wall shows (layout, tiles, maximized tile).
@@ -224,6 +270,7 @@ impl VigilApp {
                 }
             }
             AppCommand::ResetZoom(tile) => self.wall.reset_zoom(tile),
+            AppCommand::ToggleFill(tile) => self.wall.toggle_fill(tile),
             AppCommand::Restore => {
                 if self.wall.maximized.is_some() {
                     self.wall.maximized = None;
@@ -232,7 +279,16 @@ impl VigilApp {
                     ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
                 }
             }
-            AppCommand::SetLang(lang) => self.lang = lang,
+            AppCommand::SetLang(lang) => {
+                self.lang = lang;
+                self.save_setting(SETTING_LANG, lang.code());
+            }
+            AppCommand::SetSnapshotDir(dir) => {
+                self.snapshot_dir_text = dir.display().to_string();
+                self.save_setting(SETTING_SNAPSHOT_DIR, &self.snapshot_dir_text.clone());
+                self.snapshot_dir = dir;
+            }
+            AppCommand::ToggleSettings => self.settings_open = !self.settings_open,
             AppCommand::SnapshotSelected => {
                 tracing::debug!("snapshot requested");
                 self.snapshot_selected();
@@ -403,7 +459,66 @@ impl VigilApp {
                     self.commands.push(AppCommand::SetLang(lang));
                 }
             }
+            if ui.selectable_label(self.settings_open, tr(self.lang, Msg::Settings)).clicked() {
+                self.commands.push(AppCommand::ToggleSettings);
+            }
+            ui.separator();
+            // The site's local date and time (to the minute: no repaint every second).
+            let now_ns = crate::core::time::unix_now_ns();
+            let clock = i18n::local_date_time(now_ns, &self.site.timezone);
+            ui.label(egui::RichText::new(clock.get(..16).unwrap_or(&clock)).monospace().strong());
+            let to_next_minute_ms = 60_000 - (now_ns / 1_000_000) % 60_000;
+            ui.ctx().request_repaint_after(Duration::from_millis(to_next_minute_ms + 5));
         });
+    }
+
+    /// Language, pictures folder, where the data lives.
+    fn settings_ui(&mut self, ctx: &egui::Context) {
+        if !self.settings_open {
+            return;
+        }
+        let mut open = true;
+        let lang = self.lang;
+        egui::Window::new(tr(lang, Msg::Settings))
+            .id(egui::Id::new("settings-window"))
+            .open(&mut open)
+            .default_pos([420.0, 90.0])
+            .min_width(620.0)
+            .resizable(false)
+            .collapsible(false).show(ctx, |ui| {
+            egui::Grid::new("settings").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
+                ui.label(tr(lang, Msg::Language));
+                ui.horizontal(|ui| {
+                    for (l, name) in [(Lang::Vi, "Tiếng Việt"), (Lang::En, "English")] {
+                        if ui.radio(lang == l, name).clicked() {
+                            self.commands.push(AppCommand::SetLang(l));
+                        }
+                    }
+                });
+                ui.end_row();
+                let label = ui.label(tr(lang, Msg::PicturesFolder));
+                ui.horizontal(|ui| {
+                    ui.add(egui::TextEdit::singleline(&mut self.snapshot_dir_text).desired_width(320.0)).labelled_by(label.id);
+                    let typed = std::path::PathBuf::from(self.snapshot_dir_text.trim());
+                    let changed = !self.snapshot_dir_text.trim().is_empty() && typed != self.snapshot_dir;
+                    if ui.add_enabled(changed, egui::Button::new(tr(lang, Msg::Apply))).clicked() {
+                        self.commands.push(AppCommand::SetSnapshotDir(typed));
+                    }
+                });
+                ui.end_row();
+                if let Some(dir) = &self.data_dir {
+                    ui.label(tr(lang, Msg::DataDir));
+                    ui.label(egui::RichText::new(dir.display().to_string()).monospace());
+                    ui.end_row();
+                }
+                ui.label(tr(lang, Msg::Recording));
+                self.recording.summary_ui(ui, &self.site, lang);
+                ui.end_row();
+            });
+        });
+        if !open {
+            self.settings_open = false;
+        }
     }
 
     fn camera_list_ui(&mut self, ui: &mut egui::Ui) {
@@ -416,7 +531,19 @@ impl VigilApp {
 
     fn neighborhood_ui(&self, ui: &mut egui::Ui, n: &Neighborhood) {
         let [r, g, b] = n.colour.rgb();
-        ui.label(egui::RichText::new(&n.name).heading().color(egui::Color32::from_rgb(r, g, b)));
+        let cams: Vec<_> = self.site.cameras_in(&n.id).collect();
+        let live = cams.iter().filter(|c| self.sub_handle(&c.id).is_some_and(|h| h.state().is_live())).count();
+        let id = ui.make_persistent_id(("neighborhood", n.id.as_str()));
+        egui::collapsing_header::CollapsingState::load_with_default_open(ui.ctx(), id, true)
+            .show_header(ui, |ui| {
+                ui.label(egui::RichText::new(&n.name).heading().color(egui::Color32::from_rgb(r, g, b)));
+                let colour = if live == cams.len() { egui::Color32::GRAY } else { egui::Color32::from_rgb(230, 25, 75) };
+                ui.label(egui::RichText::new(format!("{live}/{}", cams.len())).small().color(colour));
+            })
+            .body(|ui| self.neighborhood_cameras_ui(ui, n));
+    }
+
+    fn neighborhood_cameras_ui(&self, ui: &mut egui::Ui, n: &Neighborhood) {
         egui::Grid::new(("cams", n.id.as_str())).striped(true).num_columns(2).show(ui, |ui| {
             for cam in self.site.cameras_in(&n.id) {
                 match self.sub_handle(&cam.id) {
@@ -516,6 +643,7 @@ impl eframe::App for VigilApp {
             streams.wall_ui(ui, &self.wall, 0, &mut self.wall_state, &mut self.commands, &mut observations);
         });
         let second_commands = self.second_window_ui(ui.ctx(), &mut observations);
+        self.settings_ui(&ui.ctx().clone());
         // Frame end: apply what the views asked for, then fit the streams to what is on screen.
         let ctx = ui.ctx().clone();
         for command in std::mem::take(&mut self.commands) {

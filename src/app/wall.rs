@@ -108,8 +108,14 @@ pub fn wall_ui(
         let seq = view.handle.slot.seq();
         let stream_state = view.handle.state();
         let frame = view.handle.slot.latest();
-        let picture = frame.as_ref().map_or(rect, |f| letterbox(rect, f.width, f.height));
+        let fill = wall.is_fill(i);
+        let picture = if fill { rect } else { frame.as_ref().map_or(rect, |f| letterbox(rect, f.width, f.height)) };
         zoom_interaction(ui, &response, i, picture, commands);
+        // Fill: show the centre of the (zoomed) picture that has the tile's aspect ratio.
+        let (crop_offset, crop_size) = match (&frame, fill) {
+            (Some(f), true) => crate::core::layout::fill_crop(f.width, f.height, rect.width(), rect.height()),
+            _ => ([0.0, 0.0], [1.0, 1.0]),
+        };
         if let Some(frame) = frame {
             let is_new = state.uploaded_seq.get(&stream_id) != Some(&seq);
             state.uploaded_seq.insert(stream_id.clone(), seq);
@@ -117,8 +123,8 @@ pub fn wall_ui(
                 stream_id,
                 frame: is_new.then(|| frame.clone()),
                 dim: !stream_state.is_live(),
-                uv_offset: zoom.offset,
-                uv_size: [zoom.size, zoom.size],
+                uv_offset: [zoom.offset[0] + zoom.size * crop_offset[0], zoom.offset[1] + zoom.size * crop_offset[1]],
+                uv_size: [zoom.size * crop_size[0], zoom.size * crop_size[1]],
             };
             painter.add(eframe::egui_wgpu::Callback::new_paint_callback(picture, callback));
         }
@@ -150,6 +156,11 @@ fn tile_interaction(response: &egui::Response, i: usize, wall: &Wall, lang: Lang
     }
     if has_camera {
         response.context_menu(|ui| {
+            let fill_text = if wall.is_fill(i) { Msg::KeepAspect } else { Msg::FillTile };
+            if ui.button(tr(lang, fill_text)).clicked() {
+                commands.push(AppCommand::ToggleFill(i));
+                ui.close();
+            }
             if ui.button(tr(lang, Msg::RemoveFromTile)).clicked() {
                 commands.push(AppCommand::Remove(i));
                 ui.close();

@@ -208,6 +208,8 @@ pub struct Wall {
     pub selected: Option<usize>,
     /// Digital zoom per tile (absent: the whole picture).
     pub zooms: std::collections::HashMap<usize, Zoom>,
+    /// Tiles whose picture fills the tile (cropped) instead of keeping its aspect (letterbox).
+    pub fill: std::collections::BTreeSet<usize>,
 }
 
 /// Arrow-key directions on the wall.
@@ -223,7 +225,7 @@ impl Wall {
     /// `layout` filled with `camera_ids` in order (extra cameras are left out, extra tiles empty).
     pub fn new(layout: Layout, camera_ids: &[String]) -> Self {
         let cameras = (0..layout.len()).map(|i| camera_ids.get(i).cloned()).collect();
-        Self { layout, cameras, maximized: None, selected: None, zooms: Default::default() }
+        Self { layout, cameras, maximized: None, selected: None, zooms: Default::default(), fill: Default::default() }
     }
 
     /// Changes the layout, keeping cameras in tile order.
@@ -255,6 +257,13 @@ impl Wall {
             }
             if let Some(z) = zb {
                 self.zooms.insert(a, z);
+            }
+            let (fa, fb) = (self.fill.remove(&a), self.fill.remove(&b));
+            if fa {
+                self.fill.insert(b);
+            }
+            if fb {
+                self.fill.insert(a);
             }
         }
     }
@@ -292,9 +301,21 @@ impl Wall {
             *c = None;
         }
         self.zooms.remove(&tile);
+        self.fill.remove(&tile);
         if self.maximized == Some(tile) {
             self.maximized = None;
         }
+    }
+
+    /// Switches a tile between keeping the picture's aspect (letterbox) and filling the tile.
+    pub fn toggle_fill(&mut self, tile: usize) {
+        if tile < self.cameras.len() && !self.fill.remove(&tile) {
+            self.fill.insert(tile);
+        }
+    }
+
+    pub fn is_fill(&self, tile: usize) -> bool {
+        self.fill.contains(&tile)
     }
 
     /// Double-click: maximize a tile, or go back to the layout.
@@ -339,6 +360,23 @@ impl Wall {
             Some(i) => vec![(i, area)],
             None => (0..self.layout.len()).filter_map(|i| self.layout.tile_rect(i, area, gap).map(|r| (i, r))).collect(),
         }
+    }
+}
+
+/// The part of a picture (offset, size; 0..1 of each axis) that fills a tile of another aspect
+/// ratio, cropped around the centre: the "fill" mode of a tile.
+pub fn fill_crop(frame_w: u32, frame_h: u32, tile_w: f32, tile_h: f32) -> ([f32; 2], [f32; 2]) {
+    if frame_w == 0 || frame_h == 0 || tile_w <= 0.0 || tile_h <= 0.0 {
+        return ([0.0, 0.0], [1.0, 1.0]);
+    }
+    let frame = frame_w as f32 / frame_h as f32;
+    let tile = tile_w / tile_h;
+    if frame > tile {
+        let w = tile / frame;
+        ([(1.0 - w) / 2.0, 0.0], [w, 1.0])
+    } else {
+        let h = frame / tile;
+        ([0.0, (1.0 - h) / 2.0], [1.0, h])
     }
 }
 
@@ -461,6 +499,26 @@ mod tests {
         assert_eq!(w.selected, Some(3));
         w.move_selection(Direction::Down);
         assert_eq!(w.selected, Some(3), "stays at the edge");
+    }
+
+    #[test]
+    fn fill_crops_the_centre_and_follows_swaps() {
+        // 16:9 in a square tile: the middle 9/16 of the width.
+        let (o, s) = fill_crop(1920, 1080, 100.0, 100.0);
+        assert!((s[0] - 0.5625).abs() < 1e-6 && s[1] == 1.0 && (o[0] - 0.21875).abs() < 1e-6);
+        // 16:9 in a 32:9 tile: the middle half of the height.
+        let (o, s) = fill_crop(1920, 1080, 320.0, 90.0);
+        assert!(s[0] == 1.0 && (s[1] - 0.5).abs() < 1e-6 && (o[1] - 0.25).abs() < 1e-6);
+        let ids: Vec<String> = ["a", "b"].iter().map(|s| s.to_string()).collect();
+        let mut wall = Wall::new(Layout::grid(2), &ids);
+        wall.toggle_fill(0);
+        assert!(wall.is_fill(0));
+        wall.swap(0, 1);
+        assert!(!wall.is_fill(0) && wall.is_fill(1), "fill follows the camera");
+        wall.toggle_fill(1);
+        assert!(!wall.is_fill(1));
+        wall.toggle_fill(9);
+        assert!(wall.fill.is_empty(), "no such tile");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// The schema version `schema.sql` describes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Migration `i` upgrades version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -110,6 +110,13 @@ const MIGRATIONS: &[&str] = &[
           THEN 0 ELSE 1 END AS is_new
         FROM segment WHERE state != 1))
     GROUP BY camera_id, island;
+    ",
+    // 5 -> 6: GUI settings.
+    r"
+    CREATE TABLE setting (
+      key TEXT PRIMARY KEY,
+      value TEXT NOT NULL
+    ) STRICT;
     ",
 ];
 

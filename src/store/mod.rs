@@ -50,6 +50,8 @@ const UPSERT_LAYOUT: &str = "INSERT INTO wall_layout (name, layout, cameras_json
      VALUES (:name, :layout, :cameras_json, :created_unix_ms) \
      ON CONFLICT (name) DO UPDATE SET layout = excluded.layout, cameras_json = excluded.cameras_json";
 const DELETE_LAYOUT: &str = "DELETE FROM wall_layout WHERE name = :name";
+const SELECT_SETTING: &str = "SELECT value FROM setting WHERE key = :key";
+const UPSERT_SETTING: &str = "INSERT INTO setting (key, value) VALUES (:key, :value) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
 /// A wall layout saved by name: a standard layout and the camera of each tile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,6 +182,16 @@ impl Store {
                 }
             })
             .collect())
+    }
+
+    /// A GUI setting, if set.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.conn.query_row(SELECT_SETTING, named_params! {":key": key}, |r| r.get(0)).optional()?)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute(UPSERT_SETTING, named_params! {":key": key, ":value": value})?;
+        Ok(())
     }
 
     pub fn delete_layout(&mut self, name: &str) -> Result<(), StoreError> {

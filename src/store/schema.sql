@@ -1,7 +1,7 @@
 -- Vigil's canonical database schema. This file is the truth: a fresh database is created from it,
 -- and the migrations in src/store/migrations.rs must upgrade any older database to exactly this
 -- (a test compares the two). Times are UTC; every unit is stated.
--- Schema version: 5 (kept in PRAGMA user_version).
+-- Schema version: 6 (kept in PRAGMA user_version).
 
 -- The one site this data dir describes (a single row, id = 1).
 CREATE TABLE site (
@@ -105,3 +105,9 @@ CREATE TABLE coverage (
 ) STRICT;
 
 CREATE INDEX coverage_by_camera_end ON coverage (camera_id, end_90k);
+
+-- User settings of this data dir's GUI (added in v6).
+CREATE TABLE setting (
+  key TEXT PRIMARY KEY,                   -- dotted name, e.g. "ui.lang", "ui.snapshot_dir"
+  value TEXT NOT NULL                     -- the value as text ("vi", a folder path, …)
+) STRICT;
