@@ -3,6 +3,8 @@
 //! Vietnamese is also a check of the bundled font: kittest panics on a glyph the fonts lack.
 //! Cameras point at a closed port, so they are all offline: the UI is what is under test here.
 
+mod common;
+
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use vigil::app::i18n::Lang;
@@ -333,4 +335,53 @@ fn each_neighborhood_shows_how_many_of_its_cameras_are_live() {
         let total = site.cameras_in(&n.id).count();
         assert!(h.query_all_by_label(&format!("0/{total}")).count() >= 1, "{}", n.name);
     }
+}
+
+#[test]
+fn the_timeline_jumps_to_a_recorded_instant_shows_it_on_the_wall_and_goes_back_live() {
+    use vigil::core::site::StreamProfile;
+    use vigil::media::simulate::{ClipJob, ClipSpec, Codec};
+    let site = site();
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness_with(site.clone(), Lang::Vi, Some(dir.path().to_path_buf()));
+    h.get_by_label("Dòng thời gian").click();
+    h.run_steps(3);
+    assert!(h.state().timeline().is_live());
+    // Recordings of cam01 around the middle of the visible hour, made from the simulator's clip.
+    let tl = h.state().timeline().clone();
+    let middle = tl.t_of(tl.width_px() / 2.0);
+    let _ = common::simulator();
+    let job = ClipJob { camera_id: "cam-a".into(), camera_name: "Chợ trung tâm".into(), profile: StreamProfile::Main, spec: ClipSpec::main(Codec::H264) };
+    let clip = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sim-clips").join(job.file_name());
+    let (config, units) = vigil::media::playback::read_mp4_units(&clip).unwrap();
+    vigil::record::fabricate::fabricate_run(dir.path(), "cam01", &config, &units, 25, middle - 60 * 90_000, 120, 30).unwrap();
+
+    // A click in the middle of the track area jumps there and leaves live.
+    let area = h.get_all_by_label("Dòng thời gian").max_by(|a, b| a.rect().min.y.total_cmp(&b.rect().min.y)).unwrap();
+    area.click();
+    h.run_steps(2);
+    let state = h.state();
+    assert!(!state.timeline().is_live());
+    let cursor = state.timeline().cursor_90k();
+    assert!((cursor - middle).abs() < 90_000, "the cursor is where the click was");
+    // The wall's tile for cam01 shows the recorded frame at that instant (decoded on its own thread).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while h.state().playback_shown_90k("cam01").is_none() {
+        assert!(std::time::Instant::now() < deadline, "no recorded picture for cam01");
+        h.step();
+    }
+    let shown = h.state().playback_shown_90k("cam01").unwrap();
+    assert!(shown <= cursor && cursor - shown < 3_600, "the frame at the cursor: shown {shown}, cursor {cursor}");
+    assert_eq!(h.state().playback_shown_90k("cam02"), None, "a camera without recordings shows none");
+    // Speed and frame step.
+    h.get_by_label("4x").click();
+    h.run_steps(1);
+    assert_eq!(h.state().timeline().speed(), 4.0);
+    h.get_by_label("Khung sau").click();
+    h.run_steps(1);
+    assert_eq!(h.state().timeline().cursor_90k(), cursor + 3_600);
+    // Back to live.
+    h.get_by_label("Xem trực tiếp").click();
+    h.run_steps(2);
+    assert!(h.state().timeline().is_live());
 }

@@ -77,10 +77,19 @@ pub enum Msg {
     Apply,
     DataDir,
     Close,
+    Timeline,
+    GoLive,
+    Play,
+    Pause,
+    FrameBack,
+    FrameForward,
+    Speed,
+    Recorded,
+    NoRecording,
 }
 
 impl Msg {
-    pub const ALL: [Msg; 47] = [
+    pub const ALL: [Msg; 56] = [
         Msg::Layout,
         Msg::AllCameras,
         Msg::CamerasLive,
@@ -128,6 +137,15 @@ impl Msg {
         Msg::Apply,
         Msg::DataDir,
         Msg::Close,
+        Msg::Timeline,
+        Msg::GoLive,
+        Msg::Play,
+        Msg::Pause,
+        Msg::FrameBack,
+        Msg::FrameForward,
+        Msg::Speed,
+        Msg::Recorded,
+        Msg::NoRecording,
     ];
 }
 
@@ -182,6 +200,15 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             Apply => "Áp dụng",
             DataDir => "Thư mục dữ liệu",
             Close => "Đóng",
+            Timeline => "Dòng thời gian",
+            GoLive => "Xem trực tiếp",
+            Play => "Phát",
+            Pause => "Tạm dừng",
+            FrameBack => "Khung trước",
+            FrameForward => "Khung sau",
+            Speed => "Tốc độ",
+            Recorded => "GHI HÌNH",
+            NoRecording => "KHÔNG CÓ GHI HÌNH",
         },
         Lang::En => match msg {
             Layout => "Layout",
@@ -231,6 +258,15 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             Apply => "Apply",
             DataDir => "Data folder",
             Close => "Close",
+            Timeline => "Timeline",
+            GoLive => "Go live",
+            Play => "Play",
+            Pause => "Pause",
+            FrameBack => "Previous frame",
+            FrameForward => "Next frame",
+            Speed => "Speed",
+            Recorded => "RECORDED",
+            NoRecording => "NO RECORDING",
         },
     }
 }

@@ -4,6 +4,8 @@
 
 mod fonts;
 pub mod i18n;
+mod playback;
+mod timeline_view;
 pub mod recording;
 pub mod streams;
 pub mod wall;
@@ -60,6 +62,12 @@ pub enum AppCommand {
     /// Where snapshots go (settings window).
     SetSnapshotDir(std::path::PathBuf),
     ToggleSettings,
+    ToggleTimeline,
+    Timeline(crate::core::timeline::TimelineCommand),
+    /// Scrub (`exact: false`: the keyframe, while dragging) or jump (`exact: true`) to an instant.
+    TimelineSeek { t_90k: i64, exact: bool },
+    /// One frame back (−1) or forward (+1) in playback.
+    TimelineStep(i8),
     SnapshotSelected,
     SaveLayout(String),
     LoadSavedLayout(String),
@@ -104,12 +112,28 @@ pub struct VigilApp {
     /// 35 connections don't slow the wall's cold start.
     record_dir_pending: Option<std::path::PathBuf>,
     settings_open: bool,
+    timeline: crate::core::timeline::Timeline,
+    timeline_open: bool,
+    /// Decodes recordings for the wall in playback (started when first needed).
+    playback: Option<playback::PlaybackEngine>,
+    /// The instant last asked of the playback engine.
+    playback_asked_90k: Option<i64>,
+    /// Coverage tracks of the cameras on the wall: (cameras, window) they were read for, when.
+    tracks: (Vec<String>, (i64, i64), Vec<Vec<crate::core::timeline::Span90k>>, Option<std::time::Instant>),
+    wake: crate::media::WakeFn,
     /// The pictures folder as typed in the settings window.
     snapshot_dir_text: String,
     data_dir: Option<std::path::PathBuf>,
 }
 
 const SETTING_LANG: &str = "ui.lang";
+
+fn now_90k() -> i64 {
+    crate::record::ns_to_90k(crate::core::time::unix_now_ns())
+}
+
+/// A frame of the recorded main streams (25 fps), for frame steps.
+const FRAME_90K: i64 = 3_600;
 const SETTING_SNAPSHOT_DIR: &str = "ui.snapshot_dir";
 
 const RECORDER_START_DELAY: Duration = Duration::from_secs(3);
@@ -127,7 +151,7 @@ impl VigilApp {
         let ctx = cc.egui_ctx.clone();
         // New frames repaint the wall, at most about 30 times a second.
         let wake: crate::media::WakeFn = Arc::new(move || ctx.request_repaint_after(Duration::from_millis(33)));
-        let (ingest, _events) = Ingest::new(wake, SupervisorPolicy::default(), 256)?;
+        let (ingest, _events) = Ingest::new(wake.clone(), SupervisorPolicy::default(), 256)?;
         let ids = enabled_ids(&site);
         let layout = match options.layout.as_deref() {
             Some(name) => Layout::standard(name).ok_or_else(|| format!("unknown layout {name:?}; try one of {}", STANDARD_LAYOUTS.join(", ")))?,
@@ -158,6 +182,12 @@ impl VigilApp {
             recording: recording::RecordingView::off(),
             record_dir_pending: None,
             settings_open: false,
+            timeline: crate::core::timeline::Timeline::new(now_90k(), 1000.0),
+            timeline_open: false,
+            playback: None,
+            playback_asked_90k: None,
+            tracks: (Vec::new(), (0, 0), Vec::new(), None),
+            wake,
             snapshot_dir_text: String::new(),
             data_dir: options.data_dir.clone(),
         };
@@ -192,6 +222,52 @@ impl VigilApp {
         }
         app.snapshot_dir_text = app.snapshot_dir.display().to_string();
         Ok(app)
+    }
+
+    /// The timeline (cursor, window, play state).
+    pub fn timeline(&self) -> &crate::core::timeline::Timeline {
+        &self.timeline
+    }
+
+    /// In playback: the recorded instant a camera's tile shows (`None`: none, or not decoded yet).
+    pub fn playback_shown_90k(&self, camera_id: &str) -> Option<i64> {
+        let tile = self.playback.as_ref()?.tile(camera_id)?;
+        *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Asks the playback engine for every camera of the wall at the cursor.
+    fn ask_playback(&mut self, exact: bool) {
+        if self.playback.is_none()
+            && let Some(dir) = &self.data_dir
+        {
+            self.playback = Some(playback::PlaybackEngine::start(dir.clone(), self.wake.clone()));
+        }
+        let Some(engine) = &self.playback else { return };
+        let cameras: Vec<String> = self.wall.cameras.iter().flatten().cloned().collect();
+        engine.show(cameras, self.timeline.cursor_90k(), exact);
+        self.playback_asked_90k = Some(self.timeline.cursor_90k());
+    }
+
+    /// Coverage of the wall's cameras in the visible window (re-read when either changes, and
+    /// every 5 s while it stays: recordings grow).
+    fn refresh_tracks(&mut self) {
+        let cameras: Vec<String> = self.wall.cameras.iter().flatten().cloned().collect();
+        let window = self.timeline.view();
+        let stale = self.tracks.3.is_none_or(|t| t.elapsed() >= Duration::from_secs(5));
+        if cameras == self.tracks.0 && window == self.tracks.1 && !stale {
+            return;
+        }
+        let Some(store) = &self.store else { return };
+        let covered = cameras
+            .iter()
+            .map(|c| {
+                store
+                    .coverage(c, window.0, window.0 + window.1)
+                    .map(|v| v.into_iter().map(|s| crate::core::timeline::Span90k { start_90k: s.start_90k, end_90k: s.end_90k }).collect())
+                    .unwrap_or_default()
+            })
+            .collect();
+        self.tracks = (cameras, window, covered, Some(std::time::Instant::now()));
     }
 
     /// The settings window is open.
@@ -289,6 +365,22 @@ impl VigilApp {
                 self.snapshot_dir = dir;
             }
             AppCommand::ToggleSettings => self.settings_open = !self.settings_open,
+            AppCommand::ToggleTimeline => self.timeline_open = !self.timeline_open,
+            AppCommand::Timeline(cmd) => {
+                self.timeline.apply(cmd, now_90k());
+                if !self.timeline.is_live() {
+                    self.ask_playback(true);
+                }
+            }
+            AppCommand::TimelineSeek { t_90k, exact } => {
+                self.timeline.apply(crate::core::timeline::TimelineCommand::Seek(t_90k), now_90k());
+                self.ask_playback(exact);
+            }
+            AppCommand::TimelineStep(direction) => {
+                let step = crate::core::timeline::TimelineCommand::StepFrame { direction, frame_90k: FRAME_90K };
+                self.timeline.apply(step, now_90k());
+                self.ask_playback(true);
+            }
             AppCommand::SnapshotSelected => {
                 tracing::debug!("snapshot requested");
                 self.snapshot_selected();
@@ -462,6 +554,9 @@ impl VigilApp {
             if ui.selectable_label(self.settings_open, tr(self.lang, Msg::Settings)).clicked() {
                 self.commands.push(AppCommand::ToggleSettings);
             }
+            if ui.selectable_label(self.timeline_open, tr(self.lang, Msg::Timeline)).clicked() {
+                self.commands.push(AppCommand::ToggleTimeline);
+            }
             ui.separator();
             // The site's local date and time (to the minute: no repaint every second).
             let now_ns = crate::core::time::unix_now_ns();
@@ -480,7 +575,7 @@ impl VigilApp {
         let mut open = true;
         let lang = self.lang;
         egui::Window::new(tr(lang, Msg::Settings))
-            .id(egui::Id::new("settings-window"))
+            .id(egui::Id::unique("settings-window"))
             .open(&mut open)
             .default_pos([420.0, 90.0])
             .min_width(620.0)
@@ -612,6 +707,14 @@ impl eframe::App for VigilApp {
         if let Some(message) = self.recording.poll() {
             self.status = Some(message);
         }
+        self.timeline.tick(now_90k());
+        if let crate::core::timeline::Mode::Playback { playing: true } = self.timeline.mode() {
+            // Playing: ask for the new instant once the cursor moved a frame; fast speeds show keyframes.
+            if self.playback_asked_90k.is_none_or(|t| (self.timeline.cursor_90k() - t).abs() >= FRAME_90K) {
+                self.ask_playback(self.timeline.speed().abs() <= 4.0);
+            }
+            ctx.request_repaint_after(Duration::from_millis(40));
+        }
         while let Ok(result) = self.snapshot_results.1.try_recv() {
             let text = match result {
                 Ok(path) => format!("{}: {path}", tr(self.lang, Msg::SnapshotSaved)),
@@ -636,10 +739,22 @@ impl eframe::App for VigilApp {
             ui.separator();
             self.camera_list_ui(ui);
         });
+        if self.timeline_open {
+            self.refresh_tracks();
+            let names: Vec<String> =
+                self.tracks.0.iter().map(|id| self.site.camera(id).map_or_else(|| id.clone(), |c| c.name.clone())).collect();
+            let tracks: Vec<timeline_view::Track<'_>> =
+                names.iter().zip(&self.tracks.2).map(|(name, covered)| timeline_view::Track { name, covered }).collect();
+            let (tl, tz, lang) = (&self.timeline, self.site.timezone.as_str(), self.lang);
+            let commands = &mut self.commands;
+            egui::Panel::bottom("timeline").resizable(false).show(ui, |ui| {
+                timeline_view::timeline_ui(ui, tl, &tracks, tz, lang, commands);
+            });
+        }
         let mut observations = std::mem::take(&mut self.observations);
         observations.clear();
         egui::CentralPanel::default().frame(egui::Frame::NONE.fill(egui::Color32::BLACK)).show(ui, |ui| {
-            let streams = WallStreams { site: &self.site, ingest: &self.ingest, planner: &self.planner, lang: self.lang };
+            let streams = WallStreams { site: &self.site, ingest: &self.ingest, planner: &self.planner, lang: self.lang, playback: self.playback.as_ref().filter(|_| !self.timeline.is_live()) };
             streams.wall_ui(ui, &self.wall, 0, &mut self.wall_state, &mut self.commands, &mut observations);
         });
         let second_commands = self.second_window_ui(ui.ctx(), &mut observations);
@@ -696,6 +811,8 @@ struct WallStreams<'a> {
     ingest: &'a Ingest,
     planner: &'a streams::StreamPlanner,
     lang: Lang,
+    /// In playback: tiles show the engine's pictures instead of live video.
+    playback: Option<&'a playback::PlaybackEngine>,
 }
 
 impl WallStreams<'_> {
@@ -721,6 +838,7 @@ impl WallStreams<'_> {
                 camera_name: cam.name.clone(),
                 neighborhood: self.site.neighborhood(&cam.neighborhood).map_or_else(String::new, |n| n.name.clone()),
                 handle,
+                playback: self.playback.map(|p| p.tile(camera_id)),
             })
         };
         let first_new = observations.len();
@@ -740,7 +858,7 @@ impl VigilApp {
         let builder = egui::ViewportBuilder::default()
             .with_title(tr(self.lang, Msg::SecondWindowTitle))
             .with_inner_size([1280.0, 720.0]);
-        let streams = WallStreams { site: &self.site, ingest: &self.ingest, planner: &self.planner, lang: self.lang };
+        let streams = WallStreams { site: &self.site, ingest: &self.ingest, planner: &self.planner, lang: self.lang, playback: self.playback.as_ref().filter(|_| !self.timeline.is_live()) };
         let (site, lang, state) = (&self.site, self.lang, &mut self.second_state);
         ctx.show_viewport_immediate(egui::ViewportId::from_hash_of("vigil-wall-2"), builder, |ui, _class| {
             egui::Panel::top("layouts-2").show(ui, |ui| {

@@ -18,6 +18,8 @@ pub struct TileView {
     pub neighborhood: String,
     /// The stream to draw (the planner's choice of profile).
     pub handle: Arc<StreamHandle>,
+    /// In playback: the recorded picture for this camera (`Some(None)`: nothing decoded yet).
+    pub playback: Option<Option<Arc<super::playback::PlaybackTile>>>,
 }
 
 /// What can be dragged onto a tile.
@@ -104,10 +106,15 @@ pub fn wall_ui(
         // Screen readers (and UI tests) know a tile by its camera and neighborhood.
         let tile_label = format!("{} · {}", view.camera_name, view.neighborhood);
         response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Video, true, &tile_label));
-        let stream_id = view.handle.key.to_string();
-        let seq = view.handle.slot.seq();
-        let stream_state = view.handle.state();
-        let frame = view.handle.slot.latest();
+        let (stream_id, seq, frame, shown_90k) = match &view.playback {
+            None => (view.handle.key.to_string(), view.handle.slot.seq(), view.handle.slot.latest(), None),
+            Some(tile) => {
+                let shown = tile.as_ref().and_then(|t| *t.shown_90k.lock().unwrap_or_else(|e| e.into_inner()));
+                let frame = tile.as_ref().filter(|_| shown.is_some()).and_then(|t| t.slot.latest());
+                (format!("playback/{camera_id}"), tile.as_ref().map_or(0, |t| t.slot.seq()), frame, Some(shown))
+            }
+        };
+        let stream_state = if shown_90k.is_some() { StreamState::Live } else { view.handle.state() };
         let fill = wall.is_fill(i);
         let picture = if fill { rect } else { frame.as_ref().map_or(rect, |f| letterbox(rect, f.width, f.height)) };
         zoom_interaction(ui, &response, i, picture, commands);
@@ -129,7 +136,10 @@ pub fn wall_ui(
             painter.add(eframe::egui_wgpu::Callback::new_paint_callback(picture, callback));
         }
         let clipped = painter.with_clip_rect(rect);
-        overlay_ui(&clipped, rect, &view, &stream_state, texts, response.hovered());
+        match shown_90k {
+            None => overlay_ui(&clipped, rect, &view, &stream_state, texts, response.hovered()),
+            Some(shown) => playback_overlay_ui(&clipped, rect, &view, shown, texts),
+        }
     }
     ui.allocate_rect(area, egui::Sense::hover());
 }
@@ -191,6 +201,21 @@ fn label(painter: &egui::Painter, pos: egui::Pos2, text: String, font: &egui::Fo
     let pos = if from_bottom { pos - egui::vec2(0.0, galley.size().y + 4.0) } else { pos };
     painter.rect_filled(egui::Rect::from_min_size(pos, galley.size() + egui::vec2(8.0, 4.0)), 0.0, egui::Color32::from_black_alpha(150));
     painter.galley(pos + egui::vec2(4.0, 2.0), galley, colour);
+}
+
+/// A tile in playback: camera, and the recorded instant shown (or that nothing was recorded).
+fn playback_overlay_ui(painter: &egui::Painter, rect: egui::Rect, view: &TileView, shown_90k: Option<i64>, texts: &WallTexts<'_>) {
+    let font = egui::FontId::proportional((rect.height() / 12.0).clamp(10.0, 18.0));
+    label(painter, rect.min, format!("{} · {}", view.camera_name, view.neighborhood), &font, egui::Color32::WHITE, false);
+    let lang = texts.lang;
+    let (text, colour) = match shown_90k {
+        Some(t) => {
+            let ns = (t.max(0) as u64) * 100_000 / 9;
+            (format!("{} · {}", tr(lang, Msg::Recorded), super::i18n::local_date_time(ns, texts.timezone)), egui::Color32::from_rgb(255, 200, 0))
+        }
+        None => (tr(lang, Msg::NoRecording).to_string(), egui::Color32::GRAY),
+    };
+    label(painter, egui::pos2(rect.min.x, rect.max.y), text, &font, colour, true);
 }
 
 fn overlay_ui(painter: &egui::Painter, rect: egui::Rect, view: &TileView, state: &StreamState, texts: &WallTexts<'_>, hovered: bool) {
