@@ -385,3 +385,83 @@ fn the_timeline_jumps_to_a_recorded_instant_shows_it_on_the_wall_and_goes_back_l
     h.run_steps(2);
     assert!(h.state().timeline().is_live());
 }
+
+#[test]
+fn a_selection_is_bookmarked_locked_found_and_exported_from_the_timeline() {
+    use vigil::core::site::StreamProfile;
+    use vigil::media::simulate::{ClipJob, ClipSpec, Codec};
+    let site = site();
+    let dir = tempfile::tempdir().unwrap();
+    let pictures = tempfile::tempdir().unwrap();
+    let options = StartOptions {
+        layout: Some("2x2".into()),
+        lang: Some(Lang::Vi),
+        data_dir: Some(dir.path().to_path_buf()),
+        snapshot_dir: Some(pictures.path().to_path_buf()),
+        ..StartOptions::default()
+    };
+    let mut h = harness_opts(site, options);
+    h.get_by_label("Dòng thời gian").click();
+    h.run_steps(3);
+    let tl = h.state().timeline().clone();
+    let middle = tl.t_of(tl.width_px() / 2.0);
+    let _ = common::simulator();
+    let job = ClipJob { camera_id: "cam-a".into(), camera_name: "Chợ trung tâm".into(), profile: StreamProfile::Main, spec: ClipSpec::main(Codec::H264) };
+    let clip = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sim-clips").join(job.file_name());
+    let (config, units) = vigil::media::playback::read_mp4_units(&clip).unwrap();
+    vigil::record::fabricate::fabricate_run(dir.path(), "cam01", &config, &units, 25, middle - 60 * 90_000, 120, 30).unwrap();
+
+    // In at the click, out 25 frames (1 s) later.
+    h.get_all_by_label("Dòng thời gian").max_by(|a, b| a.rect().min.y.total_cmp(&b.rect().min.y)).unwrap().click();
+    h.run_steps(2);
+    h.get_by_label("Đặt điểm đầu").click();
+    h.run_steps(1);
+    for _ in 0..25 {
+        h.get_by_label("Khung sau").click();
+        h.run_steps(1);
+    }
+    h.get_by_label("Đặt điểm cuối").click();
+    h.run_steps(2);
+
+    // Bookmark it, locked.
+    h.get_by_label("Đánh dấu…").click();
+    h.run_steps(4);
+    h.get_by_label("Tiêu đề").click();
+    h.run_steps(1);
+    h.get_by_label("Tiêu đề").type_text("Trộm xe máy chợ trung tâm");
+    h.run_steps(1);
+    h.get_by_label("Lưu").click();
+    h.run_steps(2);
+    let store = vigil::store::Store::open_dir(dir.path()).unwrap();
+    let found = store.search_bookmarks("xe máy", i64::MIN, i64::MAX).unwrap();
+    assert_eq!(found.len(), 1);
+    let b = &found[0];
+    assert_eq!(b.end_90k - b.start_90k, 25 * 3_600, "the selection is one second");
+    assert_eq!(b.cameras.len(), 4, "the wall's cameras");
+    assert!(b.locked && store.is_locked("cam01", b.start_90k, b.end_90k).unwrap(), "locked from retention");
+
+    // The incidents window lists it.
+    h.get_by_label("Sự việc").click();
+    h.run_steps(4);
+    assert!(h.query_by_label("Trộm xe máy chợ trung tâm").is_some());
+
+    // Export the selection; it runs on its own thread and lands in a new folder.
+    h.get_by_label("Trích xuất…").click();
+    h.run_steps(4);
+    h.get_all_by_label("Trích xuất…").last().unwrap().click();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let out = loop {
+        let made: Vec<_> = std::fs::read_dir(pictures.path()).unwrap().flatten().map(|e| e.path()).filter(|p| !p.to_string_lossy().ends_with(".partial") && p.join("manifest.json").exists()).collect();
+        if let Some(p) = made.into_iter().next() {
+            break p;
+        }
+        assert!(std::time::Instant::now() < deadline, "no export appeared");
+        h.step();
+    };
+    let (manifest, report) = vigil::export::manifest::verify(&out).unwrap();
+    assert!(report.is_intact());
+    assert_eq!(manifest.files.len(), 1, "only cam01 has recordings");
+    assert_eq!(manifest.files[0].camera_id, "cam01");
+    assert_eq!(manifest.cameras_without_recording.len(), 3);
+    assert!(manifest.files[0].covered.from_90k <= b.start_90k && manifest.files[0].covered.to_90k >= b.end_90k);
+}

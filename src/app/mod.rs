@@ -5,6 +5,7 @@
 mod fonts;
 pub mod i18n;
 mod playback;
+mod review;
 mod timeline_view;
 pub mod recording;
 pub mod streams;
@@ -68,6 +69,20 @@ pub enum AppCommand {
     TimelineSeek { t_90k: i64, exact: bool },
     /// One frame back (−1) or forward (+1) in playback.
     TimelineStep(i8),
+    /// In / out points of the selection at the cursor.
+    MarkIn,
+    MarkOut,
+    OpenBookmarkForm,
+    OpenExportForm,
+    CloseForms,
+    ToggleIncidents,
+    /// Bookmark the selection on the wall's cameras.
+    SaveBookmark { title: String, note: String, lock: bool },
+    /// Export the selection of the wall's cameras into a new folder.
+    StartExport(std::path::PathBuf),
+    /// Jump to a bookmark: its cameras on the wall, its range selected, the cursor at its start.
+    ShowBookmark(i64),
+    LockBookmark(i64, bool),
     SnapshotSelected,
     SaveLayout(String),
     LoadSavedLayout(String),
@@ -121,6 +136,9 @@ pub struct VigilApp {
     /// Coverage tracks of the cameras on the wall: (cameras, window) they were read for, when.
     tracks: (Vec<String>, (i64, i64), Vec<Vec<crate::core::timeline::Span90k>>, Option<std::time::Instant>),
     wake: crate::media::WakeFn,
+    review: review::ReviewState,
+    /// Bookmarks overlapping the visible window: (start, end).
+    bookmarks_in_view: Vec<(i64, i64)>,
     /// The pictures folder as typed in the settings window.
     snapshot_dir_text: String,
     data_dir: Option<std::path::PathBuf>,
@@ -188,6 +206,8 @@ impl VigilApp {
             playback_asked_90k: None,
             tracks: (Vec::new(), (0, 0), Vec::new(), None),
             wake,
+            review: review::ReviewState::default(),
+            bookmarks_in_view: Vec::new(),
             snapshot_dir_text: String::new(),
             data_dir: options.data_dir.clone(),
         };
@@ -235,6 +255,83 @@ impl VigilApp {
         *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn save_bookmark(&mut self, title: &str, note: &str, lock: bool) {
+        let Some((start, end)) = self.review.selection() else { return };
+        let cameras: Vec<String> = self.wall.cameras.iter().flatten().cloned().collect();
+        let Some(store) = &self.store else { return };
+        match store.add_bookmark(title, note, &cameras, start, end, lock) {
+            Ok(_) => {
+                self.review.bookmark_form = None;
+                self.review.found_for = None;
+                self.tracks.3 = None;
+                self.status = Some(format!("{}: {title}", tr(self.lang, Msg::BookmarkDots).trim_end_matches('…')));
+            }
+            Err(e) => self.status = Some(e.to_string()),
+        }
+    }
+
+    fn start_export(&mut self, out: std::path::PathBuf) {
+        let (Some((from_90k, to_90k)), Some(data_dir)) = (self.review.selection(), self.data_dir.clone()) else { return };
+        let request = crate::export::ExportRequest {
+            cameras: self.wall.cameras.iter().flatten().cloned().collect(),
+            from_90k,
+            to_90k,
+            out_dir: out.clone(),
+            exported_by: std::env::var("USER").unwrap_or_else(|_| "vigil".into()),
+        };
+        let done = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let total = Arc::new(std::sync::atomic::AtomicU64::new(1));
+        let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let (d, t, c, wake) = (done.clone(), total.clone(), cancel.clone(), self.wake.clone());
+        let spawned = std::thread::Builder::new().name("export".into()).spawn(move || {
+            let mut progress = |p: crate::export::ExportProgress| {
+                d.store(p.done_bytes, std::sync::atomic::Ordering::Relaxed);
+                t.store(p.total_bytes.max(1), std::sync::atomic::Ordering::Relaxed);
+                wake();
+            };
+            let result = crate::export::export(&data_dir, &request, &mut progress, &c).map_err(|e| e.to_string());
+            let _ = tx.send(result);
+            wake();
+        });
+        if spawned.is_ok() {
+            self.review.export_form = None;
+            self.review.export_job = Some(review::ExportJob { out, done_bytes: done, total_bytes: total, cancel, result: rx });
+        }
+    }
+
+    fn show_bookmark(&mut self, id: i64) {
+        let Some(Ok(Some(b))) = self.store.as_ref().map(|s| s.bookmark(id)) else { return };
+        let cameras: Vec<String> = b.cameras.iter().filter(|c| self.site.camera(c).is_some()).cloned().collect();
+        if !cameras.is_empty() {
+            self.wall = Wall::new(Layout::fitting(cameras.len()), &cameras);
+        }
+        self.review.mark_in = Some(b.start_90k);
+        self.review.mark_out = Some(b.end_90k);
+        self.timeline_open = true;
+        self.timeline.apply(crate::core::timeline::TimelineCommand::Seek(b.start_90k), now_90k());
+        self.ask_playback(true);
+    }
+
+    /// News of a running export, and the incidents search.
+    fn poll_review(&mut self) {
+        if let Some(job) = &self.review.export_job
+            && let Ok(result) = job.result.try_recv()
+        {
+            self.status = Some(match result {
+                Ok(m) => format!("{}: {} ({} file)", tr(self.lang, Msg::ExportDone), job.out.display(), m.files.len()),
+                Err(e) => format!("{}: {e}", tr(self.lang, Msg::ExportFailed)),
+            });
+            self.review.export_job = None;
+        }
+        if self.review.incidents_open && self.review.found_for.as_deref() != Some(self.review.search.as_str()) {
+            if let Some(store) = &self.store {
+                self.review.found = store.search_bookmarks(&self.review.search, i64::MIN, i64::MAX).unwrap_or_default();
+            }
+            self.review.found_for = Some(self.review.search.clone());
+        }
+    }
+
     /// Asks the playback engine for every camera of the wall at the cursor.
     fn ask_playback(&mut self, exact: bool) {
         if self.playback.is_none()
@@ -267,6 +364,10 @@ impl VigilApp {
                     .unwrap_or_default()
             })
             .collect();
+        self.bookmarks_in_view = store
+            .search_bookmarks("", window.0, window.0 + window.1)
+            .map(|v| v.into_iter().map(|b| (b.start_90k, b.end_90k)).collect())
+            .unwrap_or_default();
         self.tracks = (cameras, window, covered, Some(std::time::Instant::now()));
     }
 
@@ -375,6 +476,34 @@ impl VigilApp {
             AppCommand::TimelineSeek { t_90k, exact } => {
                 self.timeline.apply(crate::core::timeline::TimelineCommand::Seek(t_90k), now_90k());
                 self.ask_playback(exact);
+            }
+            AppCommand::MarkIn => self.review.mark_in = Some(self.timeline.cursor_90k()),
+            AppCommand::MarkOut => self.review.mark_out = Some(self.timeline.cursor_90k()),
+            AppCommand::OpenBookmarkForm => self.review.bookmark_form = Some((String::new(), String::new(), true)),
+            AppCommand::OpenExportForm => {
+                let stamp = self.review.selection().map_or_else(String::new, |(a, _)| {
+                    crate::export::manifest::file_stamp(a, self.site.timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh))
+                });
+                self.review.export_form = Some(self.snapshot_dir.join(format!("trich-xuat-{stamp}")).display().to_string());
+            }
+            AppCommand::CloseForms => {
+                self.review.bookmark_form = None;
+                self.review.export_form = None;
+            }
+            AppCommand::ToggleIncidents => {
+                self.review.incidents_open = !self.review.incidents_open;
+                self.review.found_for = None;
+            }
+            AppCommand::SaveBookmark { title, note, lock } => self.save_bookmark(&title, &note, lock),
+            AppCommand::StartExport(out) => self.start_export(out),
+            AppCommand::ShowBookmark(id) => self.show_bookmark(id),
+            AppCommand::LockBookmark(id, lock) => {
+                if let Some(store) = &self.store
+                    && let Err(e) = store.set_bookmark_locked(id, lock)
+                {
+                    self.status = Some(e.to_string());
+                }
+                self.review.found_for = None;
             }
             AppCommand::TimelineStep(direction) => {
                 let step = crate::core::timeline::TimelineCommand::StepFrame { direction, frame_90k: FRAME_90K };
@@ -707,6 +836,7 @@ impl eframe::App for VigilApp {
         if let Some(message) = self.recording.poll() {
             self.status = Some(message);
         }
+        self.poll_review();
         self.timeline.tick(now_90k());
         if let crate::core::timeline::Mode::Playback { playing: true } = self.timeline.mode() {
             // Playing: ask for the new instant once the cursor moved a frame; fast speeds show keyframes.
@@ -747,8 +877,10 @@ impl eframe::App for VigilApp {
                 names.iter().zip(&self.tracks.2).map(|(name, covered)| timeline_view::Track { name, covered }).collect();
             let (tl, tz, lang) = (&self.timeline, self.site.timezone.as_str(), self.lang);
             let commands = &mut self.commands;
+            let (review, marks) = (&self.review, &self.bookmarks_in_view);
             egui::Panel::bottom("timeline").resizable(false).show(ui, |ui| {
-                timeline_view::timeline_ui(ui, tl, &tracks, tz, lang, commands);
+                ui.horizontal_wrapped(|ui| review::review_bar_ui(ui, review, tz, lang, commands));
+                timeline_view::timeline_ui(ui, tl, &tracks, review.selection(), marks, tz, lang, commands);
             });
         }
         let mut observations = std::mem::take(&mut self.observations);
@@ -759,6 +891,8 @@ impl eframe::App for VigilApp {
         });
         let second_commands = self.second_window_ui(ui.ctx(), &mut observations);
         self.settings_ui(&ui.ctx().clone());
+        review::forms_ui(&ui.ctx().clone(), &mut self.review, self.lang, &mut self.commands);
+        review::incidents_ui(&ui.ctx().clone(), &mut self.review, &self.site.timezone, self.lang, &mut self.commands);
         // Frame end: apply what the views asked for, then fit the streams to what is on screen.
         let ctx = ui.ctx().clone();
         for command in std::mem::take(&mut self.commands) {

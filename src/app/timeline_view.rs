@@ -24,6 +24,8 @@ pub fn timeline_ui(
     ui: &mut egui::Ui,
     tl: &Timeline,
     tracks: &[Track<'_>],
+    selection: Option<(i64, i64)>,
+    bookmarks: &[(i64, i64)],
     timezone: &str,
     lang: Lang,
     commands: &mut Vec<AppCommand>,
@@ -84,6 +86,21 @@ pub fn timeline_ui(
         for (a, b) in coverage_px(tl, track.covered) {
             let r = egui::Rect::from_min_max(egui::pos2(x0 + a, y + gap), egui::pos2(x0 + b.max(a + 1.0), y + track_h - gap));
             painter.rect_filled(r, 1.0, egui::Color32::from_rgb(40, 150, 80));
+        }
+    }
+    // The in/out selection, and bookmarks as bars under the axis.
+    if let Some((a, b)) = selection {
+        let (xa, xb) = ((x0 + tl.x_of(a)).max(area.min.x), (x0 + tl.x_of(b)).min(area.max.x));
+        if xb > xa {
+            let r = egui::Rect::from_min_max(egui::pos2(xa, area.min.y), egui::pos2(xb, area.max.y));
+            painter.rect_filled(r, 0.0, egui::Color32::from_rgba_unmultiplied(80, 140, 255, 50));
+        }
+    }
+    for (a, b) in bookmarks {
+        let (xa, xb) = ((x0 + tl.x_of(*a)).max(area.min.x), (x0 + tl.x_of(*b)).min(area.max.x));
+        if xb >= xa {
+            let r = egui::Rect::from_min_max(egui::pos2(xa, area.min.y + AXIS_H - 5.0), egui::pos2(xb.max(xa + 2.0), area.min.y + AXIS_H - 1.0));
+            painter.rect_filled(r, 0.0, egui::Color32::from_rgb(230, 120, 30));
         }
     }
     // Cursor.

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// The schema version `schema.sql` describes.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Migration `i` upgrades version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -117,6 +117,21 @@ const MIGRATIONS: &[&str] = &[
       key TEXT PRIMARY KEY,
       value TEXT NOT NULL
     ) STRICT;
+    ",
+    // 6 -> 7: bookmarks, and locks that belong to them.
+    r"
+    CREATE TABLE bookmark (
+      id INTEGER PRIMARY KEY,
+      title TEXT NOT NULL,
+      note TEXT NOT NULL,
+      start_90k INTEGER NOT NULL,
+      end_90k INTEGER NOT NULL,
+      cameras_json TEXT NOT NULL,
+      locked INTEGER NOT NULL,
+      created_unix_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX bookmark_by_start ON bookmark (start_90k);
+    ALTER TABLE evidence_lock ADD COLUMN bookmark_id INTEGER REFERENCES bookmark (id);
     ",
 ];
 

@@ -2,6 +2,7 @@
 //! WAL mode so the GUI reads while a recorder writes. SQL lives in named constants.
 
 mod migrations;
+pub mod bookmarks;
 pub mod recordings;
 
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 -- Vigil's canonical database schema. This file is the truth: a fresh database is created from it,
 -- and the migrations in src/store/migrations.rs must upgrade any older database to exactly this
 -- (a test compares the two). Times are UTC; every unit is stated.
--- Schema version: 6 (kept in PRAGMA user_version).
+-- Schema version: 7 (kept in PRAGMA user_version).
 
 -- The one site this data dir describes (a single row, id = 1).
 CREATE TABLE site (
@@ -91,7 +91,8 @@ CREATE TABLE evidence_lock (
   start_90k INTEGER NOT NULL,             -- UTC start, 90 kHz units since 1970-01-01
   end_90k INTEGER NOT NULL,               -- UTC end (exclusive), 90 kHz units since 1970-01-01
   reason TEXT NOT NULL,                   -- why, e.g. a case or bookmark title
-  created_unix_ms INTEGER NOT NULL        -- when it was locked, ms since 1970-01-01 UTC
+  created_unix_ms INTEGER NOT NULL,       -- when it was locked, ms since 1970-01-01 UTC
+  bookmark_id INTEGER REFERENCES bookmark (id)  -- the bookmark that holds this lock; NULL for a lock of its own (added in v7)
 ) STRICT;
 
 -- Recorded stretches per camera: adjacent segments merged, kept in step with `segment` in the same
@@ -111,3 +112,17 @@ CREATE TABLE setting (
   key TEXT PRIMARY KEY,                   -- dotted name, e.g. "ui.lang", "ui.snapshot_dir"
   value TEXT NOT NULL                     -- the value as text ("vi", a folder path, …)
 ) STRICT;
+
+-- Bookmarks ("đánh dấu"): an incident marked on the timeline over some cameras (added in v7).
+CREATE TABLE bookmark (
+  id INTEGER PRIMARY KEY,                 -- bookmark id
+  title TEXT NOT NULL,                    -- short title, e.g. "Trộm xe máy chợ trung tâm"
+  note TEXT NOT NULL,                     -- free text; may be empty
+  start_90k INTEGER NOT NULL,             -- UTC start, 90 kHz units since 1970-01-01
+  end_90k INTEGER NOT NULL,               -- UTC end (exclusive), 90 kHz units since 1970-01-01
+  cameras_json TEXT NOT NULL,             -- JSON array of the camera ids it concerns
+  locked INTEGER NOT NULL,                -- 1 = its range is locked from retention (evidence_lock rows with this bookmark_id)
+  created_unix_ms INTEGER NOT NULL        -- when it was made, ms since 1970-01-01 UTC
+) STRICT;
+
+CREATE INDEX bookmark_by_start ON bookmark (start_90k);

@@ -1,0 +1,160 @@
+//! Review tools around the timeline: the in/out selection, the bookmark form, the incidents
+//! window (search by text and date, lock/unlock, jump), and exports run on their own thread with
+//! progress and cancel. Thin views over [`ReviewState`]; the app applies the commands.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::Receiver;
+use std::sync::Arc;
+
+use super::AppCommand;
+use super::i18n::{Lang, Msg, local_date_time, tr};
+use crate::export::manifest::Manifest;
+use crate::store::bookmarks::Bookmark;
+
+/// An export running on its own thread.
+pub struct ExportJob {
+    pub out: PathBuf,
+    pub done_bytes: Arc<AtomicU64>,
+    pub total_bytes: Arc<AtomicU64>,
+    pub cancel: Arc<AtomicBool>,
+    pub result: Receiver<Result<Manifest, String>>,
+}
+
+#[derive(Default)]
+pub struct ReviewState {
+    /// In and out points, UTC 90 kHz (either may be set first).
+    pub mark_in: Option<i64>,
+    pub mark_out: Option<i64>,
+    /// The bookmark form, when open: (title, note, lock).
+    pub bookmark_form: Option<(String, String, bool)>,
+    /// The export form, when open: the folder to create.
+    pub export_form: Option<String>,
+    pub export_job: Option<ExportJob>,
+    pub incidents_open: bool,
+    pub search: String,
+    /// Search results and the search they answer.
+    pub found: Vec<Bookmark>,
+    pub found_for: Option<String>,
+}
+
+impl ReviewState {
+    /// The selection [start, end), once both points are set.
+    pub fn selection(&self) -> Option<(i64, i64)> {
+        let (a, b) = (self.mark_in?, self.mark_out?);
+        (a != b).then(|| (a.min(b), a.max(b)))
+    }
+}
+
+fn ns(t_90k: i64) -> u64 {
+    (t_90k.max(0) as u64) * 100_000 / 9
+}
+
+/// The in/out/bookmark/export/incidents buttons of the timeline bar.
+pub fn review_bar_ui(ui: &mut egui::Ui, review: &ReviewState, timezone: &str, lang: Lang, commands: &mut Vec<AppCommand>) {
+    if ui.button(tr(lang, Msg::SetIn)).clicked() {
+        commands.push(AppCommand::MarkIn);
+    }
+    if ui.button(tr(lang, Msg::SetOut)).clicked() {
+        commands.push(AppCommand::MarkOut);
+    }
+    let has = review.selection().is_some();
+    if ui.add_enabled(has, egui::Button::new(tr(lang, Msg::BookmarkDots))).clicked() {
+        commands.push(AppCommand::OpenBookmarkForm);
+    }
+    if ui.add_enabled(has && review.export_job.is_none(), egui::Button::new(tr(lang, Msg::ExportDots))).clicked() {
+        commands.push(AppCommand::OpenExportForm);
+    }
+    if ui.selectable_label(review.incidents_open, tr(lang, Msg::Incidents)).clicked() {
+        commands.push(AppCommand::ToggleIncidents);
+    }
+    if let Some((a, b)) = review.selection() {
+        let text = format!("{}: {} – {}", tr(lang, Msg::Selection), local_date_time(ns(a), timezone), local_date_time(ns(b), timezone));
+        ui.label(egui::RichText::new(text).small());
+    }
+    if let Some(job) = &review.export_job {
+        let total = job.total_bytes.load(Ordering::Relaxed).max(1);
+        let done = job.done_bytes.load(Ordering::Relaxed);
+        ui.add(egui::ProgressBar::new(done as f32 / total as f32).desired_width(160.0).show_percentage().text(tr(lang, Msg::Exporting)));
+        if ui.button(tr(lang, Msg::Cancel)).clicked() {
+            job.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The bookmark form and the export form, as small windows.
+pub fn forms_ui(ctx: &egui::Context, review: &mut ReviewState, lang: Lang, commands: &mut Vec<AppCommand>) {
+    if let Some((title, note, lock)) = review.bookmark_form.as_mut() {
+        egui::Window::new(tr(lang, Msg::BookmarkDots)).id(egui::Id::unique("bookmark-form")).collapsible(false).resizable(false).show(ctx, |ui| {
+            let l = ui.label(tr(lang, Msg::Title));
+            ui.text_edit_singleline(title).labelled_by(l.id);
+            let l = ui.label(tr(lang, Msg::Note));
+            ui.text_edit_multiline(note).labelled_by(l.id);
+            ui.checkbox(lock, tr(lang, Msg::LockRange));
+            ui.horizontal(|ui| {
+                if ui.add_enabled(!title.trim().is_empty(), egui::Button::new(tr(lang, Msg::Save))).clicked() {
+                    commands.push(AppCommand::SaveBookmark { title: title.clone(), note: note.clone(), lock: *lock });
+                }
+                if ui.button(tr(lang, Msg::Cancel)).clicked() {
+                    commands.push(AppCommand::CloseForms);
+                }
+            });
+        });
+    }
+    if let Some(folder) = review.export_form.as_mut() {
+        egui::Window::new(tr(lang, Msg::ExportDots)).id(egui::Id::unique("export-form")).collapsible(false).resizable(false).show(ctx, |ui| {
+            let l = ui.label(tr(lang, Msg::ExportFolder));
+            ui.add(egui::TextEdit::singleline(folder).desired_width(420.0)).labelled_by(l.id);
+            ui.horizontal(|ui| {
+                if ui.add_enabled(!folder.trim().is_empty(), egui::Button::new(tr(lang, Msg::ExportDots))).clicked() {
+                    commands.push(AppCommand::StartExport(PathBuf::from(folder.trim())));
+                }
+                if ui.button(tr(lang, Msg::Cancel)).clicked() {
+                    commands.push(AppCommand::CloseForms);
+                }
+            });
+        });
+    }
+}
+
+/// The incidents window: search, list, jump, lock/unlock.
+pub fn incidents_ui(ctx: &egui::Context, review: &mut ReviewState, timezone: &str, lang: Lang, commands: &mut Vec<AppCommand>) {
+    if !review.incidents_open {
+        return;
+    }
+    let mut open = true;
+    egui::Window::new(tr(lang, Msg::Incidents)).id(egui::Id::unique("incidents")).open(&mut open).default_width(520.0).show(ctx, |ui| {
+        ui.horizontal(|ui| {
+            let l = ui.label(tr(lang, Msg::Search));
+            ui.add(egui::TextEdit::singleline(&mut review.search).desired_width(300.0)).labelled_by(l.id);
+        });
+        ui.separator();
+        egui::ScrollArea::vertical().max_height(320.0).show(ui, |ui| {
+            for b in &review.found {
+                ui.horizontal(|ui| {
+                    ui.label(egui::RichText::new(&b.title).strong());
+                    if b.locked {
+                        ui.label(egui::RichText::new(tr(lang, Msg::Locked)).color(egui::Color32::from_rgb(255, 200, 0)));
+                    }
+                });
+                ui.label(egui::RichText::new(format!("{} – {} · {}", local_date_time(ns(b.start_90k), timezone), local_date_time(ns(b.end_90k), timezone), b.cameras.join(", "))).small());
+                if !b.note.is_empty() {
+                    ui.label(&b.note);
+                }
+                ui.horizontal(|ui| {
+                    if ui.button(tr(lang, Msg::Show)).clicked() {
+                        commands.push(AppCommand::ShowBookmark(b.id));
+                    }
+                    let (text, locked) = if b.locked { (Msg::Unlock, false) } else { (Msg::Lock, true) };
+                    if ui.button(tr(lang, text)).clicked() {
+                        commands.push(AppCommand::LockBookmark(b.id, locked));
+                    }
+                });
+                ui.separator();
+            }
+        });
+    });
+    if !open {
+        commands.push(AppCommand::ToggleIncidents);
+    }
+}
