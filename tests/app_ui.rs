@@ -380,6 +380,20 @@ fn the_timeline_jumps_to_a_recorded_instant_shows_it_on_the_wall_and_goes_back_l
     h.get_by_label("Khung sau").click();
     h.run_steps(1);
     assert_eq!(h.state().timeline().cursor_90k(), cursor + 3_600);
+    // Play at 1x: the tile follows the clock, decoding frame after frame.
+    h.get_by_label("1x").click();
+    h.run_steps(1);
+    h.get_by_label("Phát").click();
+    h.run_steps(1);
+    let from = h.state().timeline().cursor_90k();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while h.state().playback_shown_90k("cam01").is_none_or(|t| t < from + 90_000) {
+        assert!(std::time::Instant::now() < deadline, "playback did not advance a second");
+        h.step();
+    }
+    assert!(h.state().timeline().cursor_90k() >= from + 90_000);
+    h.get_by_label("Tạm dừng").click();
+    h.run_steps(1);
     // Back to live.
     h.get_by_label("Xem trực tiếp").click();
     h.run_steps(2);

@@ -54,3 +54,41 @@ fn a_seek_shows_the_keyframe_first_then_exactly_the_frame_at_that_instant() {
     assert!(reader.gop_at("cam-a", start - 1).unwrap().is_none(), "nothing before the recording");
     assert!(reader.gop_at("cam-a", start + 21 * TICKS_PER_S).unwrap().is_none(), "nothing after it");
 }
+
+#[test]
+fn continuous_playback_decodes_each_frame_once_in_order_across_segments() {
+    let (config, units) = clip_units();
+    let clip_frames = units.len() as i64;
+    let dir = tempfile::tempdir().unwrap();
+    let start = 1_800_000_000 * TICKS_PER_S;
+    fabricate_run(dir.path(), "cam-a", &config, &units, 25, start, 12, 4).unwrap();
+    let mut reader = RecordingReader::open(dir.path()).unwrap();
+    let mut decoder = GopDecoder::new(&config).unwrap();
+    // Start at 1 s (inside the first GOP), then follow the clock 200 ms at a time for 9 s.
+    let t0 = start + TICKS_PER_S;
+    let gop = reader.gop_at("cam-a", t0).unwrap().unwrap();
+    decoder.restart_stream(gop.frames[0].0);
+    let first: Vec<GopFrame<'_>> = gop.frames.iter().take(gop.target + 1).map(|(p, k, d)| GopFrame { data: d, keyframe: *k, pts_90k: *p }).collect();
+    let mut pictures = decoder.push_stream(&first).unwrap();
+    let mut pos = gop.frames[gop.target].0;
+    let mut t = t0;
+    while t < start + 10 * TICKS_PER_S {
+        t += TICKS_PER_S / 5;
+        let (frames, continuous) = reader.frames_after("cam-a", pos, t).unwrap();
+        assert!(continuous, "one run, adjacent segments");
+        let pushed: Vec<GopFrame<'_>> = frames.iter().map(|(p, k, d)| GopFrame { data: d, keyframe: *k, pts_90k: *p }).collect();
+        pictures.extend(decoder.push_stream(&pushed).unwrap());
+        if let Some(last) = frames.last() {
+            pos = last.0;
+        }
+    }
+    // Every frame from the GOP's keyframe on came out once, in order, with its own number.
+    assert!(pictures.len() as i64 >= (start + 10 * TICKS_PER_S - gop.frames[0].0) / 3600 - 3, "{} pictures", pictures.len());
+    for (i, (t, frame)) in pictures.iter().enumerate() {
+        let k = (t - start) / 3600;
+        assert_eq!(number(frame), Some((k % clip_frames) as u32), "picture {i} at frame {k}");
+        if i > 0 {
+            assert_eq!(*t - pictures[i - 1].0, 3600, "consecutive frames");
+        }
+    }
+}

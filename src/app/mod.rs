@@ -345,6 +345,19 @@ impl VigilApp {
         self.playback_asked_90k = Some(self.timeline.cursor_90k());
     }
 
+    /// Playing forward: the engine decodes only the frames since the last update.
+    fn ask_playback_continuous(&mut self) {
+        if self.playback.is_none()
+            && let Some(dir) = &self.data_dir
+        {
+            self.playback = Some(playback::PlaybackEngine::start(dir.clone(), self.wake.clone()));
+        }
+        let Some(engine) = &self.playback else { return };
+        let cameras: Vec<String> = self.wall.cameras.iter().flatten().cloned().collect();
+        engine.play_to(cameras, self.timeline.cursor_90k());
+        self.playback_asked_90k = Some(self.timeline.cursor_90k());
+    }
+
     /// Coverage of the wall's cameras in the visible window (re-read when either changes, and
     /// every 5 s while it stays: recordings grow).
     fn refresh_tracks(&mut self) {
@@ -841,7 +854,13 @@ impl eframe::App for VigilApp {
         if let crate::core::timeline::Mode::Playback { playing: true } = self.timeline.mode() {
             // Playing: ask for the new instant once the cursor moved a frame; fast speeds show keyframes.
             if self.playback_asked_90k.is_none_or(|t| (self.timeline.cursor_90k() - t).abs() >= FRAME_90K) {
-                self.ask_playback(self.timeline.speed().abs() <= 4.0);
+                let speed = self.timeline.speed();
+                if speed > 0.0 && speed <= 4.0 {
+                    self.ask_playback_continuous();
+                } else {
+                    // Backwards and above 4x: keyframes only.
+                    self.ask_playback(false);
+                }
             }
             ctx.request_repaint_after(Duration::from_millis(40));
         }

@@ -2,7 +2,9 @@
 //! wall at the timeline's instant, each from its own recordings. Requests are latest-wins (a
 //! scrub sends many; only the newest is worked on). A preview request decodes just the keyframe
 //! at or before the instant (cheap: ≥ 20 updates a second while dragging); an exact request
-//! decodes the GOP up to the frame at the instant. Pictures land in per-camera latest-frame
+//! decodes the GOP up to the frame at the instant. Playing forward at up to 4x decodes
+//! continuously: each update pushes only the frames since the last one into a decoder that is
+//! never drained, so every frame is decoded once. Pictures land in per-camera latest-frame
 //! slots and go through the same GPU path as live video.
 
 use std::collections::HashMap;
@@ -25,6 +27,8 @@ struct Request {
     cameras: Vec<String>,
     t_90k: i64,
     exact: bool,
+    /// Playing forward: continue decoding from where the last request stopped.
+    continuous: bool,
 }
 
 struct Shared {
@@ -57,7 +61,16 @@ impl PlaybackEngine {
 
     /// Asks for `cameras` at `t_90k` (replacing any request not started yet).
     pub fn show(&self, cameras: Vec<String>, t_90k: i64, exact: bool) {
-        *self.shared.next.lock().unwrap_or_else(|e| e.into_inner()) = Some(Request { cameras, t_90k, exact });
+        self.request(Request { cameras, t_90k, exact, continuous: false });
+    }
+
+    /// Playing forward: shows `t_90k`, decoding only the frames since the last request.
+    pub fn play_to(&self, cameras: Vec<String>, t_90k: i64) {
+        self.request(Request { cameras, t_90k, exact: true, continuous: true });
+    }
+
+    fn request(&self, request: Request) {
+        *self.shared.next.lock().unwrap_or_else(|e| e.into_inner()) = Some(request);
         self.shared.ready.notify_one();
     }
 
@@ -85,6 +98,8 @@ fn run(shared: &Shared, data_dir: &std::path::Path, wake: &WakeFn) {
         }
     };
     let mut decoders: HashMap<String, GopDecoder> = HashMap::new();
+    // Continuous decoding: the instant of the last frame pushed, per camera.
+    let mut positions: HashMap<String, i64> = HashMap::new();
     loop {
         let request = {
             let mut next = shared.next.lock().unwrap_or_else(|e| e.into_inner());
@@ -106,7 +121,13 @@ fn run(shared: &Shared, data_dir: &std::path::Path, wake: &WakeFn) {
                 .entry(camera.clone())
                 .or_insert_with(|| Arc::new(PlaybackTile { slot: LatestFrameSlot::new(), shown_90k: Mutex::new(None) }))
                 .clone();
-            match show_one(&mut reader, &mut decoders, camera, request.t_90k, request.exact, &tile) {
+            let shown = if request.continuous {
+                play_one(&mut reader, &mut decoders, &mut positions, camera, request.t_90k, &tile)
+            } else {
+                positions.remove(camera);
+                show_one(&mut reader, &mut decoders, camera, request.t_90k, request.exact, &tile)
+            };
+            match shown {
                 Ok(()) => {}
                 Err(e) => {
                     tracing::warn!(camera = %camera, "playback: {e}");
@@ -120,6 +141,62 @@ fn run(shared: &Shared, data_dir: &std::path::Path, wake: &WakeFn) {
             }
         }
     }
+}
+
+/// Continuous playback of one camera up to `t_90k`.
+fn play_one(
+    reader: &mut RecordingReader,
+    decoders: &mut HashMap<String, GopDecoder>,
+    positions: &mut HashMap<String, i64>,
+    camera: &str,
+    t_90k: i64,
+    tile: &PlaybackTile,
+) -> Result<(), String> {
+    const FRAME: i64 = 3_600;
+    if let Some(&pos) = positions.get(camera)
+        && t_90k > pos
+        && t_90k - pos < 4 * 90_000
+        && let Some(decoder) = decoders.get_mut(camera)
+    {
+        let (frames, continuous) = reader.frames_after(camera, pos, t_90k).map_err(|e| e.to_string())?;
+        if frames.is_empty() {
+            if reader.store().segment_at(camera, t_90k).map_err(|e| e.to_string())?.is_none() {
+                positions.remove(camera);
+                *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            }
+            return Ok(());
+        }
+        if continuous && frames[0].0 - pos <= 3 * FRAME {
+            let pushed: Vec<GopFrame<'_>> = frames.iter().map(|(p, k, d)| GopFrame { data: d, keyframe: *k, pts_90k: *p }).collect();
+            let pictures = decoder.push_stream(&pushed)?;
+            positions.insert(camera.to_string(), frames[frames.len() - 1].0);
+            if let Some((t, picture)) = pictures.into_iter().last() {
+                tile.slot.store(picture);
+                *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = Some(t);
+            }
+            return Ok(());
+        }
+    }
+    // Start (or restart after a gap) at the GOP holding the instant.
+    let Some(gop) = reader.gop_at(camera, t_90k).map_err(|e| e.to_string())? else {
+        positions.remove(camera);
+        *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        return Ok(());
+    };
+    if decoders.get(camera).is_none_or(|d| *d.config() != gop.config) {
+        decoders.insert(camera.to_string(), GopDecoder::new(&gop.config)?);
+    }
+    let Some(decoder) = decoders.get_mut(camera) else { return Ok(()) };
+    decoder.restart_stream(gop.frames[0].0);
+    let pushed: Vec<GopFrame<'_>> =
+        gop.frames.iter().take(gop.target + 1).map(|(p, k, d)| GopFrame { data: d, keyframe: *k, pts_90k: *p }).collect();
+    let pictures = decoder.push_stream(&pushed)?;
+    positions.insert(camera.to_string(), gop.frames[gop.target].0);
+    if let Some((t, picture)) = pictures.into_iter().last() {
+        tile.slot.store(picture);
+        *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = Some(t);
+    }
+    Ok(())
 }
 
 fn show_one(

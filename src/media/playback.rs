@@ -68,6 +68,8 @@ pub struct GopDecoder {
     config: CodecConfig,
     /// Running time of the next pushed buffer (monotonic across seeks).
     next_ns: u64,
+    /// Continuous decoding: the instant (90 kHz) that running time 0 stands for.
+    stream_base_90k: Option<i64>,
 }
 
 impl GopDecoder {
@@ -116,7 +118,7 @@ impl GopDecoder {
         src.push_event(gst::event::StreamStart::new("vigil-playback"));
         src.push_event(gst::event::Caps::new(&caps));
         src.push_event(gst::event::Segment::new(&gst::FormattedSegment::<gst::ClockTime>::new()));
-        Ok(Self { pipeline, src, arrivals, config: config.clone(), next_ns: 0 })
+        Ok(Self { pipeline, src, arrivals, config: config.clone(), next_ns: 0, stream_base_90k: None })
     }
 
     pub fn config(&self) -> &CodecConfig {
@@ -137,6 +139,7 @@ impl GopDecoder {
             return Err("a GOP starts with a keyframe and holds the target".into());
         }
         self.arrivals.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.stream_base_90k = None;
         let base = frames[0].pts_90k;
         let origin_ns = self.next_ns;
         let mut target_ns = origin_ns;
@@ -171,6 +174,46 @@ impl GopDecoder {
         Ok((frame, SeekTimings { first_picture, exact_frame: at.duration_since(started) }))
     }
 
+    /// Starts continuous decoding at a keyframe at `base_90k` (drops whatever the decoder held).
+    pub fn restart_stream(&mut self, base_90k: i64) {
+        self.flush();
+        self.arrivals.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.stream_base_90k = Some(base_90k);
+    }
+
+    /// Continuous decoding (playback): pushes frames that follow the ones before, without
+    /// draining, and returns the pictures the decoder gave out meanwhile with their instants
+    /// (90 kHz). Pictures lag the input by the decoder's delay (a frame or two).
+    pub fn push_stream(&mut self, frames: &[GopFrame<'_>]) -> Result<Vec<(i64, DecodedFrame)>, String> {
+        let base = self.stream_base_90k.ok_or("continuous decoding was not started")?;
+        for f in frames {
+            let ns = ((f.pts_90k - base).max(0) as u64) * 100_000 / 9;
+            let mut buffer = gst::Buffer::from_slice(f.data.to_vec());
+            if let Some(b) = buffer.get_mut() {
+                b.set_pts(gst::ClockTime::from_nseconds(ns));
+                b.set_dts(gst::ClockTime::from_nseconds(ns));
+                if !f.keyframe {
+                    b.set_flags(gst::BufferFlags::DELTA_UNIT);
+                }
+            }
+            self.src.push(buffer).map_err(|e| format!("decoder input: {e:?}"))?;
+        }
+        let out = self
+            .arrivals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+            .map(|(f, _)| (base + (f.pts_ns.unwrap_or(0) * 9 / 100_000) as i64, f))
+            .collect();
+        Ok(out)
+    }
+
+    fn flush(&self) {
+        self.src.push_event(gst::event::FlushStart::new());
+        self.src.push_event(gst::event::FlushStop::new(true));
+        self.src.push_event(gst::event::Segment::new(&gst::FormattedSegment::<gst::ClockTime>::new()));
+    }
+
     /// Makes the decoder give out every picture it holds: an end-of-stream (decoders finish their
     /// pending frames on it; everything runs on this thread, so when the push returns the
     /// pictures are out), then a flush and a new segment so the decoder takes the next GOP.
@@ -178,9 +221,7 @@ impl GopDecoder {
         if !self.src.push_event(gst::event::Eos::new()) {
             return Err("the decoder refused end-of-stream".into());
         }
-        self.src.push_event(gst::event::FlushStart::new());
-        self.src.push_event(gst::event::FlushStop::new(true));
-        self.src.push_event(gst::event::Segment::new(&gst::FormattedSegment::<gst::ClockTime>::new()));
+        self.flush();
         Ok(())
     }
 }

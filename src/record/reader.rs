@@ -47,6 +47,50 @@ impl RecordingReader {
         &self.store
     }
 
+    /// Frames of a camera with instants in (after, until], in order, across segments; with
+    /// whether they continue the frame at `after` (same run, no gap).
+    pub fn frames_after(&mut self, camera_id: &str, after_90k: i64, until_90k: i64) -> Result<(Vec<(i64, bool, Vec<u8>)>, bool), ReadError> {
+        let segments = self.store.segments_overlapping(camera_id, after_90k, until_90k + 1)?;
+        let mut out = Vec::new();
+        let mut continuous = true;
+        let mut prev: Option<(i64, i64)> = None;
+        for seg in segments {
+            if let Some((run, end)) = prev
+                && (run != seg.run_id || end != seg.start_90k)
+            {
+                continuous = false;
+            }
+            prev = Some((seg.run_id, seg.end_90k()));
+            if self.cached.as_ref().is_none_or(|(p, _)| *p != seg.path) {
+                let table = read_samples(&self.root.join(&seg.path)).map_err(|e| ReadError::File(e.to_string()))?;
+                self.cached = Some((seg.path.clone(), table));
+            }
+            let Some((_, table)) = self.cached.as_ref() else { continue };
+            let wanted: Vec<_> = table
+                .samples
+                .iter()
+                .filter(|s| {
+                    let t = seg.start_90k + s.time_90k as i64;
+                    t > after_90k && t <= until_90k
+                })
+                .copied()
+                .collect();
+            if wanted.is_empty() {
+                continue;
+            }
+            let path = self.root.join(&seg.path);
+            let mut f = std::fs::File::open(&path).map_err(|e| ReadError::File(format!("{}: {e}", path.display())))?;
+            for s in wanted {
+                let mut bytes = vec![0u8; s.size as usize];
+                f.seek(SeekFrom::Start(s.offset))
+                    .and_then(|_| f.read_exact(&mut bytes))
+                    .map_err(|e| ReadError::File(format!("{}: {e}", path.display())))?;
+                out.push((seg.start_90k + s.time_90k as i64, s.keyframe, bytes));
+            }
+        }
+        Ok((out, continuous))
+    }
+
     /// The GOP holding instant `t_90k` of a camera; `None` when nothing was recorded then.
     pub fn gop_at(&mut self, camera_id: &str, t_90k: i64) -> Result<Option<Gop>, ReadError> {
         let Some((seg, key)) = self.store.keyframe_at_or_before(camera_id, t_90k)? else { return Ok(None) };
