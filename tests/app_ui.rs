@@ -479,3 +479,46 @@ fn a_selection_is_bookmarked_locked_found_and_exported_from_the_timeline() {
     assert_eq!(manifest.cameras_without_recording.len(), 3);
     assert!(manifest.files[0].covered.from_90k <= b.start_90k && manifest.files[0].covered.to_90k >= b.end_90k);
 }
+
+#[test]
+fn the_timeline_zooms_around_the_pointer_scrubs_by_dragging_and_goes_live() {
+    let site = site();
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness_with(site, Lang::En, Some(dir.path().to_path_buf()));
+    h.get_by_label("Timeline").click();
+    h.run_steps(3);
+    let area = h.get_all_by_label("Timeline").max_by(|a, b| a.rect().min.y.total_cmp(&b.rect().min.y)).unwrap().rect();
+    let (_, span_before) = h.state().timeline().view();
+    // Wheel over the left third: zoom in, keeping the time under the pointer in place.
+    let at = egui::pos2(area.min.x + area.width() / 3.0, area.center().y);
+    let x_in = at.x - area.min.x;
+    let t_under = h.state().timeline().t_of(x_in);
+    h.hover_at(at);
+    h.step();
+    for _ in 0..3 {
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, 120.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+            modifiers: Default::default(),
+        });
+        h.step();
+    }
+    h.run_steps(10);
+    let (_, span_after) = h.state().timeline().view();
+    assert!(span_after < span_before, "zoomed in: {span_before} -> {span_after}");
+    let drift = (h.state().timeline().t_of(x_in) - t_under).abs();
+    assert!(drift < span_after / 500, "the time under the pointer stayed: moved {drift} ticks");
+    assert!(h.state().timeline().is_live(), "zooming does not leave live");
+    // Drag from the middle to the left: the cursor follows (scrubbing) and live is left.
+    let from = area.center();
+    let to = egui::pos2(area.min.x + area.width() / 4.0, area.center().y);
+    drag(&mut h, from, to);
+    let tl = h.state().timeline().clone();
+    assert!(!tl.is_live());
+    assert!((tl.x_of(tl.cursor_90k()) - (to.x - area.min.x)).abs() < 2.0, "the cursor is where the drag ended");
+    h.get_by_label("Go live").click();
+    h.run_steps(2);
+    assert!(h.state().timeline().is_live());
+}

@@ -180,10 +180,14 @@ impl Timeline {
         self.last_now_90k = now_90k;
         match self.mode {
             Mode::Live => {
-                let follow = self.cursor_90k >= self.view_start_90k && self.cursor_90k <= self.view_start_90k + self.view_span_90k;
+                // The window follows "now" once it runs off the right edge (only when it was on
+                // screen: a user looking at another day is left alone). Scrolling earlier would
+                // fight a zoom around the pointer.
+                let end = self.view_start_90k + self.view_span_90k;
+                let follow = self.cursor_90k >= self.view_start_90k && self.cursor_90k <= end;
                 self.cursor_90k = now_90k;
-                if follow {
-                    self.keep_cursor_visible();
+                if follow && self.cursor_90k > end {
+                    self.view_start_90k = self.cursor_90k + self.view_span_90k / 20 - self.view_span_90k;
                 }
             }
             Mode::Playback { playing: true } => {
