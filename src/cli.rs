@@ -75,6 +75,9 @@ pub struct ExportArgs {
     /// Who exports, for the manifest (default: the login name).
     #[arg(long)]
     pub by: Option<String>,
+    /// Also save each camera's frame at this instant as a PNG (RFC 3339; repeatable).
+    #[arg(long = "snapshot")]
+    pub snapshots: Vec<String>,
 }
 
 #[derive(Args)]
@@ -515,6 +518,7 @@ fn export(data_dir: &Path, args: &ExportArgs) -> Result<ExitCode> {
         to_90k: parse_instant(&args.to)?,
         out_dir: args.out.clone(),
         exported_by: args.by.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "unknown".into()),
+        snapshots: args.snapshots.iter().map(|s| parse_instant(s)).collect::<Result<_>>()?,
     };
     // Ctrl-C / SIGTERM cancel: the partial folder is removed.
     let cancel = std::sync::Arc::new(AtomicBool::new(false));
@@ -536,6 +540,9 @@ fn export(data_dir: &Path, args: &ExportArgs) -> Result<ExitCode> {
     }
     for f in &manifest.files {
         println!("{}  {}  {} → {}  {} frames  {}", f.sha256, f.file, f.covered.from_local, f.covered.to_local, f.frames, f.bytes);
+    }
+    for s in &manifest.snapshots {
+        println!("{}  {}  {}", s.sha256, s.file, s.shown.from_local);
     }
     for c in &manifest.cameras_without_recording {
         println!("no recording: {c}");

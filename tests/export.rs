@@ -128,6 +128,8 @@ fn an_exported_clip_covers_the_range_plays_everywhere_and_its_manifest_detects_t
         out.to_str().unwrap(),
         "--by",
         "Thượng úy Nguyễn Văn A",
+        "--snapshot",
+        &rfc3339(from + TICKS_PER_S / 2 / 90 * 90),
     ]);
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     assert!(!partial_dir(&out).exists());
@@ -150,6 +152,15 @@ fn an_exported_clip_covers_the_range_plays_everywhere_and_its_manifest_detects_t
     let clip_frames = ClipSpec::main(Codec::H264).frames();
     let (a, b) = (frame_number(&file, 0).expect("first frame's number"), frame_number(&file, f.frames as usize - 1).expect("last frame's number"));
     assert_eq!((b + clip_frames - a) % clip_frames, (f.frames as u32 - 1) % clip_frames, "frames {a}..{b} for {} frames", f.frames);
+
+    // The picture of the chosen instant: the full 1080p frame at that instant.
+    assert_eq!(manifest.snapshots.len(), 1);
+    let snap = &manifest.snapshots[0];
+    assert_eq!((snap.width, snap.height), (1920, 1080));
+    let png = out.join(&snap.file);
+    let (w, h) = image_size(&png);
+    assert_eq!((w, h), (1920, 1080));
+    assert!(snap.shown.from_90k <= from + TICKS_PER_S / 2 && snap.shown.from_90k > from + TICKS_PER_S / 2 - 3_600 - 1);
 
     // verify-export: intact, then a changed byte and a stray file are reported.
     let ok = vigil(&["verify-export", out.to_str().unwrap()]);
@@ -182,6 +193,7 @@ fn a_cancelled_export_leaves_nothing_and_bad_requests_are_explained() {
         to_90k: t0 + 200 * 3600,
         out_dir: out.clone(),
         exported_by: "test".into(),
+        snapshots: Vec::new(),
     };
     let cancel = AtomicBool::new(true);
     let err = export(dir.path(), &request, &mut |_| {}, &cancel).unwrap_err();
@@ -225,7 +237,7 @@ fn a_gap_in_the_recordings_starts_a_new_part_and_ranges_are_exact() {
     assert_eq!(parts[1].samples.len(), 50, "2 s of run 2 at 25 fps");
     let manifest = export(
         dir.path(),
-        &ExportRequest { cameras: vec!["cam01".into()], from_90k: from, to_90k: to, out_dir: dir.path().join("out"), exported_by: "t".into() },
+        &ExportRequest { cameras: vec!["cam01".into()], from_90k: from, to_90k: to, out_dir: dir.path().join("out"), exported_by: "t".into(), snapshots: Vec::new() },
         &mut |_| {},
         &AtomicBool::new(false),
     )
@@ -277,4 +289,11 @@ fn fake(data: &Path, segments: &[(i64, i64, u32)]) -> PathBuf {
             .unwrap();
     }
     root
+}
+
+/// Width and height of a PNG, from its IHDR chunk.
+fn image_size(path: &Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[1..4], b"PNG");
+    (u32::from_be_bytes(bytes[16..20].try_into().unwrap()), u32::from_be_bytes(bytes[20..24].try_into().unwrap()))
 }

@@ -278,6 +278,7 @@ impl VigilApp {
             to_90k,
             out_dir: out.clone(),
             exported_by: std::env::var("USER").unwrap_or_else(|_| "vigil".into()),
+            snapshots: Vec::new(),
         };
         let done = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let total = Arc::new(std::sync::atomic::AtomicU64::new(1));

@@ -104,6 +104,7 @@ pub fn export(clip_cache: &Path, minutes: u32) -> Result<serde_json::Value, Stri
         to_90k: start + (61 + i64::from(minutes) * 60) * TICKS_PER_S + TICKS_PER_S / 3,
         out_dir: dir.0.join("export"),
         exported_by: "bench".into(),
+        snapshots: Vec::new(),
     };
     let began = Instant::now();
     let manifest = crate::export::export(&dir.0, &request, &mut |_| {}, &AtomicBool::new(false)).map_err(|e| e.to_string())?;

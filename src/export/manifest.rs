@@ -71,6 +71,25 @@ pub struct Manifest {
     pub files: Vec<ExportedFile>,
     /// Cameras asked for that have no recording in the range.
     pub cameras_without_recording: Vec<String>,
+    /// PNG pictures of chosen instants.
+    #[serde(default)]
+    pub snapshots: Vec<SnapshotFile>,
+}
+
+/// A picture of one camera's frame at a chosen instant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotFile {
+    pub file: String,
+    pub camera_id: String,
+    pub camera_name: String,
+    /// The instant asked for, RFC 3339 UTC.
+    pub requested_utc: String,
+    /// The frame shown at that instant (the last frame starting at or before it).
+    pub shown: CoveredRange,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+    pub sha256: String,
 }
 
 impl Manifest {
@@ -88,6 +107,7 @@ impl Manifest {
             requested: CoveredRange::new(request.from_90k, request.to_90k, tz),
             files,
             cameras_without_recording: missing,
+            snapshots: Vec::new(),
         }
     }
 }
@@ -106,6 +126,11 @@ pub fn utc_text(t_90k: i64) -> String {
 /// dd/mm/yyyy hh:mm:ss.fff in `tz`.
 pub fn local_text(t_90k: i64, tz: chrono_tz::Tz) -> String {
     datetime_utc(t_90k).with_timezone(&tz).format("%d/%m/%Y %H:%M:%S%.3f").to_string()
+}
+
+/// yyyymmdd-hhmmss.mmm in `tz`, for picture file names.
+pub fn file_stamp_ms(t_90k: i64, tz: chrono_tz::Tz) -> String {
+    datetime_utc(t_90k).with_timezone(&tz).format("%Y%m%d-%H%M%S%.3f").to_string()
 }
 
 /// yyyymmdd-hhmmss in `tz`, for file names.
@@ -163,14 +188,17 @@ pub fn verify(dir: &Path) -> Result<(Manifest, VerifyReport), VerifyError> {
         return Err(VerifyError::Manifest { path, message: format!("format {:?}", manifest.format) });
     }
     let mut report = VerifyReport::default();
-    for f in &manifest.files {
-        match sha256_file(&dir.join(&f.file)) {
-            Ok(h) if h == f.sha256 => report.ok.push(f.file.clone()),
-            Ok(_) => report.changed.push(f.file.clone()),
-            Err(_) => report.missing.push(f.file.clone()),
+    let listed_files =
+        manifest.files.iter().map(|f| (&f.file, &f.sha256)).chain(manifest.snapshots.iter().map(|s| (&s.file, &s.sha256)));
+    for (file, sha) in listed_files {
+        match sha256_file(&dir.join(file)) {
+            Ok(h) if h == *sha => report.ok.push(file.clone()),
+            Ok(_) => report.changed.push(file.clone()),
+            Err(_) => report.missing.push(file.clone()),
         }
     }
-    let listed: std::collections::HashSet<&str> = manifest.files.iter().map(|f| f.file.as_str()).collect();
+    let listed: std::collections::HashSet<&str> =
+        manifest.files.iter().map(|f| f.file.as_str()).chain(manifest.snapshots.iter().map(|s| s.file.as_str())).collect();
     for entry in std::fs::read_dir(dir).map_err(|source| VerifyError::Io { path: dir.to_path_buf(), source })?.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name != MANIFEST_FILE && !listed.contains(name.as_str()) {

@@ -53,6 +53,8 @@ pub struct ExportRequest {
     pub out_dir: PathBuf,
     /// Who exports (the manifest records it).
     pub exported_by: String,
+    /// Instants to save as PNG pictures too (each camera's frame at that instant), UTC 90 kHz.
+    pub snapshots: Vec<i64>,
 }
 
 /// Progress of a running export.
@@ -164,7 +166,15 @@ pub fn export(
             return Err(e);
         }
     };
-    let manifest = Manifest::new(&site_name, &timezone, request, files, planned.iter().filter(|p| p.2.is_empty()).map(|p| p.0.clone()).collect());
+    let pictures = match write_snapshots(data_dir, &partial, &planned, &request.snapshots, tz) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&partial);
+            return Err(e);
+        }
+    };
+    let mut manifest = Manifest::new(&site_name, &timezone, request, files, planned.iter().filter(|p| p.2.is_empty()).map(|p| p.0.clone()).collect());
+    manifest.snapshots = pictures;
     let finish = || -> Result<(), ExportError> {
         let path = partial.join(manifest::MANIFEST_FILE);
         let text = serde_json::to_vec_pretty(&manifest).map_err(|e| ExportError::Format(e.to_string()))?;
@@ -181,6 +191,53 @@ pub fn export(
         return Err(e);
     }
     Ok(manifest)
+}
+
+/// PNG pictures of the frames at the chosen instants (full decoded resolution), one per camera
+/// with a recording then. Conversion to RGB happens here on the CPU: this is not the live path.
+fn write_snapshots(
+    data_dir: &Path,
+    dir: &Path,
+    planned: &[(String, String, Vec<ClipPart>)],
+    instants: &[i64],
+    tz: chrono_tz::Tz,
+) -> Result<Vec<manifest::SnapshotFile>, ExportError> {
+    if instants.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut reader = crate::record::reader::RecordingReader::open(data_dir).map_err(|e| ExportError::Format(e.to_string()))?;
+    let mut out = Vec::new();
+    for (camera_id, name, _) in planned {
+        for &t in instants {
+            let Some(gop) = reader.gop_at(camera_id, t).map_err(|e| ExportError::Format(e.to_string()))? else { continue };
+            let mut decoder = crate::media::playback::GopDecoder::new(&gop.config).map_err(ExportError::Format)?;
+            let frames: Vec<crate::media::playback::GopFrame<'_>> = gop
+                .frames
+                .iter()
+                .take(gop.target + 1)
+                .map(|(p, k, d)| crate::media::playback::GopFrame { data: d, keyframe: *k, pts_90k: *p })
+                .collect();
+            let (frame, _) = decoder.decode_to(&frames, gop.target, &mut |_| {}).map_err(ExportError::Format)?;
+            let shown_90k = gop.frames[gop.target].0;
+            let file = format!("{camera_id}_{}.png", manifest::file_stamp_ms(shown_90k, tz));
+            let path = dir.join(&file);
+            crate::media::snapshot::save_png(&frame, &path).map_err(ExportError::Format)?;
+            let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            let sha256 = manifest::sha256_file(&path).map_err(|source| ExportError::Io { path: path.clone(), source })?;
+            out.push(manifest::SnapshotFile {
+                file,
+                camera_id: camera_id.clone(),
+                camera_name: name.clone(),
+                requested_utc: manifest::utc_text(t),
+                shown: CoveredRange::new(shown_90k, shown_90k + 1, tz),
+                width: frame.width,
+                height: frame.height,
+                bytes,
+                sha256,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// `<out>.partial`, beside the final folder (same file system, so the rename is atomic).
