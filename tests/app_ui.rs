@@ -373,6 +373,16 @@ fn the_timeline_jumps_to_a_recorded_instant_shows_it_on_the_wall_and_goes_back_l
     let shown = h.state().playback_shown_90k("cam01").unwrap();
     assert!(shown <= cursor && cursor - shown < 3_600, "the frame at the cursor: shown {shown}, cursor {cursor}");
     assert_eq!(h.state().playback_shown_90k("cam02"), None, "a camera without recordings shows none");
+    // Hovering cam01's track (the first row) at the recording shows a thumbnail of it.
+    let area_rect = h.get_all_by_label("Dòng thời gian").max_by(|a, b| a.rect().min.y.total_cmp(&b.rect().min.y)).unwrap().rect();
+    let tl = h.state().timeline().clone();
+    let over = egui::pos2(area_rect.min.x + tl.x_of(middle - 30 * 90_000), area_rect.min.y + 22.0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !h.state().thumbnail_drawn() {
+        assert!(std::time::Instant::now() < deadline, "no hover thumbnail");
+        h.hover_at(over);
+        h.step();
+    }
     // Speed and frame step.
     h.get_by_label("4x").click();
     h.run_steps(1);

@@ -137,6 +137,8 @@ pub struct VigilApp {
     tracks: (Vec<String>, (i64, i64), Vec<Vec<crate::core::timeline::Span90k>>, Option<std::time::Instant>),
     wake: crate::media::WakeFn,
     review: review::ReviewState,
+    /// The thumbnail picture last handed to the renderer (its address), to upload only new ones.
+    thumbnail_shown: Option<(u64, u8)>,
     /// Bookmarks overlapping the visible window: (start, end).
     bookmarks_in_view: Vec<(i64, i64)>,
     /// The pictures folder as typed in the settings window.
@@ -207,6 +209,7 @@ impl VigilApp {
             tracks: (Vec::new(), (0, 0), Vec::new(), None),
             wake,
             review: review::ReviewState::default(),
+            thumbnail_shown: None,
             bookmarks_in_view: Vec::new(),
             snapshot_dir_text: String::new(),
             data_dir: options.data_dir.clone(),
@@ -247,6 +250,11 @@ impl VigilApp {
     /// The timeline (cursor, window, play state).
     pub fn timeline(&self) -> &crate::core::timeline::Timeline {
         &self.timeline
+    }
+
+    /// A hover thumbnail has been drawn on the timeline.
+    pub fn thumbnail_drawn(&self) -> bool {
+        self.thumbnail_shown.is_some()
     }
 
     /// In playback: the recorded instant a camera's tile shows (`None`: none, or not decoded yet).
@@ -344,6 +352,47 @@ impl VigilApp {
         let cameras: Vec<String> = self.wall.cameras.iter().flatten().cloned().collect();
         engine.show(cameras, self.timeline.cursor_90k(), exact);
         self.playback_asked_90k = Some(self.timeline.cursor_90k());
+    }
+
+    /// A small picture of the hovered track's camera at the hovered instant (its keyframe),
+    /// decoded in the background; drawn through the same GPU path as the wall.
+    fn thumbnail_ui(&mut self, ctx: &egui::Context, row: usize, t_90k: i64, pos: egui::Pos2) {
+        let Some(camera) = self.tracks.0.get(row).cloned() else { return };
+        if self.playback.is_none()
+            && let Some(dir) = &self.data_dir
+        {
+            self.playback = Some(playback::PlaybackEngine::start(dir.clone(), self.wake.clone()));
+        }
+        let Some(engine) = &self.playback else { return };
+        let Some(Some(frame)) = engine.thumbnail(&camera, t_90k) else {
+            ctx.request_repaint_after(Duration::from_millis(50));
+            return;
+        };
+        let size = egui::vec2(240.0, 240.0 * frame.height as f32 / frame.width.max(1) as f32);
+        let screen = ctx.content_rect();
+        let at = pos - egui::vec2(size.x / 2.0, size.y + 16.0);
+        let at = egui::pos2(at.x.clamp(screen.min.x, (screen.max.x - size.x).max(screen.min.x)), at.y.max(screen.min.y));
+        egui::Area::new(egui::Id::unique("timeline-thumbnail")).fixed_pos(at).order(egui::Order::Tooltip).interactable(false).show(ctx, |ui| {
+            let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+            // Hand a new picture to the renderer for its first few frames: a new area is laid out
+            // once invisibly before it shows, and that frame's callback never runs.
+            let seq = Arc::as_ptr(&frame) as u64;
+            let uploads = match self.thumbnail_shown {
+                Some((s, n)) if s == seq => n,
+                _ => 0,
+            };
+            let is_new = uploads < 3;
+            self.thumbnail_shown = Some((seq, uploads.saturating_add(1)));
+            let callback = crate::render::TileCallback {
+                stream_id: "thumbnail".into(),
+                frame: is_new.then(|| frame.clone()),
+                dim: false,
+                uv_offset: [0.0, 0.0],
+                uv_size: [1.0, 1.0],
+            };
+            ui.painter().add(eframe::egui_wgpu::Callback::new_paint_callback(rect, callback));
+            ui.painter().rect_stroke(rect, 0.0, egui::Stroke::new(1.0, egui::Color32::WHITE), egui::StrokeKind::Outside);
+        });
     }
 
     /// Playing forward: the engine decodes only the frames since the last update.
@@ -898,10 +947,16 @@ impl eframe::App for VigilApp {
             let (tl, tz, lang) = (&self.timeline, self.site.timezone.as_str(), self.lang);
             let commands = &mut self.commands;
             let (review, marks) = (&self.review, &self.bookmarks_in_view);
-            egui::Panel::bottom("timeline").resizable(false).show(ui, |ui| {
-                ui.horizontal_wrapped(|ui| review::review_bar_ui(ui, review, tz, lang, commands));
-                timeline_view::timeline_ui(ui, tl, &tracks, review.selection(), marks, tz, lang, commands);
-            });
+            let hovered = egui::Panel::bottom("timeline")
+                .resizable(false)
+                .show(ui, |ui| {
+                    ui.horizontal_wrapped(|ui| review::review_bar_ui(ui, review, tz, lang, commands));
+                    timeline_view::timeline_ui(ui, tl, &tracks, review.selection(), marks, tz, lang, commands)
+                })
+                .inner;
+            if let Some((row, t, pos)) = hovered {
+                self.thumbnail_ui(ui.ctx(), row, t, pos);
+            }
         }
         let mut observations = std::mem::take(&mut self.observations);
         observations.clear();

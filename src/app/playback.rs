@@ -31,8 +31,19 @@ struct Request {
     continuous: bool,
 }
 
+/// Hover thumbnails: keyframe pictures by (camera, whole second), newest last.
+const THUMBNAILS_KEPT: usize = 12;
+
+#[derive(Default)]
+struct Thumbnails {
+    /// The one wanted next (latest wins).
+    wanted: Option<(String, i64)>,
+    cache: Vec<((String, i64), Option<Arc<crate::media::DecodedFrame>>)>,
+}
+
 struct Shared {
     next: Mutex<Option<Request>>,
+    thumbnails: Mutex<Thumbnails>,
     ready: Condvar,
     stop: Mutex<bool>,
     tiles: Mutex<HashMap<String, Arc<PlaybackTile>>>,
@@ -47,6 +58,7 @@ impl PlaybackEngine {
     pub fn start(data_dir: PathBuf, wake: WakeFn) -> Self {
         let shared = Arc::new(Shared {
             next: Mutex::new(None),
+            thumbnails: Mutex::new(Thumbnails::default()),
             ready: Condvar::new(),
             stop: Mutex::new(false),
             tiles: Mutex::new(HashMap::new()),
@@ -72,6 +84,23 @@ impl PlaybackEngine {
     fn request(&self, request: Request) {
         *self.shared.next.lock().unwrap_or_else(|e| e.into_inner()) = Some(request);
         self.shared.ready.notify_one();
+    }
+
+    /// The keyframe picture of a camera around `t_90k` for a hover thumbnail: from the cache,
+    /// or `None` now and decoded in the background (the UI asks again next frame).
+    /// `Some(None)`: nothing recorded there.
+    pub fn thumbnail(&self, camera_id: &str, t_90k: i64) -> Option<Option<Arc<crate::media::DecodedFrame>>> {
+        let key = (camera_id.to_string(), t_90k.div_euclid(90_000));
+        let mut th = self.shared.thumbnails.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, frame)) = th.cache.iter().find(|(k, _)| *k == key) {
+            return Some(frame.clone());
+        }
+        if th.wanted.as_ref() != Some(&key) {
+            th.wanted = Some(key);
+            drop(th);
+            self.shared.ready.notify_one();
+        }
+        None
     }
 
     pub fn tile(&self, camera_id: &str) -> Option<Arc<PlaybackTile>> {
@@ -108,10 +137,17 @@ fn run(shared: &Shared, data_dir: &std::path::Path, wake: &WakeFn) {
                     return;
                 }
                 if let Some(r) = next.take() {
-                    break r;
+                    break Some(r);
+                }
+                if shared.thumbnails.lock().unwrap_or_else(|e| e.into_inner()).wanted.is_some() {
+                    break None;
                 }
                 next = shared.ready.wait(next).unwrap_or_else(|e| e.into_inner());
             }
+        };
+        let Some(request) = request else {
+            make_thumbnail(shared, &mut reader, &mut decoders, &mut positions);
+            continue;
         };
         for camera in &request.cameras {
             let tile = shared
@@ -140,6 +176,38 @@ fn run(shared: &Shared, data_dir: &std::path::Path, wake: &WakeFn) {
                 break;
             }
         }
+    }
+}
+
+/// Decodes the keyframe wanted for a hover thumbnail into the cache.
+fn make_thumbnail(
+    shared: &Shared,
+    reader: &mut RecordingReader,
+    decoders: &mut HashMap<String, GopDecoder>,
+    positions: &mut HashMap<String, i64>,
+) {
+    let Some(key) = shared.thumbnails.lock().unwrap_or_else(|e| e.into_inner()).wanted.take() else { return };
+    let (camera, second) = (&key.0, key.1);
+    let picture = (|| -> Result<Option<Arc<crate::media::DecodedFrame>>, String> {
+        let Some(gop) = reader.gop_at(camera, second * 90_000).map_err(|e| e.to_string())? else { return Ok(None) };
+        if decoders.get(camera).is_none_or(|d| *d.config() != gop.config) {
+            decoders.insert(camera.clone(), GopDecoder::new(&gop.config)?);
+        }
+        let Some(decoder) = decoders.get_mut(camera) else { return Ok(None) };
+        // The decoder is drained after this: continuous playback of this camera restarts.
+        positions.remove(camera);
+        let (p, k, d) = &gop.frames[0];
+        let (frame, _) = decoder.decode_to(&[GopFrame { data: d, keyframe: *k, pts_90k: *p }], 0, &mut |_| {})?;
+        Ok(Some(Arc::new(frame)))
+    })()
+    .unwrap_or_else(|e| {
+        tracing::warn!(camera = %camera, "thumbnail: {e}");
+        None
+    });
+    let mut th = shared.thumbnails.lock().unwrap_or_else(|e| e.into_inner());
+    th.cache.push((key, picture));
+    if th.cache.len() > THUMBNAILS_KEPT {
+        th.cache.remove(0);
     }
 }
 

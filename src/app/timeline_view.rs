@@ -29,7 +29,7 @@ pub fn timeline_ui(
     timezone: &str,
     lang: Lang,
     commands: &mut Vec<AppCommand>,
-) {
+) -> Option<(usize, i64, egui::Pos2)> {
     let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
     ui.horizontal(|ui| {
         if ui.add_enabled(!tl.is_live(), egui::Button::new(tr(lang, Msg::GoLive))).clicked() {
@@ -122,6 +122,17 @@ pub fn timeline_ui(
             commands.push(AppCommand::TimelineSeek { t_90k: t_at(pos), exact: false });
         }
     }
+    // Hover over a track: which camera, which instant (for a thumbnail).
+    let mut hovered = None;
+    if let Some(pos) = response.hover_pos()
+        && !response.dragged()
+    {
+        let track_h = (TRACKS_MAX_H / tracks.len().max(1) as f32).clamp(3.0, TRACK_H);
+        let row = ((pos.y - area.min.y - AXIS_H) / track_h).floor();
+        if row >= 0.0 && (row as usize) < tracks.len() {
+            hovered = Some((row as usize, t_at(pos), pos));
+        }
+    }
     if response.hovered() {
         let d = ui.input(|i| i.smooth_scroll_delta);
         if d.x != 0.0 {
@@ -133,4 +144,5 @@ pub fn timeline_ui(
             commands.push(AppCommand::Timeline(TimelineCommand::Zoom { factor: f64::from((d.y * 0.004).exp()), anchor_x: pos.x - x0 }));
         }
     }
+    hovered
 }
