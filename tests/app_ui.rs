@@ -390,6 +390,17 @@ fn the_timeline_jumps_to_a_recorded_instant_shows_it_on_the_wall_and_goes_back_l
     h.get_by_label("Khung sau").click();
     h.run_steps(1);
     assert_eq!(h.state().timeline().cursor_90k(), cursor + 3_600);
+    // And back a frame: the picture of the previous instant (from the GOP decoded for the step).
+    h.get_by_label("Khung trước").click();
+    h.run_steps(1);
+    assert_eq!(h.state().timeline().cursor_90k(), cursor);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while h.state().playback_shown_90k("cam01").is_none_or(|t| t > cursor) {
+        assert!(std::time::Instant::now() < deadline, "the step back was not shown");
+        h.step();
+    }
+    let back = h.state().playback_shown_90k("cam01").unwrap();
+    assert!(back <= cursor && cursor - back < 3_600);
     // Play at 1x: the tile follows the clock, decoding frame after frame.
     h.get_by_label("1x").click();
     h.run_steps(1);

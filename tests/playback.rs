@@ -92,3 +92,24 @@ fn continuous_playback_decodes_each_frame_once_in_order_across_segments() {
         }
     }
 }
+
+#[test]
+fn a_gop_decoded_once_gives_every_picture_for_stepping_back() {
+    let (config, units) = clip_units();
+    let clip_frames = units.len() as i64;
+    let dir = tempfile::tempdir().unwrap();
+    let start = 1_800_000_000 * TICKS_PER_S;
+    fabricate_run(dir.path(), "cam-a", &config, &units, 25, start, 6, 6).unwrap();
+    let mut reader = RecordingReader::open(dir.path()).unwrap();
+    let mut decoder = GopDecoder::new(&config).unwrap();
+    let t = start + 3_900 * 90; // 3.9 s: frame 97, in the GOP from frame 50
+    let gop = reader.gop_at("cam-a", t).unwrap().unwrap();
+    let frames: Vec<GopFrame<'_>> = gop.frames.iter().take(gop.target + 1).map(|(p, k, d)| GopFrame { data: d, keyframe: *k, pts_90k: *p }).collect();
+    let (pictures, _) = decoder.decode_all_to(&frames, gop.target, &mut |_| {}).unwrap();
+    assert_eq!(pictures.len(), gop.target + 1, "one picture per frame from the keyframe to the target");
+    for (t, frame) in &pictures {
+        assert_eq!(number(frame), Some((((t - start) / 3600) % clip_frames) as u32));
+    }
+    assert_eq!((pictures[0].0 - start) / 3600, 50);
+    assert_eq!((pictures.last().unwrap().0 - start) / 3600, 97);
+}

@@ -31,6 +31,10 @@ struct Request {
     continuous: bool,
 }
 
+/// Walls with at most this many cameras keep their last GOP's pictures for backward steps
+/// (a 2 s 1080p GOP is ~150 MB of pictures).
+const MAX_CACHED_GOPS: usize = 4;
+
 /// Hover thumbnails: keyframe pictures by (camera, whole second), newest last.
 const THUMBNAILS_KEPT: usize = 12;
 
@@ -129,6 +133,9 @@ fn run(shared: &Shared, data_dir: &std::path::Path, wake: &WakeFn) {
     let mut decoders: HashMap<String, GopDecoder> = HashMap::new();
     // Continuous decoding: the instant of the last frame pushed, per camera.
     let mut positions: HashMap<String, i64> = HashMap::new();
+    // The decoded pictures of the last exact seek's GOP, per camera (few cameras only): a step
+    // backwards inside it needs no decoding.
+    let mut gops: HashMap<String, Vec<(i64, Arc<crate::media::DecodedFrame>)>> = HashMap::new();
     loop {
         let request = {
             let mut next = shared.next.lock().unwrap_or_else(|e| e.into_inner());
@@ -158,10 +165,12 @@ fn run(shared: &Shared, data_dir: &std::path::Path, wake: &WakeFn) {
                 .or_insert_with(|| Arc::new(PlaybackTile { slot: LatestFrameSlot::new(), shown_90k: Mutex::new(None) }))
                 .clone();
             let shown = if request.continuous {
+                gops.remove(camera);
                 play_one(&mut reader, &mut decoders, &mut positions, camera, request.t_90k, &tile)
             } else {
                 positions.remove(camera);
-                show_one(&mut reader, &mut decoders, camera, request.t_90k, request.exact, &tile)
+                let cache = (request.exact && request.cameras.len() <= MAX_CACHED_GOPS).then_some(&mut gops);
+                show_one(&mut reader, &mut decoders, cache, camera, request.t_90k, request.exact, &tile)
             };
             match shown {
                 Ok(()) => {}
@@ -270,11 +279,23 @@ fn play_one(
 fn show_one(
     reader: &mut RecordingReader,
     decoders: &mut HashMap<String, GopDecoder>,
+    mut cache: Option<&mut HashMap<String, Vec<(i64, Arc<crate::media::DecodedFrame>)>>>,
     camera: &str,
     t_90k: i64,
     exact: bool,
     tile: &PlaybackTile,
 ) -> Result<(), String> {
+    // A step inside the GOP decoded last: its picture is already there.
+    if let Some(pictures) = cache.as_ref().and_then(|c| c.get(camera))
+        && let (Some(first), Some(last)) = (pictures.first(), pictures.last())
+        && t_90k >= first.0
+        && t_90k <= last.0
+        && let Some((t, picture)) = pictures.iter().rev().find(|(t, _)| *t <= t_90k)
+    {
+        tile.slot.store_shared(picture.clone());
+        *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = Some(*t);
+        return Ok(());
+    }
     let Some(gop) = reader.gop_at(camera, t_90k).map_err(|e| e.to_string())? else {
         *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = None;
         return Ok(());
@@ -286,6 +307,16 @@ fn show_one(
     let target = if exact { gop.target } else { 0 };
     let frames: Vec<GopFrame<'_>> =
         gop.frames.iter().take(target + 1).map(|(p, k, d)| GopFrame { data: d, keyframe: *k, pts_90k: *p }).collect();
+    if let Some(cache) = cache.as_mut() {
+        let (pictures, _) = decoder.decode_all_to(&frames, target, &mut |_| {})?;
+        let pictures: Vec<(i64, Arc<crate::media::DecodedFrame>)> = pictures.into_iter().map(|(t, f)| (t, Arc::new(f))).collect();
+        if let Some((t, picture)) = pictures.last() {
+            tile.slot.store_shared(picture.clone());
+            *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = Some(*t);
+        }
+        cache.insert(camera.to_string(), pictures);
+        return Ok(());
+    }
     let (frame, _) = decoder.decode_to(&frames, target, &mut |_| {})?;
     tile.slot.store(frame);
     *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = Some(gop.frames[target].0);

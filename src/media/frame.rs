@@ -133,6 +133,12 @@ impl LatestFrameSlot {
         self.seq.fetch_add(1, Ordering::AcqRel) + 1
     }
 
+    /// Publishes a frame someone else also holds (a cached picture).
+    pub fn store_shared(&self, frame: Arc<DecodedFrame>) -> u64 {
+        self.frame.store(Some(frame));
+        self.seq.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
     /// The newest frame, if any arrived yet.
     pub fn latest(&self) -> Option<Arc<DecodedFrame>> {
         self.frame.load_full()

@@ -134,6 +134,19 @@ impl GopDecoder {
         target: usize,
         first: &mut dyn FnMut(&DecodedFrame),
     ) -> Result<(DecodedFrame, SeekTimings), String> {
+        let (mut all, timings) = self.decode_all_to(frames, target, first)?;
+        let frame = all.pop().map(|(_, f)| f).ok_or("the decoder did not return the target frame")?;
+        Ok((frame, timings))
+    }
+
+    /// Like [`GopDecoder::decode_to`], but returns every picture from the keyframe to the target
+    /// (in order, with their instants): a backward frame step then needs no decoding.
+    pub fn decode_all_to(
+        &mut self,
+        frames: &[GopFrame<'_>],
+        target: usize,
+        first: &mut dyn FnMut(&DecodedFrame),
+    ) -> Result<(Vec<(i64, DecodedFrame)>, SeekTimings), String> {
         let started = Instant::now();
         if frames.is_empty() || target >= frames.len() || !frames[0].keyframe {
             return Err("a GOP starts with a keyframe and holds the target".into());
@@ -167,11 +180,17 @@ impl GopDecoder {
         let (first_frame, first_at) = pictures.first().ok_or("the decoder returned no picture")?;
         first(first_frame);
         let first_picture = first_at.duration_since(started);
-        let (frame, at) = pictures
-            .into_iter()
+        let at = pictures
+            .iter()
             .find(|(f, _)| f.pts_ns == Some(target_ns))
+            .map(|(_, at)| *at)
             .ok_or("the decoder did not return the target frame")?;
-        Ok((frame, SeekTimings { first_picture, exact_frame: at.duration_since(started) }))
+        let all = pictures
+            .into_iter()
+            .filter(|(f, _)| f.pts_ns.is_some_and(|p| p <= target_ns))
+            .map(|(f, _)| (base + ((f.pts_ns.unwrap_or(0) - origin_ns) * 9 / 100_000) as i64, f))
+            .collect();
+        Ok((all, SeekTimings { first_picture, exact_frame: at.duration_since(started) }))
     }
 
     /// Starts continuous decoding at a keyframe at `base_90k` (drops whatever the decoder held).
