@@ -78,6 +78,9 @@ pub struct ExportArgs {
     /// Also save each camera's frame at this instant as a PNG (RFC 3339; repeatable).
     #[arg(long = "snapshot")]
     pub snapshots: Vec<String>,
+    /// Burn the camera's name and the local date and time into the pictures (re-encodes; slower).
+    #[arg(long)]
+    pub burn_in: bool,
 }
 
 #[derive(Args)]
@@ -519,6 +522,7 @@ fn export(data_dir: &Path, args: &ExportArgs) -> Result<ExitCode> {
         out_dir: args.out.clone(),
         exported_by: args.by.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "unknown".into()),
         snapshots: args.snapshots.iter().map(|s| parse_instant(s)).collect::<Result<_>>()?,
+        burn_in: args.burn_in,
     };
     // Ctrl-C / SIGTERM cancel: the partial folder is removed.
     let cancel = std::sync::Arc::new(AtomicBool::new(false));

@@ -194,6 +194,7 @@ fn a_cancelled_export_leaves_nothing_and_bad_requests_are_explained() {
         out_dir: out.clone(),
         exported_by: "test".into(),
         snapshots: Vec::new(),
+        burn_in: false,
     };
     let cancel = AtomicBool::new(true);
     let err = export(dir.path(), &request, &mut |_| {}, &cancel).unwrap_err();
@@ -237,7 +238,7 @@ fn a_gap_in_the_recordings_starts_a_new_part_and_ranges_are_exact() {
     assert_eq!(parts[1].samples.len(), 50, "2 s of run 2 at 25 fps");
     let manifest = export(
         dir.path(),
-        &ExportRequest { cameras: vec!["cam01".into()], from_90k: from, to_90k: to, out_dir: dir.path().join("out"), exported_by: "t".into(), snapshots: Vec::new() },
+        &ExportRequest { cameras: vec!["cam01".into()], from_90k: from, to_90k: to, out_dir: dir.path().join("out"), exported_by: "t".into(), snapshots: Vec::new(), burn_in: false },
         &mut |_| {},
         &AtomicBool::new(false),
     )
@@ -296,4 +297,64 @@ fn image_size(path: &Path) -> (u32, u32) {
     let bytes = std::fs::read(path).unwrap();
     assert_eq!(&bytes[1..4], b"PNG");
     (u32::from_be_bytes(bytes[16..20].try_into().unwrap()), u32::from_be_bytes(bytes[20..24].try_into().unwrap()))
+}
+
+/// The first frame of a file as 8-bit grey, 1920x1080.
+fn first_frame_grey(path: &Path) -> Vec<u8> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.stdout.len(), 1920 * 1080, "{}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+#[test]
+fn a_burned_in_export_shows_name_and_time_and_keeps_every_frame() {
+    let dir = record("cam-d", 2);
+    let store = Store::open_dir(dir.path()).unwrap();
+    let segs = store.segments_of_camera("cam-d").unwrap();
+    let (from, to) = (segs[0].start_90k, segs[0].start_90k + 2 * TICKS_PER_S);
+    let plain = dir.path().join("plain");
+    let burned = dir.path().join("burned");
+    for (out, burn_in) in [(&plain, false), (&burned, true)] {
+        let request = ExportRequest {
+            cameras: vec!["cam-d".into()],
+            from_90k: from,
+            to_90k: to,
+            out_dir: out.clone(),
+            exported_by: "test".into(),
+            snapshots: Vec::new(),
+            burn_in,
+        };
+        let mut last = 0.0;
+        export(dir.path(), &request, &mut |p| last = p.fraction(), &AtomicBool::new(false)).unwrap();
+        assert_eq!(last, 1.0);
+    }
+    let (m_plain, _) = verify(&plain).unwrap();
+    let (m_burned, report) = verify(&burned).unwrap();
+    assert!(report.is_intact());
+    let (p, b) = (&m_plain.files[0], &m_burned.files[0]);
+    assert!(b.burned_in && !p.burned_in);
+    assert_eq!(b.covered, p.covered, "the same stretch of time");
+    let bf = burned.join(&b.file);
+    assert_eq!(ffprobe_frames(&bf) as u64, p.frames, "every frame kept");
+    assert!((ffprobe_duration(&bf) - p.duration_s).abs() <= 0.04 + 1e-6);
+    let errors = Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(&bf).args(["-f", "null", "-"]).output().unwrap();
+    assert!(errors.stderr.is_empty(), "{}", String::from_utf8_lossy(&errors.stderr));
+    // The text: the top-left corner differs from the recorded picture; the middle barely does.
+    let (a, c) = (first_frame_grey(&plain.join(&p.file)), first_frame_grey(&bf));
+    let diff = |x0: usize, y0: usize, w: usize, h: usize| -> f64 {
+        let mut sum = 0u64;
+        for y in y0..y0 + h {
+            for x in x0..x0 + w {
+                sum += u64::from(a[y * 1920 + x].abs_diff(c[y * 1920 + x]));
+            }
+        }
+        sum as f64 / (w * h) as f64
+    };
+    let (corner, middle) = (diff(0, 0, 500, 90), diff(800, 500, 300, 100));
+    assert!(corner > 8.0 && corner > middle * 4.0, "corner {corner:.1} vs middle {middle:.1}");
 }

@@ -106,10 +106,11 @@ pub enum Msg {
     Show,
     Unlock,
     Lock,
+    BurnIn,
 }
 
 impl Msg {
-    pub const ALL: [Msg; 76] = [
+    pub const ALL: [Msg; 77] = [
         Msg::Layout,
         Msg::AllCameras,
         Msg::CamerasLive,
@@ -186,6 +187,7 @@ impl Msg {
         Msg::Show,
         Msg::Unlock,
         Msg::Lock,
+        Msg::BurnIn,
     ];
 }
 
@@ -269,6 +271,7 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             Show => "Xem",
             Unlock => "Mở khoá",
             Lock => "Khoá",
+            BurnIn => "Ghi tên camera và giờ lên hình (mã hoá lại, chậm hơn)",
         },
         Lang::En => match msg {
             Layout => "Layout",
@@ -347,6 +350,7 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             Show => "Show",
             Unlock => "Unlock",
             Lock => "Lock",
+            BurnIn => "Burn camera name and time into the picture (re-encodes, slower)",
         },
     }
 }

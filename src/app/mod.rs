@@ -287,6 +287,7 @@ impl VigilApp {
             out_dir: out.clone(),
             exported_by: std::env::var("USER").unwrap_or_else(|_| "vigil".into()),
             snapshots: Vec::new(),
+            burn_in: self.review.burn_in,
         };
         let done = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let total = Arc::new(std::sync::atomic::AtomicU64::new(1));

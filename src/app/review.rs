@@ -30,6 +30,8 @@ pub struct ReviewState {
     pub bookmark_form: Option<(String, String, bool)>,
     /// The export form, when open: the folder to create.
     pub export_form: Option<String>,
+    /// Burn camera name and time into the exported pictures (re-encode).
+    pub burn_in: bool,
     pub export_job: Option<ExportJob>,
     pub incidents_open: bool,
     pub search: String,
@@ -101,10 +103,12 @@ pub fn forms_ui(ctx: &egui::Context, review: &mut ReviewState, lang: Lang, comma
             });
         });
     }
+    let burn_in = &mut review.burn_in;
     if let Some(folder) = review.export_form.as_mut() {
         egui::Window::new(tr(lang, Msg::ExportDots)).id(egui::Id::unique("export-form")).collapsible(false).resizable(false).show(ctx, |ui| {
             let l = ui.label(tr(lang, Msg::ExportFolder));
             ui.add(egui::TextEdit::singleline(folder).desired_width(420.0)).labelled_by(l.id);
+            ui.checkbox(burn_in, tr(lang, Msg::BurnIn));
             ui.horizontal(|ui| {
                 if ui.add_enabled(!folder.trim().is_empty(), egui::Button::new(tr(lang, Msg::ExportDots))).clicked() {
                     commands.push(AppCommand::StartExport(PathBuf::from(folder.trim())));

@@ -105,6 +105,7 @@ pub fn export(clip_cache: &Path, minutes: u32) -> Result<serde_json::Value, Stri
         out_dir: dir.0.join("export"),
         exported_by: "bench".into(),
         snapshots: Vec::new(),
+        burn_in: false,
     };
     let began = Instant::now();
     let manifest = crate::export::export(&dir.0, &request, &mut |_| {}, &AtomicBool::new(false)).map_err(|e| e.to_string())?;

@@ -55,6 +55,9 @@ pub struct ExportedFile {
     pub codec: String,
     pub width: u32,
     pub height: u32,
+    /// Camera name and local time burned into the pictures: re-encoded, not the recorded bytes.
+    #[serde(default)]
+    pub burned_in: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -55,6 +55,8 @@ pub struct ExportRequest {
     pub exported_by: String,
     /// Instants to save as PNG pictures too (each camera's frame at that instant), UTC 90 kHz.
     pub snapshots: Vec<i64>,
+    /// Burn the camera's name and the local time into the pictures (re-encode; slower).
+    pub burn_in: bool,
 }
 
 /// Progress of a running export.
@@ -158,7 +160,7 @@ pub fn export(
     let partial = partial_dir(&request.out_dir);
     let _ = std::fs::remove_dir_all(&partial);
     std::fs::create_dir_all(&partial).map_err(|source| ExportError::Io { path: partial.clone(), source })?;
-    let result = write_all(&partial, &planned, tz, progress, cancel);
+    let result = write_all(&partial, &planned, tz, request.burn_in, progress, cancel);
     let files = match result {
         Ok(files) => files,
         Err(e) => {
@@ -251,6 +253,7 @@ fn write_all(
     dir: &Path,
     planned: &[(String, String, Vec<ClipPart>)],
     tz: chrono_tz::Tz,
+    burn_in: bool,
     progress: &mut dyn FnMut(ExportProgress),
     cancel: &AtomicBool,
 ) -> Result<Vec<ExportedFile>, ExportError> {
@@ -262,16 +265,39 @@ fn write_all(
             let stamp = manifest::file_stamp(part.start_90k, tz);
             let file_name = if i == 0 { format!("{camera_id}_{stamp}.mp4") } else { format!("{camera_id}_{stamp}_part{}.mp4", i + 1) };
             let path = dir.join(&file_name);
-            let written = write_clip(
-                &path,
-                part,
-                &mut |done| progress(ExportProgress { done_bytes: done_before + done, total_bytes }),
-                cancel,
-            )?;
-            done_before += part.payload_bytes();
+            let payload = part.payload_bytes();
+            let written = if burn_in {
+                // Remux first (a tenth of the work), then re-encode with the text.
+                let remuxed = dir.join(format!(".{file_name}.remux"));
+                write_clip(&remuxed, part, &mut |done| progress(ExportProgress { done_bytes: done_before + done / 10, total_bytes }), cancel)?;
+                let start_ns = (part.start_90k.max(0) as u64) * 100_000 / 9;
+                let duration_ns = part.duration_90k() * 100_000 / 9;
+                let burned = crate::media::burn::burn_in(
+                    &remuxed,
+                    &path,
+                    name,
+                    start_ns,
+                    duration_ns,
+                    tz,
+                    &mut |f| progress(ExportProgress { done_bytes: done_before + payload / 10 + (f * (payload - payload / 10) as f64) as u64, total_bytes }),
+                    cancel,
+                );
+                let _ = std::fs::remove_file(&remuxed);
+                match burned {
+                    Ok(()) => {}
+                    Err(_) if cancel.load(std::sync::atomic::Ordering::Relaxed) => return Err(ExportError::Cancelled),
+                    Err(e) => return Err(ExportError::Format(e)),
+                }
+                let bytes = std::fs::metadata(&path).map_err(|source| ExportError::Io { path: path.clone(), source })?.len();
+                let sha256 = manifest::sha256_file(&path).map_err(|source| ExportError::Io { path: path.clone(), source })?;
+                mp4::WrittenFile { bytes, sha256 }
+            } else {
+                write_clip(&path, part, &mut |done| progress(ExportProgress { done_bytes: done_before + done, total_bytes }), cancel)?
+            };
+            done_before += payload;
             let (width, height, codec) = match &part.codec {
                 mp4_atom::Codec::Avc1(a) => (a.visual.width, a.visual.height, "H264"),
-                mp4_atom::Codec::Hev1(h) => (h.visual.width, h.visual.height, "H265"),
+                mp4_atom::Codec::Hev1(h) => (h.visual.width, h.visual.height, if burn_in { "H264" } else { "H265" }),
                 _ => (0, 0, "?"),
             };
             let end_90k = part.start_90k + part.duration_90k() as i64;
@@ -287,6 +313,7 @@ fn write_all(
                 codec: codec.into(),
                 width: u32::from(width),
                 height: u32::from(height),
+                burned_in: burn_in,
             });
         }
     }
