@@ -102,6 +102,20 @@ fn the_language_switch_changes_the_labels() {
     image.save(dir.join("wall-en.png")).unwrap();
 }
 
+/// `n` notches of the mouse wheel (zoom in) where the pointer is, a frame each.
+fn wheel(h: &mut Harness<'static, VigilApp>, n: usize) {
+    for _ in 0..n {
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, 120.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+            modifiers: Default::default(),
+        });
+        h.step();
+    }
+}
+
 /// Presses at `from`, moves in steps to `to` and releases there, a frame per step.
 fn drag(h: &mut Harness<'static, VigilApp>, from: egui::Pos2, to: egui::Pos2) {
     let press = |pos, pressed| egui::Event::PointerButton { pos, button: egui::PointerButton::Primary, pressed, modifiers: Default::default() };
@@ -184,16 +198,7 @@ fn the_wheel_zooms_a_tile_around_the_cursor_and_double_click_resets() {
     let at = rect.center() + egui::vec2(rect.width() / 4.0, 0.0);
     h.hover_at(at);
     h.step();
-    for _ in 0..3 {
-        h.event(egui::Event::MouseWheel {
-            unit: egui::MouseWheelUnit::Point,
-            delta: egui::vec2(0.0, 120.0),
-            phase: egui::TouchPhase::Move,
-            source: egui::MouseWheelSource::Unknown,
-            modifiers: Default::default(),
-        });
-        h.step();
-    }
+    wheel(&mut h, 3);
     h.run_steps(10);
     let zoom = h.state().wall().zoom(0);
     assert!(zoom.is_zoomed(), "{zoom:?}");
@@ -516,16 +521,7 @@ fn the_timeline_zooms_around_the_pointer_scrubs_by_dragging_and_goes_live() {
     let t_under = h.state().timeline().t_of(x_in);
     h.hover_at(at);
     h.step();
-    for _ in 0..3 {
-        h.event(egui::Event::MouseWheel {
-            unit: egui::MouseWheelUnit::Point,
-            delta: egui::vec2(0.0, 120.0),
-            phase: egui::TouchPhase::Move,
-            source: egui::MouseWheelSource::Unknown,
-            modifiers: Default::default(),
-        });
-        h.step();
-    }
+    wheel(&mut h, 3);
     h.run_steps(10);
     let (_, span_after) = h.state().timeline().view();
     assert!(span_after < span_before, "zoomed in: {span_before} -> {span_after}");

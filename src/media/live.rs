@@ -197,7 +197,7 @@ impl UnitData for GstUnit {
 }
 
 /// What the recorder needs from the parser's caps: codec, `avcC`/`hvcC`, size.
-fn codec_config(caps: &gst::CapsRef) -> Option<CodecConfig> {
+pub(crate) fn codec_config(caps: &gst::CapsRef) -> Option<CodecConfig> {
     let s = caps.structure(0)?;
     let codec = match s.name().as_str() {
         "video/x-h264" => VideoCodec::H264,

@@ -96,6 +96,10 @@ impl GopDecoder {
             .sync(false)
             .enable_last_sample(false)
             .build();
+        // No preroll: with an async sink the first buffer (and the first after every flush)
+        // would wait on this very thread for the pipeline to reach PLAYING — a deadlock waiting
+        // to happen, since we push from the thread that asked for the state change.
+        sink.set_property("async", false);
         let arrivals: Arrivals = Arrivals::default();
         let into = arrivals.clone();
         sink.set_callbacks(
@@ -114,6 +118,8 @@ impl GopDecoder {
         let parse_sink = parse.static_pad("sink").ok_or("parser without sink pad")?;
         src.link(&parse_sink).map_err(|e| format!("{e:?}"))?;
         pipeline.set_state(gst::State::Playing).map_err(|e| format!("playback pipeline: {e}"))?;
+        let (changed, _, _) = pipeline.state(gst::ClockTime::from_seconds(5));
+        changed.map_err(|e| format!("playback pipeline did not start: {e}"))?;
         src.set_active(true).map_err(|e| e.to_string())?;
         src.push_event(gst::event::StreamStart::new("vigil-playback"));
         src.push_event(gst::event::Caps::new(&caps));
@@ -162,15 +168,7 @@ impl GopDecoder {
             if i == target {
                 target_ns = ns;
             }
-            let mut buffer = gst::Buffer::from_slice(f.data.to_vec());
-            if let Some(b) = buffer.get_mut() {
-                b.set_pts(gst::ClockTime::from_nseconds(ns));
-                b.set_dts(gst::ClockTime::from_nseconds(ns));
-                if !f.keyframe {
-                    b.set_flags(gst::BufferFlags::DELTA_UNIT);
-                }
-            }
-            self.src.push(buffer).map_err(|e| format!("decoder input: {e:?}"))?;
+            self.push_frame(f, ns)?;
         }
         self.next_ns = target_ns + 1_000_000_000;
         self.drain()?;
@@ -193,6 +191,19 @@ impl GopDecoder {
         Ok((all, SeekTimings { first_picture, exact_frame: at.duration_since(started) }))
     }
 
+    /// Pushes one compressed frame at running time `ns` (decoded on this thread).
+    fn push_frame(&self, f: &GopFrame<'_>, ns: u64) -> Result<(), String> {
+        let mut buffer = gst::Buffer::from_slice(f.data.to_vec());
+        if let Some(b) = buffer.get_mut() {
+            b.set_pts(gst::ClockTime::from_nseconds(ns));
+            b.set_dts(gst::ClockTime::from_nseconds(ns));
+            if !f.keyframe {
+                b.set_flags(gst::BufferFlags::DELTA_UNIT);
+            }
+        }
+        self.src.push(buffer).map(|_| ()).map_err(|e| format!("decoder input: {e:?}"))
+    }
+
     /// Starts continuous decoding at a keyframe at `base_90k` (drops whatever the decoder held).
     pub fn restart_stream(&mut self, base_90k: i64) {
         self.flush();
@@ -207,15 +218,7 @@ impl GopDecoder {
         let base = self.stream_base_90k.ok_or("continuous decoding was not started")?;
         for f in frames {
             let ns = ((f.pts_90k - base).max(0) as u64) * 100_000 / 9;
-            let mut buffer = gst::Buffer::from_slice(f.data.to_vec());
-            if let Some(b) = buffer.get_mut() {
-                b.set_pts(gst::ClockTime::from_nseconds(ns));
-                b.set_dts(gst::ClockTime::from_nseconds(ns));
-                if !f.keyframe {
-                    b.set_flags(gst::BufferFlags::DELTA_UNIT);
-                }
-            }
-            self.src.push(buffer).map_err(|e| format!("decoder input: {e:?}"))?;
+            self.push_frame(f, ns)?;
         }
         let out = self
             .arrivals
@@ -301,7 +304,7 @@ pub fn read_mp4_units(path: &std::path::Path) -> Result<(CodecConfig, Vec<(Vec<u
         match sink.try_pull_sample(gst::ClockTime::from_seconds(30)) {
             Some(sample) => {
                 if config.is_none() {
-                    config = sample.caps().and_then(config_from_caps);
+                    config = sample.caps().and_then(super::live::codec_config);
                 }
                 if let Some(buffer) = sample.buffer() {
                     let keyframe = !buffer.flags().contains(gst::BufferFlags::DELTA_UNIT);
@@ -316,19 +319,4 @@ pub fn read_mp4_units(path: &std::path::Path) -> Result<(CodecConfig, Vec<(Vec<u
     let _ = pipeline.set_state(gst::State::Null);
     result?;
     Ok((config.ok_or_else(|| err("no codec configuration".into()))?, units))
-}
-
-fn config_from_caps(caps: &gst::CapsRef) -> Option<CodecConfig> {
-    let s = caps.structure(0)?;
-    let codec = match s.name().as_str() {
-        "video/x-h264" => VideoCodec::H264,
-        "video/x-h265" => VideoCodec::H265,
-        _ => return None,
-    };
-    Some(CodecConfig {
-        codec,
-        codec_data: s.get::<gst::Buffer>("codec_data").ok()?.map_readable().ok()?.as_slice().to_vec(),
-        width: s.get::<i32>("width").ok()?.max(0) as u32,
-        height: s.get::<i32>("height").ok()?.max(0) as u32,
-    })
 }

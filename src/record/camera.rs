@@ -17,7 +17,7 @@ use super::fmp4::{Sample, SegmentWriter, encode_keyframe_index};
 use super::{RecordEvent, RecorderConfig, Shared, TICKS_PER_S, ns_to_90k};
 use crate::core::site::StreamProfile;
 use crate::media::{CodecConfig, EncodedUnit, TapMessage};
-use crate::store::recordings::{MAX_SEGMENT_DURATION_90K, NewSegment};
+use crate::store::recordings::MAX_SEGMENT_DURATION_90K;
 
 /// Arrival times this far from the stream's own clock end the run.
 const MAX_DRIFT_NS: i64 = 2_000_000_000;
@@ -269,20 +269,7 @@ impl CameraRecorder {
             return Ok(());
         }
         let blob = encode_keyframe_index(&summary.keyframes);
-        let row = NewSegment {
-            run_id: r.id,
-            camera_id: &self.camera_id,
-            seq: seg.seq,
-            start_90k: seg.start_90k,
-            duration_90k: summary.duration_90k as i64,
-            path: &seg.rel_path,
-            bytes: summary.bytes as i64,
-            frames: summary.frames as i64,
-            codec: summary.codec.as_str(),
-            width: summary.width,
-            height: summary.height,
-            keyframe_index: &blob,
-        };
+        let row = super::segment_row(r.id, &self.camera_id, seg.seq, seg.start_90k, &seg.rel_path, &summary, &blob);
         if let Err(e) = self.shared.store().insert_segment(&row) {
             tracing::error!(camera = %self.camera_id, "indexing {}: {e}", seg.rel_path);
             return Err(e.to_string());

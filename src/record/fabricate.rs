@@ -7,7 +7,6 @@ use std::path::Path;
 use super::fmp4::{Sample, SegmentWriter, encode_keyframe_index};
 use super::{TICKS_PER_S, recordings_root};
 use crate::media::CodecConfig;
-use crate::store::recordings::NewSegment;
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -61,20 +60,8 @@ pub fn fabricate_run(
             }
         }
         let s = w.finish().map_err(|e| FabricateError::Write(e.to_string()))?;
-        store.insert_segment(&NewSegment {
-            run_id: run,
-            camera_id,
-            seq: segments as i64,
-            start_90k: seg_start,
-            duration_90k: s.duration_90k as i64,
-            path: &rel,
-            bytes: s.bytes as i64,
-            frames: s.frames as i64,
-            codec: s.codec.as_str(),
-            width: s.width,
-            height: s.height,
-            keyframe_index: &encode_keyframe_index(&s.keyframes),
-        })?;
+        let blob = encode_keyframe_index(&s.keyframes);
+        store.insert_segment(&super::segment_row(run, camera_id, segments as i64, seg_start, &rel, &s, &blob))?;
         segments += 1;
     }
     store.end_run(run, start_90k + (total * u64::from(frame_90k)) as i64, "fabricated")?;

@@ -46,6 +46,32 @@ pub fn recordings_root(data_dir: &Path) -> PathBuf {
     data_dir.join(RECORDINGS_DIR)
 }
 
+/// The index row of a finished segment file.
+pub(crate) fn segment_row<'a>(
+    run_id: i64,
+    camera_id: &'a str,
+    seq: i64,
+    start_90k: i64,
+    path: &'a str,
+    summary: &'a fmp4::SegmentSummary,
+    keyframe_index: &'a [u8],
+) -> crate::store::recordings::NewSegment<'a> {
+    crate::store::recordings::NewSegment {
+        run_id,
+        camera_id,
+        seq,
+        start_90k,
+        duration_90k: summary.duration_90k as i64,
+        path,
+        bytes: summary.bytes as i64,
+        frames: summary.frames as i64,
+        codec: summary.codec.as_str(),
+        width: summary.width,
+        height: summary.height,
+        keyframe_index,
+    }
+}
+
 /// Converts ns since the epoch to 90 kHz units since the epoch.
 pub fn ns_to_90k(ns: u64) -> i64 {
     (i128::from(ns) * 9 / 100_000) as i64

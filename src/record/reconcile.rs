@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::camera::parse_segment_name;
 use super::fmp4::{encode_keyframe_index, repair, scan, sync_dir_of};
-use crate::store::recordings::{NewSegment, SegmentState};
+use crate::store::recordings::SegmentState;
 use crate::store::{Store, StoreError};
 
 /// Folder (inside the recordings root) for files that could not be indexed.
@@ -124,20 +124,7 @@ fn recover_file(store: &Store, root: &Path, rel: &str, path: &Path, report: &mut
     };
     let s = &scanned.summary;
     let blob = encode_keyframe_index(&s.keyframes);
-    store.insert_segment(&NewSegment {
-        run_id,
-        camera_id,
-        seq,
-        start_90k,
-        duration_90k: s.duration_90k as i64,
-        path: rel,
-        bytes: s.bytes as i64,
-        frames: s.frames as i64,
-        codec: s.codec.as_str(),
-        width: s.width,
-        height: s.height,
-        keyframe_index: &blob,
-    })?;
+    store.insert_segment(&super::segment_row(run_id, camera_id, seq, start_90k, rel, s, &blob))?;
     report.recovered.push((rel.to_string(), scanned.had_tail));
     Ok(())
 }
