@@ -484,6 +484,12 @@ fn a_selection_is_bookmarked_locked_found_and_exported_from_the_timeline() {
     h.get_by_label("Sự việc").click();
     h.run_steps(4);
     assert!(h.query_by_label("Trộm xe máy chợ trung tâm").is_some());
+    // Searching another day finds nothing.
+    h.get_by_label("Ngày").click();
+    h.run_steps(1);
+    h.get_by_label("Ngày").type_text("01/01/2020");
+    h.run_steps(3);
+    assert!(h.query_by_label("Trộm xe máy chợ trung tâm").is_none(), "not on 01/01/2020");
 
     // Export the selection; it runs on its own thread and lands in a new folder.
     h.get_by_label("Trích xuất…").click();

@@ -107,10 +107,11 @@ pub enum Msg {
     Unlock,
     Lock,
     BurnIn,
+    Day,
 }
 
 impl Msg {
-    pub const ALL: [Msg; 77] = [
+    pub const ALL: [Msg; 78] = [
         Msg::Layout,
         Msg::AllCameras,
         Msg::CamerasLive,
@@ -188,6 +189,7 @@ impl Msg {
         Msg::Unlock,
         Msg::Lock,
         Msg::BurnIn,
+        Msg::Day,
     ];
 }
 
@@ -272,6 +274,7 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             Unlock => "Mở khoá",
             Lock => "Khoá",
             BurnIn => "Ghi tên camera và giờ lên hình (mã hoá lại, chậm hơn)",
+            Day => "Ngày",
         },
         Lang::En => match msg {
             Layout => "Layout",
@@ -351,6 +354,7 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             Unlock => "Unlock",
             Lock => "Lock",
             BurnIn => "Burn camera name and time into the picture (re-encodes, slower)",
+            Day => "Day",
         },
     }
 }

@@ -334,11 +334,14 @@ impl VigilApp {
             });
             self.review.export_job = None;
         }
-        if self.review.incidents_open && self.review.found_for.as_deref() != Some(self.review.search.as_str()) {
+        let query = format!("{}\u{0}{}", self.review.search, self.review.search_day);
+        if self.review.incidents_open && self.review.found_for.as_deref() != Some(query.as_str()) {
+            // A day typed in full narrows the search to it; anything else searches every day.
+            let (from, to) = review::local_day_90k(&self.review.search_day, &self.site.timezone).unwrap_or((i64::MIN, i64::MAX));
             if let Some(store) = &self.store {
-                self.review.found = store.search_bookmarks(&self.review.search, i64::MIN, i64::MAX).unwrap_or_default();
+                self.review.found = store.search_bookmarks(&self.review.search, from, to).unwrap_or_default();
             }
-            self.review.found_for = Some(self.review.search.clone());
+            self.review.found_for = Some(query);
         }
     }
 

@@ -35,9 +35,21 @@ pub struct ReviewState {
     pub export_job: Option<ExportJob>,
     pub incidents_open: bool,
     pub search: String,
+    /// A local day to search in, dd/mm/yyyy (empty: any day).
+    pub search_day: String,
     /// Search results and the search they answer.
     pub found: Vec<Bookmark>,
     pub found_for: Option<String>,
+}
+
+/// The UTC range [start, end) of a local day written dd/mm/yyyy, 90 kHz.
+pub fn local_day_90k(text: &str, timezone: &str) -> Option<(i64, i64)> {
+    use chrono::TimeZone;
+    let tz: chrono_tz::Tz = timezone.parse().ok()?;
+    let date = chrono::NaiveDate::parse_from_str(text.trim(), "%d/%m/%Y").ok()?;
+    let start = tz.from_local_datetime(&date.and_hms_opt(0, 0, 0)?).earliest()?;
+    let end = tz.from_local_datetime(&date.succ_opt()?.and_hms_opt(0, 0, 0)?).earliest()?;
+    Some((start.timestamp() * 90_000, end.timestamp() * 90_000))
 }
 
 impl ReviewState {
@@ -130,7 +142,9 @@ pub fn incidents_ui(ctx: &egui::Context, review: &mut ReviewState, timezone: &st
     egui::Window::new(tr(lang, Msg::Incidents)).id(egui::Id::unique("incidents")).open(&mut open).default_width(520.0).show(ctx, |ui| {
         ui.horizontal(|ui| {
             let l = ui.label(tr(lang, Msg::Search));
-            ui.add(egui::TextEdit::singleline(&mut review.search).desired_width(300.0)).labelled_by(l.id);
+            ui.add(egui::TextEdit::singleline(&mut review.search).desired_width(220.0)).labelled_by(l.id);
+            let l = ui.label(tr(lang, Msg::Day));
+            ui.add(egui::TextEdit::singleline(&mut review.search_day).desired_width(100.0).hint_text("dd/mm/yyyy")).labelled_by(l.id);
         });
         ui.separator();
         egui::ScrollArea::vertical().max_height(320.0).show(ui, |ui| {
@@ -160,5 +174,20 @@ pub fn incidents_ui(ctx: &egui::Context, review: &mut ReviewState, timezone: &st
     });
     if !open {
         commands.push(AppCommand::ToggleIncidents);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_local_day_is_its_utc_range() {
+        // 28/11/2026 in Hà Nội (UTC+7) is 27/11 17:00 UTC to 28/11 17:00 UTC.
+        let (a, b) = local_day_90k("28/11/2026", "Asia/Ho_Chi_Minh").unwrap();
+        assert_eq!(a, 1_795_798_800 * 90_000);
+        assert_eq!(b - a, 86_400 * 90_000);
+        assert_eq!(local_day_90k("28/11", "Asia/Ho_Chi_Minh"), None);
+        assert_eq!(local_day_90k("31/02/2026", "Asia/Ho_Chi_Minh"), None);
     }
 }

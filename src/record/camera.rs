@@ -155,8 +155,8 @@ impl CameraRecorder {
             .begin_run(&self.camera_id, self.profile.as_str(), start_90k)
             .map_err(|e| format!("cannot start a run: {e}"))?;
         tracing::info!(camera = %self.camera_id, run = id, "recording run started");
-        self.shared.emit(RecordEvent::RunStarted { camera_id: self.camera_id.clone(), run_id: id, start_90k });
         self.shared.set_status(&self.camera_id, |s| s.set_recording());
+        self.shared.emit(RecordEvent::RunStarted { camera_id: self.camera_id.clone(), run_id: id, start_90k });
         Ok(Run {
             id,
             config: config.clone(),
@@ -305,8 +305,9 @@ impl CameraRecorder {
             tracing::error!(camera = %self.camera_id, "closing run {}: {e}", r.id);
         }
         tracing::info!(camera = %self.camera_id, run = r.id, reason, "recording run ended");
-        self.shared.emit(RecordEvent::RunEnded { camera_id: self.camera_id.clone(), run_id: r.id, end_90k, reason: reason.into() });
+        // Status first: whoever hears the event and then asks for the status sees it.
         self.shared.set_status(&self.camera_id, |s| s.set_not_recording(reason));
+        self.shared.emit(RecordEvent::RunEnded { camera_id: self.camera_id.clone(), run_id: r.id, end_90k, reason: reason.into() });
     }
 
     fn report_disk_full(&self, message: &str) {
