@@ -102,6 +102,18 @@ fn the_language_switch_changes_the_labels() {
     image.save(dir.join("wall-en.png")).unwrap();
 }
 
+/// Two minutes of cam01 recordings around `middle`, made from the simulator's clip (written and
+/// indexed as the recorder writes them).
+fn record_cam01_around(data_dir: &std::path::Path, middle: i64) {
+    use vigil::core::site::StreamProfile;
+    use vigil::media::simulate::{ClipJob, ClipSpec, Codec};
+    let _ = common::simulator();
+    let job = ClipJob { camera_id: "cam-a".into(), camera_name: "Chợ trung tâm".into(), profile: StreamProfile::Main, spec: ClipSpec::main(Codec::H264) };
+    let clip = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sim-clips").join(job.file_name());
+    let (config, units) = vigil::media::playback::read_mp4_units(&clip).unwrap();
+    vigil::record::fabricate::fabricate_run(data_dir, "cam01", &config, &units, 25, middle - 60 * 90_000, 120, 30).unwrap();
+}
+
 /// `n` notches of the mouse wheel (zoom in) where the pointer is, a frame each.
 fn wheel(h: &mut Harness<'static, VigilApp>, n: usize) {
     for _ in 0..n {
@@ -344,8 +356,6 @@ fn each_neighborhood_shows_how_many_of_its_cameras_are_live() {
 
 #[test]
 fn the_timeline_jumps_to_a_recorded_instant_shows_it_on_the_wall_and_goes_back_live() {
-    use vigil::core::site::StreamProfile;
-    use vigil::media::simulate::{ClipJob, ClipSpec, Codec};
     let site = site();
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness_with(site.clone(), Lang::Vi, Some(dir.path().to_path_buf()));
@@ -355,11 +365,7 @@ fn the_timeline_jumps_to_a_recorded_instant_shows_it_on_the_wall_and_goes_back_l
     // Recordings of cam01 around the middle of the visible hour, made from the simulator's clip.
     let tl = h.state().timeline().clone();
     let middle = tl.t_of(tl.width_px() / 2.0);
-    let _ = common::simulator();
-    let job = ClipJob { camera_id: "cam-a".into(), camera_name: "Chợ trung tâm".into(), profile: StreamProfile::Main, spec: ClipSpec::main(Codec::H264) };
-    let clip = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sim-clips").join(job.file_name());
-    let (config, units) = vigil::media::playback::read_mp4_units(&clip).unwrap();
-    vigil::record::fabricate::fabricate_run(dir.path(), "cam01", &config, &units, 25, middle - 60 * 90_000, 120, 30).unwrap();
+    record_cam01_around(dir.path(), middle);
 
     // A click in the middle of the track area jumps there and leaves live.
     let area = h.get_all_by_label("Dòng thời gian").max_by(|a, b| a.rect().min.y.total_cmp(&b.rect().min.y)).unwrap();
@@ -428,8 +434,6 @@ fn the_timeline_jumps_to_a_recorded_instant_shows_it_on_the_wall_and_goes_back_l
 
 #[test]
 fn a_selection_is_bookmarked_locked_found_and_exported_from_the_timeline() {
-    use vigil::core::site::StreamProfile;
-    use vigil::media::simulate::{ClipJob, ClipSpec, Codec};
     let site = site();
     let dir = tempfile::tempdir().unwrap();
     let pictures = tempfile::tempdir().unwrap();
@@ -445,11 +449,7 @@ fn a_selection_is_bookmarked_locked_found_and_exported_from_the_timeline() {
     h.run_steps(3);
     let tl = h.state().timeline().clone();
     let middle = tl.t_of(tl.width_px() / 2.0);
-    let _ = common::simulator();
-    let job = ClipJob { camera_id: "cam-a".into(), camera_name: "Chợ trung tâm".into(), profile: StreamProfile::Main, spec: ClipSpec::main(Codec::H264) };
-    let clip = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sim-clips").join(job.file_name());
-    let (config, units) = vigil::media::playback::read_mp4_units(&clip).unwrap();
-    vigil::record::fabricate::fabricate_run(dir.path(), "cam01", &config, &units, 25, middle - 60 * 90_000, 120, 30).unwrap();
+    record_cam01_around(dir.path(), middle);
 
     // In at the click, out 25 frames (1 s) later.
     h.get_all_by_label("Dòng thời gian").max_by(|a, b| a.rect().min.y.total_cmp(&b.rect().min.y)).unwrap().click();

@@ -572,3 +572,20 @@ fn a_full_disk_stops_recording_cleanly_and_it_resumes_when_space_returns() {
     drop(store);
     let _ = Command::new("umount").arg(mount.path()).status();
 }
+
+#[test]
+fn a_recorded_stream_is_never_stopped_as_unused() {
+    let sim = common::simulator();
+    let (ingest, _ev, _w) = common::engine(common::fast_policy());
+    let key = StreamKey::new("cam-f", StreamProfile::Sub);
+    let live = ingest.start(vigil::media::StreamSpec::new(key.clone(), sim.url("cam-f", StreamProfile::Sub)));
+    let (tx, _rx) = std::sync::mpsc::sync_channel(16);
+    let (joined, opened) = ingest.start_recorded(vigil::media::StreamSpec::new(key.clone(), sim.url("cam-f", StreamProfile::Sub)), tx);
+    assert!(!opened && Arc::ptr_eq(&live, &joined), "the recorder joins the running stream");
+    assert!(joined.is_recorded());
+    assert!(!ingest.stop_unless_recorded(&key), "a recorded stream stays");
+    assert!(ingest.handle(&key).is_some());
+    joined.clear_record_tap();
+    assert!(ingest.stop_unless_recorded(&key));
+    assert!(ingest.handle(&key).is_none());
+}

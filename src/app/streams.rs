@@ -88,8 +88,7 @@ impl StreamPlanner {
         }
         for handle in ingest.handles() {
             let need = needs.get(&handle.key).copied().unwrap_or(DecodeNeed::None);
-            if need == DecodeNeed::None && handle.key.profile == StreamProfile::Main && !handle.is_recorded() {
-                ingest.stop(&handle.key);
+            if need == DecodeNeed::None && handle.key.profile == StreamProfile::Main && ingest.stop_unless_recorded(&handle.key) {
                 continue;
             }
             let mode = match need {

@@ -116,11 +116,28 @@ impl Ingest {
 
     /// Starts a stream (or returns the running one with the same key: one decoder per stream).
     pub fn start(&self, spec: StreamSpec) -> Arc<StreamHandle> {
+        self.start_tapped(spec, None).0
+    }
+
+    /// Starts (or joins) a stream and sets its record tap in one step, under the engine's lock, so
+    /// no one can stop the stream as unused in between. Returns the handle and whether it was
+    /// opened by this call.
+    pub fn start_recorded(&self, spec: StreamSpec, tap: RecordTap) -> (Arc<StreamHandle>, bool) {
+        self.start_tapped(spec, Some(tap))
+    }
+
+    fn start_tapped(&self, spec: StreamSpec, tap: Option<RecordTap>) -> (Arc<StreamHandle>, bool) {
         let mut streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(r) = streams.get(&spec.key) {
-            return r.handle.clone();
+            if let Some(tap) = tap {
+                r.handle.set_record_tap(tap);
+            }
+            return (r.handle.clone(), false);
         }
         let handle = StreamHandle::new(spec.key.clone(), spec.mode);
+        if let Some(tap) = tap {
+            handle.set_record_tap(tap);
+        }
         let (stop_tx, stop_rx) = std::sync::mpsc::sync_channel(1);
         let key = spec.key.clone();
         let supervisor = supervisor::Supervisor {
@@ -136,7 +153,26 @@ impl Ingest {
             .spawn(move || supervisor.run())
             .expect("spawning a supervisor thread");
         streams.insert(key, Running { handle: handle.clone(), stop_tx, thread });
-        handle
+        (handle, true)
+    }
+
+    /// Stops a stream unless it is recorded (checked under the engine's lock, so a recorder
+    /// joining it at the same moment keeps it). Returns whether it was stopped.
+    pub fn stop_unless_recorded(&self, key: &StreamKey) -> bool {
+        let running = {
+            let mut streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+            match streams.get(key) {
+                Some(r) if !r.handle.is_recorded() => streams.remove(key),
+                _ => None,
+            }
+        };
+        match running {
+            Some(r) => {
+                Self::retire(r, key);
+                true
+            }
+            None => false,
+        }
     }
 
     pub fn handle(&self, key: &StreamKey) -> Option<Arc<StreamHandle>> {
@@ -155,13 +191,18 @@ impl Ingest {
     pub fn stop(&self, key: &StreamKey) {
         let running = self.streams.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
         if let Some(r) = running {
-            Self::signal_stop(&r);
-            let _ = std::thread::Builder::new()
-                .name(format!("reap-{}", key.camera_id))
-                .spawn(move || {
-                    let _ = r.thread.join();
-                });
+            Self::retire(r, key);
         }
+    }
+
+    /// Signals a removed stream to stop and joins its supervisor on a reaper thread.
+    fn retire(r: Running, key: &StreamKey) {
+        Self::signal_stop(&r);
+        let _ = std::thread::Builder::new()
+            .name(format!("reap-{}", key.camera_id))
+            .spawn(move || {
+                let _ = r.thread.join();
+            });
     }
 
     /// Stops every stream and waits for their teardown. Blocking: call off the UI thread.

@@ -217,11 +217,9 @@ impl Recorder {
         for (camera_id, profile) in &recorded {
             let Some(spec) = StreamSpec::for_camera(site, camera_id, *profile) else { continue };
             let key = spec.key.clone();
-            let existing = ingest.handle(&key);
-            let opened_here = existing.is_none();
-            let handle = existing.unwrap_or_else(|| ingest.start(StreamSpec { mode: DecodeMode::Paused, ..spec }));
             let (unit_tx, unit_rx) = std::sync::mpsc::sync_channel(config.channel_capacity.max(16));
-            handle.set_record_tap(unit_tx);
+            // Opened (paused: recording decodes nothing) or joined, with the tap set at once.
+            let (_handle, opened_here) = ingest.start_recorded(StreamSpec { mode: DecodeMode::Paused, ..spec }, unit_tx);
             let worker = camera::CameraRecorder::new(camera_id.clone(), *profile, shared.clone(), &config, unit_rx);
             let thread = std::thread::Builder::new()
                 .name(format!("rec-{camera_id}"))
