@@ -5,12 +5,12 @@
 mod common;
 
 use vigil::core::site::StreamProfile;
-use vigil::media::playback::{GopDecoder, GopFrame, read_mp4_units};
+use vigil::media::playback::{GopDecoder, read_mp4_units};
 use vigil::media::simulate::{ClipJob, ClipSpec, Codec, read_barcode};
 use vigil::media::DecodedFrame;
 use vigil::record::TICKS_PER_S;
 use vigil::record::fabricate::fabricate_run;
-use vigil::record::reader::RecordingReader;
+use vigil::record::reader::{RecordingReader, as_gop_frames};
 
 fn clip_units() -> (vigil::media::CodecConfig, Vec<(Vec<u8>, bool)>) {
     // The simulator fixture makes sure cam-a's main clip is in the cache.
@@ -39,8 +39,7 @@ fn a_seek_shows_the_keyframe_first_then_exactly_the_frame_at_that_instant() {
     for offset_ms in [0i64, 40, 1_000, 1_999, 2_000, 2_020, 6_500, 13_333, 19_950] {
         let t = start + offset_ms * 90;
         let gop = reader.gop_at("cam-a", t).unwrap().expect("recorded");
-        let frames: Vec<GopFrame<'_>> =
-            gop.frames.iter().map(|(pts, key, data)| GopFrame { data, keyframe: *key, pts_90k: *pts }).collect();
+        let frames = as_gop_frames(&gop.frames);
         let mut first_number = None;
         let (frame, timings) = decoder.decode_to(&frames, gop.target, &mut |f| first_number = number(f)).unwrap();
         let k = (t - start) / 3600;
@@ -68,7 +67,7 @@ fn continuous_playback_decodes_each_frame_once_in_order_across_segments() {
     let t0 = start + TICKS_PER_S;
     let gop = reader.gop_at("cam-a", t0).unwrap().unwrap();
     decoder.restart_stream(gop.frames[0].0);
-    let first: Vec<GopFrame<'_>> = gop.frames.iter().take(gop.target + 1).map(|(p, k, d)| GopFrame { data: d, keyframe: *k, pts_90k: *p }).collect();
+    let first = gop.up_to(gop.target);
     let mut pictures = decoder.push_stream(&first).unwrap();
     let mut pos = gop.frames[gop.target].0;
     let mut t = t0;
@@ -76,7 +75,7 @@ fn continuous_playback_decodes_each_frame_once_in_order_across_segments() {
         t += TICKS_PER_S / 5;
         let (frames, continuous) = reader.frames_after("cam-a", pos, t).unwrap();
         assert!(continuous, "one run, adjacent segments");
-        let pushed: Vec<GopFrame<'_>> = frames.iter().map(|(p, k, d)| GopFrame { data: d, keyframe: *k, pts_90k: *p }).collect();
+        let pushed = as_gop_frames(&frames);
         pictures.extend(decoder.push_stream(&pushed).unwrap());
         if let Some(last) = frames.last() {
             pos = last.0;
@@ -104,7 +103,7 @@ fn a_gop_decoded_once_gives_every_picture_for_stepping_back() {
     let mut decoder = GopDecoder::new(&config).unwrap();
     let t = start + 3_900 * 90; // 3.9 s: frame 97, in the GOP from frame 50
     let gop = reader.gop_at("cam-a", t).unwrap().unwrap();
-    let frames: Vec<GopFrame<'_>> = gop.frames.iter().take(gop.target + 1).map(|(p, k, d)| GopFrame { data: d, keyframe: *k, pts_90k: *p }).collect();
+    let frames = gop.up_to(gop.target);
     let (pictures, _) = decoder.decode_all_to(&frames, gop.target, &mut |_| {}).unwrap();
     assert_eq!(pictures.len(), gop.target + 1, "one picture per frame from the keyframe to the target");
     for (t, frame) in &pictures {

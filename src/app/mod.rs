@@ -134,7 +134,7 @@ pub struct VigilApp {
     /// The instant last asked of the playback engine.
     playback_asked_90k: Option<i64>,
     /// Coverage tracks of the cameras on the wall: (cameras, window) they were read for, when.
-    tracks: (Vec<String>, (i64, i64), Vec<Vec<crate::core::timeline::Span90k>>, Option<std::time::Instant>),
+    tracks: TrackCache,
     wake: crate::media::WakeFn,
     review: review::ReviewState,
     /// The thumbnail picture last handed to the renderer (its address), to upload only new ones.
@@ -146,11 +146,19 @@ pub struct VigilApp {
     data_dir: Option<std::path::PathBuf>,
 }
 
+/// Coverage of the wall's cameras in the timeline's window, and what it was read for.
+#[derive(Default)]
+struct TrackCache {
+    cameras: Vec<String>,
+    /// (start, span) of the window read.
+    window: (i64, i64),
+    covered: Vec<Vec<crate::core::timeline::Span90k>>,
+    read_at: Option<std::time::Instant>,
+}
+
 const SETTING_LANG: &str = "ui.lang";
 
-fn now_90k() -> i64 {
-    crate::record::ns_to_90k(crate::core::time::unix_now_ns())
-}
+use crate::core::time::now_90k;
 
 /// A frame of the recorded main streams (25 fps), for frame steps.
 const FRAME_90K: i64 = 3_600;
@@ -206,7 +214,7 @@ impl VigilApp {
             timeline_open: false,
             playback: None,
             playback_asked_90k: None,
-            tracks: (Vec::new(), (0, 0), Vec::new(), None),
+            tracks: TrackCache::default(),
             wake,
             review: review::ReviewState::default(),
             thumbnail_shown: None,
@@ -271,7 +279,7 @@ impl VigilApp {
             Ok(_) => {
                 self.review.bookmark_form = None;
                 self.review.found_for = None;
-                self.tracks.3 = None;
+                self.tracks.read_at = None;
                 self.status = Some(format!("{}: {title}", tr(self.lang, Msg::BookmarkDots).trim_end_matches('…')));
             }
             Err(e) => self.status = Some(e.to_string()),
@@ -347,27 +355,41 @@ impl VigilApp {
 
     /// Asks the playback engine for every camera of the wall at the cursor.
     fn ask_playback(&mut self, exact: bool) {
+        self.ask_playback_for(false, exact);
+    }
+
+    /// Playing forward: the engine decodes only the frames since the last update.
+    fn ask_playback_continuous(&mut self) {
+        self.ask_playback_for(true, true);
+    }
+
+    fn ask_playback_for(&mut self, continuous: bool, exact: bool) {
+        let cameras: Vec<String> = self.wall.cameras.iter().flatten().cloned().collect();
+        let t = self.timeline.cursor_90k();
+        let Some(engine) = self.playback_engine() else { return };
+        if continuous {
+            engine.play_to(cameras, t);
+        } else {
+            engine.show(cameras, t, exact);
+        }
+        self.playback_asked_90k = Some(t);
+    }
+
+    /// The playback thread, started on first use (it needs the data dir's recordings).
+    fn playback_engine(&mut self) -> Option<&playback::PlaybackEngine> {
         if self.playback.is_none()
             && let Some(dir) = &self.data_dir
         {
             self.playback = Some(playback::PlaybackEngine::start(dir.clone(), self.wake.clone()));
         }
-        let Some(engine) = &self.playback else { return };
-        let cameras: Vec<String> = self.wall.cameras.iter().flatten().cloned().collect();
-        engine.show(cameras, self.timeline.cursor_90k(), exact);
-        self.playback_asked_90k = Some(self.timeline.cursor_90k());
+        self.playback.as_ref()
     }
 
     /// A small picture of the hovered track's camera at the hovered instant (its keyframe),
     /// decoded in the background; drawn through the same GPU path as the wall.
     fn thumbnail_ui(&mut self, ctx: &egui::Context, row: usize, t_90k: i64, pos: egui::Pos2) {
-        let Some(camera) = self.tracks.0.get(row).cloned() else { return };
-        if self.playback.is_none()
-            && let Some(dir) = &self.data_dir
-        {
-            self.playback = Some(playback::PlaybackEngine::start(dir.clone(), self.wake.clone()));
-        }
-        let Some(engine) = &self.playback else { return };
+        let Some(camera) = self.tracks.cameras.get(row).cloned() else { return };
+        let Some(engine) = self.playback_engine() else { return };
         let Some(Some(frame)) = engine.thumbnail(&camera, t_90k) else {
             ctx.request_repaint_after(Duration::from_millis(50));
             return;
@@ -399,26 +421,13 @@ impl VigilApp {
         });
     }
 
-    /// Playing forward: the engine decodes only the frames since the last update.
-    fn ask_playback_continuous(&mut self) {
-        if self.playback.is_none()
-            && let Some(dir) = &self.data_dir
-        {
-            self.playback = Some(playback::PlaybackEngine::start(dir.clone(), self.wake.clone()));
-        }
-        let Some(engine) = &self.playback else { return };
-        let cameras: Vec<String> = self.wall.cameras.iter().flatten().cloned().collect();
-        engine.play_to(cameras, self.timeline.cursor_90k());
-        self.playback_asked_90k = Some(self.timeline.cursor_90k());
-    }
-
     /// Coverage of the wall's cameras in the visible window (re-read when either changes, and
     /// every 5 s while it stays: recordings grow).
     fn refresh_tracks(&mut self) {
         let cameras: Vec<String> = self.wall.cameras.iter().flatten().cloned().collect();
         let window = self.timeline.view();
-        let stale = self.tracks.3.is_none_or(|t| t.elapsed() >= Duration::from_secs(5));
-        if cameras == self.tracks.0 && window == self.tracks.1 && !stale {
+        let stale = self.tracks.read_at.is_none_or(|t| t.elapsed() >= Duration::from_secs(5));
+        if cameras == self.tracks.cameras && window == self.tracks.window && !stale {
             return;
         }
         let Some(store) = &self.store else { return };
@@ -435,7 +444,7 @@ impl VigilApp {
             .search_bookmarks("", window.0, window.0 + window.1)
             .map(|v| v.into_iter().map(|b| (b.start_90k, b.end_90k)).collect())
             .unwrap_or_default();
-        self.tracks = (cameras, window, covered, Some(std::time::Instant::now()));
+        self.tracks = TrackCache { cameras, window, covered, read_at: Some(std::time::Instant::now()) };
     }
 
     /// The settings window is open.
@@ -945,9 +954,9 @@ impl eframe::App for VigilApp {
         if self.timeline_open {
             self.refresh_tracks();
             let names: Vec<String> =
-                self.tracks.0.iter().map(|id| self.site.camera(id).map_or_else(|| id.clone(), |c| c.name.clone())).collect();
+                self.tracks.cameras.iter().map(|id| self.site.camera(id).map_or_else(|| id.clone(), |c| c.name.clone())).collect();
             let tracks: Vec<timeline_view::Track<'_>> =
-                names.iter().zip(&self.tracks.2).map(|(name, covered)| timeline_view::Track { name, covered }).collect();
+                names.iter().zip(&self.tracks.covered).map(|(name, covered)| timeline_view::Track { name, covered }).collect();
             let (tl, tz, lang) = (&self.timeline, self.site.timezone.as_str(), self.lang);
             let commands = &mut self.commands;
             let (review, marks) = (&self.review, &self.bookmarks_in_view);

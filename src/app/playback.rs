@@ -11,9 +11,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex};
 
-use crate::media::playback::{GopDecoder, GopFrame};
+use crate::media::playback::GopDecoder;
 use crate::media::{LatestFrameSlot, WakeFn};
-use crate::record::reader::RecordingReader;
+use crate::record::reader::{RecordingReader, as_gop_frames};
 
 /// What a tile shows in playback.
 pub struct PlaybackTile {
@@ -188,6 +188,18 @@ fn run(shared: &Shared, data_dir: &std::path::Path, wake: &WakeFn) {
     }
 }
 
+/// The camera's decoder, made anew when its codec configuration changed.
+fn decoder_for<'a>(
+    decoders: &'a mut HashMap<String, GopDecoder>,
+    camera: &str,
+    config: &crate::media::CodecConfig,
+) -> Result<&'a mut GopDecoder, String> {
+    if decoders.get(camera).is_none_or(|d| d.config() != config) {
+        decoders.insert(camera.to_string(), GopDecoder::new(config)?);
+    }
+    decoders.get_mut(camera).ok_or_else(|| "no decoder".to_string())
+}
+
 /// Decodes the keyframe wanted for a hover thumbnail into the cache.
 fn make_thumbnail(
     shared: &Shared,
@@ -199,14 +211,10 @@ fn make_thumbnail(
     let (camera, second) = (&key.0, key.1);
     let picture = (|| -> Result<Option<Arc<crate::media::DecodedFrame>>, String> {
         let Some(gop) = reader.gop_at(camera, second * 90_000).map_err(|e| e.to_string())? else { return Ok(None) };
-        if decoders.get(camera).is_none_or(|d| *d.config() != gop.config) {
-            decoders.insert(camera.clone(), GopDecoder::new(&gop.config)?);
-        }
-        let Some(decoder) = decoders.get_mut(camera) else { return Ok(None) };
+        let decoder = decoder_for(decoders, camera, &gop.config)?;
         // The decoder is drained after this: continuous playback of this camera restarts.
         positions.remove(camera);
-        let (p, k, d) = &gop.frames[0];
-        let (frame, _) = decoder.decode_to(&[GopFrame { data: d, keyframe: *k, pts_90k: *p }], 0, &mut |_| {})?;
+        let (frame, _) = decoder.decode_to(&gop.up_to(0), 0, &mut |_| {})?;
         Ok(Some(Arc::new(frame)))
     })()
     .unwrap_or_else(|e| {
@@ -244,7 +252,7 @@ fn play_one(
             return Ok(());
         }
         if continuous && frames[0].0 - pos <= 3 * FRAME {
-            let pushed: Vec<GopFrame<'_>> = frames.iter().map(|(p, k, d)| GopFrame { data: d, keyframe: *k, pts_90k: *p }).collect();
+            let pushed = as_gop_frames(&frames);
             let pictures = decoder.push_stream(&pushed)?;
             positions.insert(camera.to_string(), frames[frames.len() - 1].0);
             if let Some((t, picture)) = pictures.into_iter().last() {
@@ -260,13 +268,9 @@ fn play_one(
         *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = None;
         return Ok(());
     };
-    if decoders.get(camera).is_none_or(|d| *d.config() != gop.config) {
-        decoders.insert(camera.to_string(), GopDecoder::new(&gop.config)?);
-    }
-    let Some(decoder) = decoders.get_mut(camera) else { return Ok(()) };
+    let decoder = decoder_for(decoders, camera, &gop.config)?;
     decoder.restart_stream(gop.frames[0].0);
-    let pushed: Vec<GopFrame<'_>> =
-        gop.frames.iter().take(gop.target + 1).map(|(p, k, d)| GopFrame { data: d, keyframe: *k, pts_90k: *p }).collect();
+    let pushed = gop.up_to(gop.target);
     let pictures = decoder.push_stream(&pushed)?;
     positions.insert(camera.to_string(), gop.frames[gop.target].0);
     if let Some((t, picture)) = pictures.into_iter().last() {
@@ -300,13 +304,9 @@ fn show_one(
         *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = None;
         return Ok(());
     };
-    if decoders.get(camera).is_none_or(|d| *d.config() != gop.config) {
-        decoders.insert(camera.to_string(), GopDecoder::new(&gop.config)?);
-    }
-    let Some(decoder) = decoders.get_mut(camera) else { return Ok(()) };
+    let decoder = decoder_for(decoders, camera, &gop.config)?;
     let target = if exact { gop.target } else { 0 };
-    let frames: Vec<GopFrame<'_>> =
-        gop.frames.iter().take(target + 1).map(|(p, k, d)| GopFrame { data: d, keyframe: *k, pts_90k: *p }).collect();
+    let frames = gop.up_to(target);
     if let Some(cache) = cache.as_mut() {
         let (pictures, _) = decoder.decode_all_to(&frames, target, &mut |_| {})?;
         let pictures: Vec<(i64, Arc<crate::media::DecodedFrame>)> = pictures.into_iter().map(|(t, f)| (t, Arc::new(f))).collect();

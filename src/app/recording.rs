@@ -12,7 +12,7 @@ use crate::core::site::Site;
 use crate::media::Ingest;
 use crate::record::lock::LockError;
 use crate::record::status::{human_bytes, read_status_file};
-use crate::record::{RecordError, RecordEvent, Recorder, RecorderConfig, RecorderStatus, RetentionPolicy, TICKS_PER_S};
+use crate::record::{RecordError, RecordEvent, Recorder, RecorderConfig, RecorderStatus, RetentionPolicy};
 
 /// How often the status table is refreshed (it asks the index for today's bytes).
 const REFRESH: Duration = Duration::from_secs(2);
@@ -175,7 +175,7 @@ impl RecordingView {
                     };
                     ui.label(state);
                     let oldest = c.oldest_start_90k.map_or(String::new(), |t| {
-                        let ns = (t.max(0) / TICKS_PER_S) as u64 * 1_000_000_000;
+                        let ns = crate::core::time::ns_from_90k(t);
                         format!(" · {} {}", tr(lang, Msg::OldestKept), super::i18n::local_date_time(ns, &site.timezone))
                     });
                     ui.label(format!("{} {}{oldest}", human_bytes(c.bytes_today), tr(lang, Msg::Today)));

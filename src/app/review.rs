@@ -60,9 +60,7 @@ impl ReviewState {
     }
 }
 
-fn ns(t_90k: i64) -> u64 {
-    (t_90k.max(0) as u64) * 100_000 / 9
-}
+use crate::core::time::ns_from_90k as ns;
 
 /// The in/out/bookmark/export/incidents buttons of the timeline bar.
 pub fn review_bar_ui(ui: &mut egui::Ui, review: &ReviewState, timezone: &str, lang: Lang, commands: &mut Vec<AppCommand>) {

@@ -53,7 +53,7 @@ pub fn timeline_ui(
             }
         }
         ui.separator();
-        let cursor_ns = (tl.cursor_90k().max(0) as u64) * 100_000 / 9;
+        let cursor_ns = crate::core::time::ns_from_90k(tl.cursor_90k());
         let when = super::i18n::local_date_time(cursor_ns, timezone);
         let state = if tl.is_live() { tr(lang, Msg::Live) } else { tr(lang, Msg::Recorded) };
         ui.label(egui::RichText::new(format!("{state} · {when}")).monospace().strong());

@@ -210,7 +210,7 @@ fn playback_overlay_ui(painter: &egui::Painter, rect: egui::Rect, view: &TileVie
     let lang = texts.lang;
     let (text, colour) = match shown_90k {
         Some(t) => {
-            let ns = (t.max(0) as u64) * 100_000 / 9;
+            let ns = crate::core::time::ns_from_90k(t);
             (format!("{} · {}", tr(lang, Msg::Recorded), super::i18n::local_date_time(ns, texts.timezone)), egui::Color32::from_rgb(255, 200, 0))
         }
         None => (tr(lang, Msg::NoRecording).to_string(), egui::Color32::GRAY),

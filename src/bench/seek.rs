@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::core::site::StreamProfile;
 use crate::core::time::percentile;
 use crate::media::CodecConfig;
-use crate::media::playback::{GopDecoder, GopFrame, read_mp4_units};
+use crate::media::playback::{GopDecoder, read_mp4_units};
 use crate::media::simulate::{ClipJob, ClipSpec, Codec, read_barcode};
 use crate::record::TICKS_PER_S;
 use crate::record::fabricate::fabricate_run;
@@ -67,7 +67,7 @@ pub fn seek(clip_cache: &Path, minutes: u32, seeks: usize) -> Result<serde_json:
         let t = start + (rng % (u64::from(minutes) * 60 * TICKS_PER_S as u64)) as i64;
         let began = Instant::now();
         let gop = reader.gop_at(camera, t).map_err(|e| e.to_string())?.ok_or("a seek found no recording")?;
-        let frames: Vec<GopFrame<'_>> = gop.frames.iter().map(|(p, k, d)| GopFrame { data: d, keyframe: *k, pts_90k: *p }).collect();
+        let frames = crate::record::reader::as_gop_frames(&gop.frames);
         let read = began.elapsed();
         let (frame, timings) = decoder.decode_to(&frames, gop.target, &mut |_| {})?;
         first_ms.push((read + timings.first_picture).as_secs_f64() * 1000.0);

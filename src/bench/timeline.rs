@@ -42,7 +42,7 @@ pub fn run(bench: &TimelineBench) -> Result<serde_json::Value, String> {
 fn run_in(bench: &TimelineBench, dir: &std::path::Path) -> Result<serde_json::Value, String> {
     let store = Store::open_dir(dir).map_err(|e| e.to_string())?;
     let minute = 60 * TICKS_PER_S;
-    let end_90k = crate::record::ns_to_90k(crate::core::time::unix_now_ns()) / minute * minute;
+    let end_90k = crate::core::time::now_90k() / minute * minute;
     let start_90k = end_90k - i64::from(bench.days) * 1440 * minute;
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let built = Instant::now();

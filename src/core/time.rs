@@ -10,6 +10,24 @@ pub fn unix_now_ns() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_nanos() as u64
 }
 
+/// Ticks per second of the 90 kHz clock every stored time uses (`*_90k`).
+pub const TICKS_PER_S: i64 = 90_000;
+
+/// ns since the epoch → 90 kHz ticks since the epoch.
+pub fn ns_to_90k(ns: u64) -> i64 {
+    (i128::from(ns) * 9 / 100_000) as i64
+}
+
+/// 90 kHz ticks since the epoch → ns since the epoch (0 before the epoch).
+pub fn ns_from_90k(t_90k: i64) -> u64 {
+    (t_90k.max(0) as u64) * 100_000 / 9
+}
+
+/// Wall-clock now, 90 kHz ticks since the Unix epoch.
+pub fn now_90k() -> i64 {
+    ns_to_90k(unix_now_ns())
+}
+
 /// Converts an NTP timestamp (nanoseconds since 1900) to nanoseconds since the Unix epoch.
 pub fn unix_ns_from_ntp_ns(ntp_ns: u64) -> Option<u64> {
     ntp_ns.checked_sub(NTP_UNIX_OFFSET_NS)

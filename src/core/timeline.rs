@@ -6,8 +6,7 @@
 
 use chrono::{TimeZone, Timelike};
 
-/// 90 kHz ticks per second.
-pub const TICKS_PER_S: i64 = 90_000;
+pub use super::time::TICKS_PER_S;
 /// The narrowest visible window: one second.
 pub const MIN_SPAN_90K: i64 = TICKS_PER_S;
 /// The widest visible window: 30 days.

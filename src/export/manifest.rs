@@ -98,7 +98,7 @@ pub struct SnapshotFile {
 impl Manifest {
     pub fn new(site_name: &str, timezone: &str, request: &ExportRequest, files: Vec<ExportedFile>, missing: Vec<String>) -> Self {
         let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
-        let now_90k = crate::record::ns_to_90k(crate::core::time::unix_now_ns());
+        let now_90k = crate::core::time::now_90k();
         Self {
             format: FORMAT.into(),
             app: format!("vigil {}", env!("CARGO_PKG_VERSION")),

@@ -210,15 +210,15 @@ fn write_snapshots(
     let mut reader = crate::record::reader::RecordingReader::open(data_dir).map_err(|e| ExportError::Format(e.to_string()))?;
     let mut out = Vec::new();
     for (camera_id, name, _) in planned {
+        // One decoder per camera (a new one only if the codec configuration changes).
+        let mut decoder: Option<crate::media::playback::GopDecoder> = None;
         for &t in instants {
             let Some(gop) = reader.gop_at(camera_id, t).map_err(|e| ExportError::Format(e.to_string()))? else { continue };
-            let mut decoder = crate::media::playback::GopDecoder::new(&gop.config).map_err(ExportError::Format)?;
-            let frames: Vec<crate::media::playback::GopFrame<'_>> = gop
-                .frames
-                .iter()
-                .take(gop.target + 1)
-                .map(|(p, k, d)| crate::media::playback::GopFrame { data: d, keyframe: *k, pts_90k: *p })
-                .collect();
+            if decoder.as_ref().is_none_or(|d| *d.config() != gop.config) {
+                decoder = Some(crate::media::playback::GopDecoder::new(&gop.config).map_err(ExportError::Format)?);
+            }
+            let Some(decoder) = decoder.as_mut() else { continue };
+            let frames = gop.up_to(gop.target);
             let (frame, _) = decoder.decode_to(&frames, gop.target, &mut |_| {}).map_err(ExportError::Format)?;
             let shown_90k = gop.frames[gop.target].0;
             let file = format!("{camera_id}_{}.png", manifest::file_stamp_ms(shown_90k, tz));
@@ -270,8 +270,8 @@ fn write_all(
                 // Remux first (a tenth of the work), then re-encode with the text.
                 let remuxed = dir.join(format!(".{file_name}.remux"));
                 write_clip(&remuxed, part, &mut |done| progress(ExportProgress { done_bytes: done_before + done / 10, total_bytes }), cancel)?;
-                let start_ns = (part.start_90k.max(0) as u64) * 100_000 / 9;
-                let duration_ns = part.duration_90k() * 100_000 / 9;
+                let start_ns = crate::core::time::ns_from_90k(part.start_90k);
+                let duration_ns = crate::core::time::ns_from_90k(part.duration_90k() as i64);
                 let burned = crate::media::burn::burn_in(
                     &remuxed,
                     &path,

@@ -39,8 +39,7 @@ pub use status::{CameraRecordStatus, RecorderStatus};
 /// Folder of the segment files inside a data dir.
 pub const RECORDINGS_DIR: &str = "recordings";
 
-/// 90 kHz ticks per second.
-pub const TICKS_PER_S: i64 = 90_000;
+pub use crate::core::time::{TICKS_PER_S, ns_to_90k};
 
 pub fn recordings_root(data_dir: &Path) -> PathBuf {
     data_dir.join(RECORDINGS_DIR)
@@ -72,10 +71,6 @@ pub(crate) fn segment_row<'a>(
     }
 }
 
-/// Converts ns since the epoch to 90 kHz units since the epoch.
-pub fn ns_to_90k(ns: u64) -> i64 {
-    (i128::from(ns) * 9 / 100_000) as i64
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
@@ -231,6 +226,7 @@ impl Recorder {
         let (house_tx, house_rx) = std::sync::mpsc::sync_channel::<()>(1);
         let retained: Vec<(String, Option<u32>)> =
             site.cameras.iter().map(|c| (c.id.clone(), c.retain_days)).collect();
+        status::refresh_figures(&shared);
         let house_shared = shared.clone();
         let dir = data_dir.to_path_buf();
         let house = std::thread::Builder::new()
@@ -304,7 +300,7 @@ fn housekeeping(
     stop: &Receiver<()>,
 ) {
     loop {
-        let now_90k = ns_to_90k(crate::core::time::unix_now_ns());
+        let now_90k = crate::core::time::now_90k();
         let free = || retention::free_bytes(&shared.root);
         match retention::run_pass(&shared.store, &shared.root, cameras, &config.retention, now_90k, &free, 500) {
             Ok(outcome) => {
@@ -327,6 +323,7 @@ fn housekeeping(
             }
             Err(e) => tracing::error!("retention pass failed: {e}"),
         }
+        status::refresh_figures(shared);
         status::write_file(shared, data_dir, true);
         match stop.recv_timeout(config.housekeeping_interval) {
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}

@@ -28,6 +28,18 @@ pub enum ReadError {
     File(String),
 }
 
+/// Recorded frames as a decoder takes them (borrowed, no copy).
+pub fn as_gop_frames(frames: &[(i64, bool, Vec<u8>)]) -> Vec<crate::media::playback::GopFrame<'_>> {
+    frames.iter().map(|(t, key, data)| crate::media::playback::GopFrame { data, keyframe: *key, pts_90k: *t }).collect()
+}
+
+impl Gop {
+    /// Its frames from the keyframe up to index `last` (inclusive), for the decoder.
+    pub fn up_to(&self, last: usize) -> Vec<crate::media::playback::GopFrame<'_>> {
+        as_gop_frames(&self.frames[..=last.min(self.frames.len().saturating_sub(1))])
+    }
+}
+
 /// Frames after the target pushed along with it, so a decoder lets the target out.
 const LOOKAHEAD: usize = 2;
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Shared, TICKS_PER_S, ns_to_90k};
+use super::{Shared, TICKS_PER_S};
 use crate::core::site::StreamProfile;
 
 pub const STATUS_FILE_NAME: &str = "recorder-status.json";
@@ -19,7 +19,8 @@ pub struct CameraRecordStatus {
     pub recording: bool,
     /// Why not recording (in English; the GUI translates the common ones).
     pub reason: Option<String>,
-    /// Bytes of indexed segments that started today (site time zone), plus the open segment.
+    /// Bytes of indexed segments that started today (site time zone), plus the open segment
+    /// (in a snapshot; in memory the open segment is kept apart).
     pub bytes_today: u64,
     /// Received bitrate over the last seconds, kbit/s.
     pub bitrate_kbps: f64,
@@ -66,20 +67,33 @@ pub struct RecorderStatus {
     pub cameras: Vec<CameraRecordStatus>,
 }
 
-/// The in-memory status, with today's bytes and the oldest recording from the index.
-pub(crate) fn snapshot(shared: &Shared) -> RecorderStatus {
+/// Re-reads each camera's figures that the index knows best (bytes of segments started today,
+/// oldest recording kept): retention and midnight change them. Called by the housekeeping thread,
+/// so a status read (e.g. by the GUI's thread) never waits on the database.
+pub(crate) fn refresh_figures(shared: &Shared) {
     let today_90k = local_midnight_90k(shared.timezone);
+    let ids: Vec<String> = shared.status.lock().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect();
+    let figures: Vec<(String, i64, Option<i64>)> = {
+        let store = shared.store();
+        ids.into_iter()
+            .filter_map(|id| store.camera_figures(&id, today_90k).ok().map(|(bytes, oldest)| (id, bytes, oldest)))
+            .collect()
+    };
+    for (id, bytes, oldest) in figures {
+        shared.set_status(&id, |c| {
+            c.bytes_today = bytes.max(0) as u64;
+            c.oldest_start_90k = oldest;
+        });
+    }
+}
+
+/// The in-memory status (today's bytes include the segment being written).
+pub(crate) fn snapshot(shared: &Shared) -> RecorderStatus {
     let mut cameras: Vec<CameraRecordStatus> =
         shared.status.lock().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
     cameras.sort_by(|a, b| a.camera_id.cmp(&b.camera_id));
-    {
-        let store = shared.store();
-        for c in &mut cameras {
-            if let Ok((bytes, oldest)) = store.camera_figures(&c.camera_id, today_90k) {
-                c.bytes_today = bytes.max(0) as u64 + c.open_segment_bytes;
-                c.oldest_start_90k = oldest;
-            }
-        }
+    for c in &mut cameras {
+        c.bytes_today += c.open_segment_bytes;
     }
     RecorderStatus {
         pid: std::process::id(),
@@ -119,7 +133,7 @@ pub fn local_midnight_90k(tz: chrono_tz::Tz) -> i64 {
     use chrono::{TimeZone, Utc};
     let now = Utc::now().with_timezone(&tz);
     let midnight = now.date_naive().and_hms_opt(0, 0, 0).and_then(|m| tz.from_local_datetime(&m).earliest());
-    midnight.map_or_else(|| ns_to_90k(crate::core::time::unix_now_ns()), |m| m.timestamp() * TICKS_PER_S)
+    midnight.map_or_else(crate::core::time::now_90k, |m| m.timestamp() * TICKS_PER_S)
 }
 
 /// "1.5 GB", "320 MB", "12 kB".
