@@ -181,6 +181,63 @@ fn an_exported_clip_covers_the_range_plays_everywhere_and_its_manifest_detects_t
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 }
 
+/// Waits for a condition with no event of its own (an index row growing), checking every 50 ms.
+fn poll_until(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::park_timeout(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_segment_being_written_can_be_reviewed_and_exported_within_seconds() {
+    use vigil::record::reader::RecordingReader;
+    use vigil::store::recordings::SegmentState;
+    let site = site("cam-f");
+    let dir = tempfile::tempdir().unwrap();
+    Store::open_dir(dir.path()).unwrap().replace_site(&site).unwrap();
+    let (ingest, _ev, _w) = common::engine(common::fast_policy());
+    // Segments of a minute: without indexing the open one, nothing would be reviewable yet.
+    let config = RecorderConfig { segment_target_ms: 60_000, index_open_ms: 1000, ..RecorderConfig::default() };
+    let (recorder, _events) = Recorder::start(dir.path(), &site, Arc::new(ingest), config).unwrap();
+    let store = Store::open_dir(dir.path()).unwrap();
+    let mut open = None;
+    poll_until("the open segment's row to hold 5 s", || {
+        open = store.segments_of_camera("cam-f").unwrap().into_iter().find(|s| s.state == SegmentState::Open);
+        open.as_ref().is_some_and(|s| s.duration_90k >= 5 * TICKS_PER_S)
+    });
+    let open = open.unwrap();
+    let now_90k = vigil::core::time::now_90k();
+    assert!(now_90k - open.end_90k() < 3 * TICKS_PER_S, "the index trails now by {} ms", (now_90k - open.end_90k()) / 90);
+    assert_eq!(store.coverage("cam-f", open.start_90k, now_90k).unwrap().last().map(|c| c.end_90k), Some(open.end_90k()));
+    // Its last second plays back: the GOP of an instant just before its indexed end.
+    let mut reader = RecordingReader::open(dir.path()).unwrap();
+    let t = open.end_90k() - TICKS_PER_S / 2;
+    let gop = reader.gop_at("cam-f", t).unwrap().expect("a GOP of the open segment");
+    assert!(gop.frames[gop.target].0 <= t && gop.frames[gop.target].0 > t - 3_601, "target frame at {}", gop.frames[gop.target].0);
+    // And it exports (another process reads the growing file and row) to a clip others play.
+    let (from, to) = (open.start_90k / 90 * 90, open.end_90k() / 90 * 90);
+    let out = dir.path().join("latest");
+    let run = vigil(&["--data-dir", dir.path().to_str().unwrap(), "export", "--camera", "cam-f", "--from", &rfc3339(from), "--to", &rfc3339(to), "--out", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let manifest: Manifest = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let f = &manifest.files[0];
+    assert!(f.covered.to_90k >= to - TICKS_PER_S / 25 && f.covered.to_90k <= open.end_90k(), "{:?} vs indexed end {}", f.covered, open.end_90k());
+    let file = out.join(&f.file);
+    assert!((ffprobe_duration(&file) - f.duration_s).abs() <= 0.04 + 1e-6);
+    let errors = Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(&file).args(["-f", "null", "-"]).output().unwrap();
+    assert!(errors.stderr.is_empty(), "ffmpeg: {}", String::from_utf8_lossy(&errors.stderr));
+
+    // Stopping finishes the same row: state ok, at least as long, the file as big as it says.
+    recorder.shutdown();
+    let done = store.segments_of_camera("cam-f").unwrap().into_iter().find(|s| s.id == open.id).expect("the same row");
+    assert_eq!(done.state, SegmentState::Ok);
+    assert!(done.duration_90k >= open.duration_90k && done.frames >= open.frames);
+    assert_eq!(done.bytes as u64, std::fs::metadata(recordings_root(dir.path()).join(&done.path)).unwrap().len());
+    assert_eq!(store.coverage("cam-f", done.start_90k - 1, done.end_90k() + 1).unwrap().len(), 1);
+}
+
 #[test]
 fn a_cancelled_export_leaves_nothing_and_bad_requests_are_explained() {
     let dir = tempfile::tempdir().unwrap();

@@ -96,7 +96,8 @@ pub fn plan_parts(store: &Store, root: &Path, camera_id: &str, from_90k: i64, to
         let Some(part) = parts.last_mut() else { continue };
         for s in &table.samples {
             let t = seg.start_90k + s.time_90k as i64;
-            if t >= to_90k {
+            // An open segment's file may hold a little more than its row says yet.
+            if t >= to_90k || s.time_90k as i64 >= seg.duration_90k {
                 break;
             }
             if part.samples.is_empty() {

@@ -17,7 +17,7 @@ use super::fmp4::{Sample, SegmentWriter, encode_keyframe_index};
 use super::{RecordEvent, RecorderConfig, Shared, TICKS_PER_S, ns_to_90k};
 use crate::core::site::StreamProfile;
 use crate::media::{CodecConfig, EncodedUnit, TapMessage};
-use crate::store::recordings::MAX_SEGMENT_DURATION_90K;
+use crate::store::recordings::{MAX_SEGMENT_DURATION_90K, SegmentState};
 
 /// Arrival times this far from the stream's own clock end the run.
 const MAX_DRIFT_NS: i64 = 2_000_000_000;
@@ -33,6 +33,9 @@ pub(crate) struct CameraRecorder {
     /// Per-camera offset of segment boundaries so cameras don't roll over together.
     stagger_90k: i64,
     fragment_90k: u64,
+    /// How much newly written media makes the open segment's row grow (0: index finished
+    /// segments only).
+    index_open_90k: u64,
     idle_end: Duration,
 }
 
@@ -41,6 +44,10 @@ struct OpenSegment {
     rel_path: String,
     start_90k: i64,
     seq: i64,
+    /// Its index row while open (written after the first complete fragments).
+    row_id: Option<i64>,
+    /// Media time the row last said.
+    indexed_90k: u64,
 }
 
 struct Run {
@@ -71,6 +78,7 @@ impl CameraRecorder {
             stagger_90k: (hash % segment_target_90k as u64) as i64,
             segment_target_90k,
             fragment_90k: config.fragment_ms * TICKS_PER_S as u64 / 1000,
+            index_open_90k: config.index_open_ms * TICKS_PER_S as u64 / 1000,
             idle_end: Duration::from_millis(config.idle_end_ms.max(100)),
             camera_id,
             profile,
@@ -208,6 +216,7 @@ impl CameraRecorder {
             }
             r.segment = Some(self.open_segment(r, t_90k)?);
         }
+        let run_id = r.id;
         let Some(seg) = r.segment.as_mut() else { return Ok(()) };
         let cts = ((i128::from(unit.pts_ns) - i128::from(unit.dts_ns)) * 9 / 100_000) as i32;
         let sample = Sample { duration_90k, cts_offset_90k: cts, keyframe: unit.keyframe, data: unit.data };
@@ -226,7 +235,33 @@ impl CameraRecorder {
             return Err("write error".into());
         }
         self.shared.set_status(&self.camera_id, |s| s.open_segment_bytes = bytes);
+        if self.index_open_90k > 0 && seg.writer.written_90k() >= seg.indexed_90k + self.index_open_90k {
+            self.index_open(run_id, seg);
+        }
         Ok(())
+    }
+
+    /// Indexes (or grows the row of) the open segment up to its complete fragments, so review
+    /// and export reach the last seconds. A failure is logged, not fatal: finishing retries.
+    fn index_open(&self, run_id: i64, seg: &mut OpenSegment) {
+        let written = seg.writer.written();
+        if written.frames == 0 {
+            return;
+        }
+        let blob = encode_keyframe_index(&written.keyframes);
+        let row = super::segment_row(run_id, &self.camera_id, seg.seq, seg.start_90k, &seg.rel_path, &written, &blob);
+        let store = self.shared.store();
+        let indexed = match seg.row_id {
+            None => store.insert_open_segment(&row).map(Some),
+            Some(id) => store.update_segment(id, &row, SegmentState::Open).map(|()| Some(id)),
+        };
+        match indexed {
+            Ok(id) => {
+                seg.row_id = id;
+                seg.indexed_90k = written.duration_90k;
+            }
+            Err(e) => tracing::warn!(camera = %self.camera_id, "indexing the open {}: {e}", seg.rel_path),
+        }
     }
 
     fn open_segment(&self, r: &mut Run, start_90k: i64) -> Result<OpenSegment, String> {
@@ -236,7 +271,7 @@ impl CameraRecorder {
         let path = self.shared.root.join(&rel_path);
         let creation_s = (start_90k / TICKS_PER_S).max(0) as u64;
         match SegmentWriter::create(&path, &r.config, creation_s, self.fragment_90k) {
-            Ok(writer) => Ok(OpenSegment { writer, rel_path, start_90k, seq }),
+            Ok(writer) => Ok(OpenSegment { writer, rel_path, start_90k, seq, row_id: None, indexed_90k: 0 }),
             Err(e) => {
                 tracing::error!(camera = %self.camera_id, "cannot create {rel_path}: {e}");
                 if e.is_disk_full() {
@@ -256,7 +291,7 @@ impl CameraRecorder {
         let summary = match seg.writer.finish() {
             Ok(s) => s,
             Err(e) => {
-                // Left unindexed; the next start's reconciliation indexes what is on disk.
+                // Left unindexed (or open); the next start's reconciliation indexes what is on disk.
                 tracing::error!(camera = %self.camera_id, "finishing {}: {e}", seg.rel_path);
                 if e.is_disk_full() {
                     self.report_disk_full(&e.to_string());
@@ -270,7 +305,11 @@ impl CameraRecorder {
         }
         let blob = encode_keyframe_index(&summary.keyframes);
         let row = super::segment_row(r.id, &self.camera_id, seg.seq, seg.start_90k, &seg.rel_path, &summary, &blob);
-        if let Err(e) = self.shared.store().insert_segment(&row) {
+        let indexed = match seg.row_id {
+            Some(id) => self.shared.store().update_segment(id, &row, SegmentState::Ok),
+            None => self.shared.store().insert_segment(&row).map(|_| ()),
+        };
+        if let Err(e) = indexed {
             tracing::error!(camera = %self.camera_id, "indexing {}: {e}", seg.rel_path);
             return Err(e.to_string());
         }

@@ -219,6 +219,25 @@ impl SegmentWriter {
         self.bytes
     }
 
+    /// Media time in complete fragments so far.
+    pub fn written_90k(&self) -> u64 {
+        self.decode_time_90k
+    }
+
+    /// What the complete fragments written so far hold (pending frames not counted): what a
+    /// reader of the growing file can see, for indexing a segment while it is still open.
+    pub fn written(&self) -> SegmentSummary {
+        SegmentSummary {
+            bytes: self.bytes,
+            frames: self.frames,
+            duration_90k: self.decode_time_90k,
+            keyframes: self.keyframes.clone(),
+            codec: self.codec,
+            width: self.width,
+            height: self.height,
+        }
+    }
+
     /// Adds a frame; a keyframe first flushes the pending fragment so it starts one of its own.
     pub fn push(&mut self, sample: Sample) -> Result<(), Fmp4Error> {
         if sample.keyframe && !self.pending.is_empty() {

@@ -95,6 +95,10 @@ pub struct RecorderConfig {
     pub fragment_ms: u64,
     /// No access unit for this long ends the run (the camera dropped).
     pub idle_end_ms: u64,
+    /// The segment being written is indexed (and its row grown) whenever this much more media
+    /// is in complete fragments, so review and export reach within a few seconds of now; 0
+    /// indexes finished segments only.
+    pub index_open_ms: u64,
     pub retention: RetentionPolicy,
     /// How often retention and the free-space check run.
     pub housekeeping_interval: Duration,
@@ -108,6 +112,7 @@ impl Default for RecorderConfig {
             segment_target_ms: 60_000,
             fragment_ms: 500,
             idle_end_ms: 3_000,
+            index_open_ms: 2_000,
             retention: RetentionPolicy::default(),
             housekeeping_interval: Duration::from_secs(5),
             channel_capacity: 1024,

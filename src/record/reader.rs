@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use super::fmp4::{SegmentSamples, codec_config, read_samples};
 use super::recordings_root;
 use crate::media::CodecConfig;
+use crate::store::recordings::SegmentRow;
 use crate::store::{Store, StoreError};
 
 /// The frames from a keyframe up to (and a little past) a target instant.
@@ -46,8 +47,9 @@ const LOOKAHEAD: usize = 2;
 pub struct RecordingReader {
     store: Store,
     root: PathBuf,
-    /// The last segment's sample table (seeks cluster in one segment).
-    cached: Option<(String, SegmentSamples)>,
+    /// The last segment's sample table (seeks cluster in one segment), with the path and the
+    /// indexed size it was read at (an open segment grows: a bigger row reads it again).
+    cached: Option<((String, i64), SegmentSamples)>,
 }
 
 impl RecordingReader {
@@ -73,17 +75,14 @@ impl RecordingReader {
                 continuous = false;
             }
             prev = Some((seg.run_id, seg.end_90k()));
-            if self.cached.as_ref().is_none_or(|(p, _)| *p != seg.path) {
-                let table = read_samples(&self.root.join(&seg.path)).map_err(|e| ReadError::File(e.to_string()))?;
-                self.cached = Some((seg.path.clone(), table));
-            }
-            let Some((_, table)) = self.cached.as_ref() else { continue };
+            let table = self.samples_of(&seg)?;
             let wanted: Vec<_> = table
                 .samples
                 .iter()
                 .filter(|s| {
                     let t = seg.start_90k + s.time_90k as i64;
-                    t > after_90k && t <= until_90k
+                    // An open segment's file may hold a little more than its row says yet.
+                    t > after_90k && t <= until_90k && (s.time_90k as i64) < seg.duration_90k
                 })
                 .copied()
                 .collect();
@@ -103,14 +102,25 @@ impl RecordingReader {
         Ok((out, continuous))
     }
 
+    /// The sample table of a segment, read once per path and indexed size.
+    fn samples_of(&mut self, seg: &SegmentRow) -> Result<&SegmentSamples, ReadError> {
+        let key = (seg.path.clone(), seg.bytes);
+        let stale = self.cached.as_ref().is_none_or(|(k, _)| *k != key);
+        if stale {
+            let table = read_samples(&self.root.join(&seg.path)).map_err(|e| ReadError::File(e.to_string()))?;
+            self.cached = Some((key, table));
+        }
+        match self.cached.as_ref() {
+            Some((_, table)) => Ok(table),
+            None => Err(ReadError::File(format!("{}: not read", seg.path))),
+        }
+    }
+
     /// The GOP holding instant `t_90k` of a camera; `None` when nothing was recorded then.
     pub fn gop_at(&mut self, camera_id: &str, t_90k: i64) -> Result<Option<Gop>, ReadError> {
         let Some((seg, key)) = self.store.keyframe_at_or_before(camera_id, t_90k)? else { return Ok(None) };
-        if self.cached.as_ref().is_none_or(|(p, _)| *p != seg.path) {
-            let table = read_samples(&self.root.join(&seg.path)).map_err(|e| ReadError::File(e.to_string()))?;
-            self.cached = Some((seg.path.clone(), table));
-        }
-        let Some((_, table)) = self.cached.as_ref() else { return Ok(None) };
+        let path = self.root.join(&seg.path);
+        let table = self.samples_of(&seg)?;
         let rel_key = key.time_90k as i64 - seg.start_90k;
         let rel_t = t_90k - seg.start_90k;
         let Some(first) = table.samples.iter().position(|s| s.keyframe && s.time_90k as i64 == rel_key) else {
@@ -125,7 +135,6 @@ impl RecordingReader {
         let config = codec_config(&table.codec).ok_or_else(|| ReadError::File(format!("{}: unknown codec", seg.path)))?;
         // One read covers the whole range (fragment headers in between are skipped when slicing).
         let (lo, hi) = (slice[0].offset, slice.iter().map(|s| s.offset + u64::from(s.size)).max().unwrap_or(0));
-        let path = self.root.join(&seg.path);
         let mut bytes = vec![0u8; (hi - lo) as usize];
         std::fs::File::open(&path)
             .and_then(|mut f| f.seek(SeekFrom::Start(lo)).and_then(|_| f.read_exact(&mut bytes)))

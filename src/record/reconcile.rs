@@ -2,8 +2,9 @@
 //! - finish deletions a crash interrupted (rows marked "deleting");
 //! - drop rows whose files vanished (logged), mark rows whose files are shorter than indexed as
 //!   damaged (logged; the rest of the index stays usable);
-//! - index files without a row — the segment that was open at a crash — up to their last complete
-//!   fragment (the torn tail is cut off), or quarantine files that cannot be read;
+//! - index files without a row, or whose row is still "open" — the segment being written at a
+//!   crash — up to their last complete fragment (the torn tail is cut off), or quarantine files
+//!   that cannot be read;
 //! - close runs left open.
 
 use std::collections::HashSet;
@@ -66,6 +67,12 @@ pub fn reconcile(store: &Store, root: &Path) -> Result<ReconcileReport, StoreErr
 
     let mut indexed: HashSet<String> = HashSet::new();
     for (id, rel, bytes, state) in store.segment_files()? {
+        if state == SegmentState::Open {
+            // Open at a crash: its row may say more than reached the disk. Re-indexed from the
+            // file below, like a segment that had no row yet.
+            store.delete_segment_row(id)?;
+            continue;
+        }
         match std::fs::metadata(root.join(&rel)) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 store.delete_segment_row(id)?;

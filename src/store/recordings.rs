@@ -21,8 +21,11 @@ const SELECT_RUNS_OF_CAMERA: &str = "SELECT id, start_90k, end_90k, end_reason F
 const SELECT_RUN_NEXT_SEQ: &str = "SELECT coalesce(max(seq) + 1, 0) FROM segment WHERE run_id = :run_id";
 
 const INSERT_SEGMENT: &str = "INSERT INTO segment \
-     (run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index) \
-     VALUES (:run_id, :camera_id, :seq, :start_90k, :duration_90k, :path, :bytes, :frames, :codec, :width, :height, :keyframe_index)";
+     (run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index, state) \
+     VALUES (:run_id, :camera_id, :seq, :start_90k, :duration_90k, :path, :bytes, :frames, :codec, :width, :height, :keyframe_index, :state)";
+/// An open segment grew, or was finished.
+const UPDATE_SEGMENT: &str = "UPDATE segment SET duration_90k = :duration_90k, bytes = :bytes, frames = :frames, \
+     keyframe_index = :keyframe_index, state = :state WHERE id = :id";
 /// Merged stretches of one camera overlapping [start, end), oldest first.
 const SELECT_COVERAGE: &str = "SELECT start_90k, end_90k FROM coverage \
      WHERE camera_id = :camera_id AND end_90k > :start_90k AND start_90k < :end_90k ORDER BY start_90k";
@@ -45,9 +48,9 @@ const SELECT_SEGMENTS_OF_CAMERA: &str = "SELECT id, run_id, camera_id, seq, star
      FROM segment WHERE camera_id = :camera_id AND state != 1 ORDER BY start_90k";
 const SELECT_SEGMENT_FILES: &str = "SELECT id, path, bytes, state FROM segment";
 const SELECT_OLDEST_SEGMENTS: &str = "SELECT id, run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index, state \
-     FROM segment WHERE state != 1 ORDER BY start_90k LIMIT :limit";
+     FROM segment WHERE state NOT IN (1, 3) ORDER BY start_90k LIMIT :limit";
 const SELECT_EXPIRED_SEGMENTS: &str = "SELECT id, run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index, state \
-     FROM segment WHERE camera_id = :camera_id AND start_90k + duration_90k <= :cutoff_90k AND state != 1 \
+     FROM segment WHERE camera_id = :camera_id AND start_90k + duration_90k <= :cutoff_90k AND state NOT IN (1, 3) \
      ORDER BY start_90k LIMIT :limit";
 const MARK_SEGMENT: &str = "UPDATE segment SET state = :state WHERE id = :id";
 const DELETE_SEGMENT: &str = "DELETE FROM segment WHERE id = :id";
@@ -74,6 +77,9 @@ pub enum SegmentState {
     Deleting,
     /// The file is shorter than indexed or unreadable; kept so the gap is explained.
     Damaged,
+    /// Still being written: the row grows every few seconds as fragments reach the file, so the
+    /// last minute can be reviewed and exported; retention never takes it.
+    Open,
 }
 
 impl SegmentState {
@@ -82,6 +88,7 @@ impl SegmentState {
             SegmentState::Ok => 0,
             SegmentState::Deleting => 1,
             SegmentState::Damaged => 2,
+            SegmentState::Open => 3,
         }
     }
 
@@ -89,6 +96,7 @@ impl SegmentState {
         match v {
             1 => SegmentState::Deleting,
             2 => SegmentState::Damaged,
+            3 => SegmentState::Open,
             _ => SegmentState::Ok,
         }
     }
@@ -325,18 +333,53 @@ impl Store {
 
     /// Indexes a segment whose file is complete and durable.
     pub fn insert_segment(&self, s: &NewSegment<'_>) -> Result<i64, StoreError> {
+        self.insert_segment_in_state(s, SegmentState::Ok)
+    }
+
+    /// Indexes the complete fragments of a segment still being written (state [`SegmentState::Open`]);
+    /// [`Store::update_segment`] grows it and finally closes it.
+    pub fn insert_open_segment(&self, s: &NewSegment<'_>) -> Result<i64, StoreError> {
+        self.insert_segment_in_state(s, SegmentState::Open)
+    }
+
+    fn insert_segment_in_state(&self, s: &NewSegment<'_>, state: SegmentState) -> Result<i64, StoreError> {
         atomically(&self.conn, |tx| {
-        tx.execute(
-            INSERT_SEGMENT,
-            named_params! {
-                ":run_id": s.run_id, ":camera_id": s.camera_id, ":seq": s.seq, ":start_90k": s.start_90k,
-                ":duration_90k": s.duration_90k, ":path": s.path, ":bytes": s.bytes, ":frames": s.frames,
-                ":codec": s.codec, ":width": s.width, ":height": s.height, ":keyframe_index": s.keyframe_index,
-            },
-        )?;
-        let id = tx.last_insert_rowid();
-        coverage_add(tx, s.camera_id, s.start_90k, s.start_90k + s.duration_90k)?;
-        Ok(id)
+            tx.execute(
+                INSERT_SEGMENT,
+                named_params! {
+                    ":run_id": s.run_id, ":camera_id": s.camera_id, ":seq": s.seq, ":start_90k": s.start_90k,
+                    ":duration_90k": s.duration_90k, ":path": s.path, ":bytes": s.bytes, ":frames": s.frames,
+                    ":codec": s.codec, ":width": s.width, ":height": s.height, ":keyframe_index": s.keyframe_index,
+                    ":state": state.to_i64(),
+                },
+            )?;
+            let id = tx.last_insert_rowid();
+            coverage_add(tx, s.camera_id, s.start_90k, s.start_90k + s.duration_90k)?;
+            Ok(id)
+        })
+    }
+
+    /// Sets an indexed segment's extent (an open segment grew, or was finished: `state` Ok) and
+    /// moves the camera's coverage with it, all-or-nothing.
+    pub fn update_segment(&self, id: i64, s: &NewSegment<'_>, state: SegmentState) -> Result<(), StoreError> {
+        atomically(&self.conn, |tx| {
+            let Some((camera, start, old_end, _)) = segment_span(tx, id)? else {
+                return Err(rusqlite::Error::QueryReturnedNoRows.into());
+            };
+            tx.execute(
+                UPDATE_SEGMENT,
+                named_params! {
+                    ":id": id, ":duration_90k": s.duration_90k, ":bytes": s.bytes, ":frames": s.frames,
+                    ":keyframe_index": s.keyframe_index, ":state": state.to_i64(),
+                },
+            )?;
+            let new_end = start + s.duration_90k;
+            if new_end > old_end {
+                coverage_add(tx, &camera, old_end, new_end)?;
+            } else if new_end < old_end {
+                coverage_remove(tx, &camera, new_end, old_end)?;
+            }
+            Ok(())
         })
     }
 
@@ -601,6 +644,31 @@ mod tests {
         assert_eq!(store.coverage("cam01", t0, t0 + 1000 * S).unwrap(), vec![Covered { start_90k: t0, end_90k: t0 + 60 * S }]);
         assert_eq!(store.segment_at("cam01", t0 + 125 * S).unwrap(), None, "a gap has no segment");
         assert_eq!(store.segment_at("cam01", t0 - 1).unwrap(), None);
+    }
+
+    #[test]
+    fn an_open_segment_grows_its_coverage_and_retention_leaves_it_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_dir(dir.path()).unwrap();
+        let t0 = 3_000_000 * S;
+        let run = store.begin_run("cam01", "main", t0).unwrap();
+        store.insert_segment(&seg(run, "cam01", 0, t0, 60 * S, "a")).unwrap();
+        let open = store.insert_open_segment(&seg(run, "cam01", 1, t0 + 60 * S, 2 * S, "b")).unwrap();
+        let whole = |store: &Store| store.coverage("cam01", t0 - S, t0 + 1000 * S).unwrap();
+        assert_eq!(whole(&store), vec![Covered { start_90k: t0, end_90k: t0 + 62 * S }]);
+        assert_eq!(store.segment_at("cam01", t0 + 61 * S).unwrap().unwrap().state, SegmentState::Open);
+        for d in [4, 6, 9] {
+            store.update_segment(open, &seg(run, "cam01", 1, t0 + 60 * S, d * S, "b"), SegmentState::Open).unwrap();
+            assert_eq!(whole(&store), vec![Covered { start_90k: t0, end_90k: t0 + (60 + d) * S }]);
+        }
+        // Retention never picks the segment being written, even when it is the oldest left.
+        assert_eq!(store.oldest_segments(10).unwrap().len(), 1);
+        assert!(store.expired_segments("cam01", t0 + 1000 * S, 10).unwrap().iter().all(|s| s.id != open));
+        // Finishing it (here shorter than last said, as after a failed write) fixes the coverage.
+        store.update_segment(open, &seg(run, "cam01", 1, t0 + 60 * S, 8 * S, "b"), SegmentState::Ok).unwrap();
+        assert_eq!(whole(&store), vec![Covered { start_90k: t0, end_90k: t0 + 68 * S }]);
+        assert_eq!(store.oldest_segments(10).unwrap().len(), 2);
+        assert!(store.update_segment(999, &seg(run, "cam01", 9, t0, S, "x"), SegmentState::Ok).is_err());
     }
 
     #[test]

@@ -78,7 +78,7 @@ CREATE TABLE segment (
   width INTEGER NOT NULL,                 -- coded picture width, pixels
   height INTEGER NOT NULL,                -- coded picture height, pixels
   keyframe_index BLOB NOT NULL,           -- per keyframe: LEB128 varints (time since previous keyframe (first: since start_90k), 90 kHz units; byte offset of its fragment since the previous one (first: since file start))
-  state INTEGER NOT NULL DEFAULT 0        -- 0 = ok, 1 = being deleted (file may already be gone), 2 = damaged (file shorter than indexed or unreadable)
+  state INTEGER NOT NULL DEFAULT 0        -- 0 = ok, 1 = being deleted (file may already be gone), 2 = damaged (file shorter than indexed or unreadable), 3 = open (still being written; duration, bytes, frames and keyframe_index grow every few seconds with the complete fragments on disk)
 ) STRICT;
 
 CREATE INDEX segment_by_camera_start ON segment (camera_id, start_90k);
