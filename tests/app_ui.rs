@@ -360,8 +360,14 @@ fn the_timeline_jumps_to_a_recorded_instant_shows_it_on_the_wall_and_goes_back_l
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness_with(site.clone(), Lang::Vi, Some(dir.path().to_path_buf()));
     h.get_by_label("Dòng thời gian").click();
+    // Tiles big enough to decode every frame live (a 6x6 wall here is below the 120 px cut).
+    h.get_by_label("2x2").click();
     h.run_steps(3);
     assert!(h.state().timeline().is_live());
+    let full = |h: &Harness<'static, VigilApp>| {
+        h.state().stream_modes().iter().filter(|(_, m)| *m == vigil::media::DecodeMode::Full).count()
+    };
+    assert!(full(&h) > 0, "live tiles decode fully: {:?}", h.state().stream_modes());
     // Recordings of cam01 around the middle of the visible hour, made from the simulator's clip.
     let tl = h.state().timeline().clone();
     let middle = tl.t_of(tl.width_px() / 2.0);
@@ -383,6 +389,8 @@ fn the_timeline_jumps_to_a_recorded_instant_shows_it_on_the_wall_and_goes_back_l
     }
     let shown = h.state().playback_shown_90k("cam01").unwrap();
     assert!(shown <= cursor && cursor - shown < 3_600, "the frame at the cursor: shown {shown}, cursor {cursor}");
+    // Live video is not on screen now: its streams decode keyframes only (ready for the return).
+    assert_eq!(full(&h), 0, "{:?}", h.state().stream_modes());
     assert_eq!(h.state().playback_shown_90k("cam02"), None, "a camera without recordings shows none");
     // Hovering cam01's track (the first row) at the recording shows a thumbnail of it.
     let area_rect = h.get_all_by_label("Dòng thời gian").max_by(|a, b| a.rect().min.y.total_cmp(&b.rect().min.y)).unwrap().rect();
@@ -430,6 +438,7 @@ fn the_timeline_jumps_to_a_recorded_instant_shows_it_on_the_wall_and_goes_back_l
     h.get_by_label("Xem trực tiếp").click();
     h.run_steps(2);
     assert!(h.state().timeline().is_live());
+    assert!(full(&h) > 0, "back live, tiles decode fully again: {:?}", h.state().stream_modes());
 }
 
 #[test]

@@ -246,7 +246,7 @@ impl VigilApp {
             }
         }
         // Connect every camera at once (substreams), before the first frame is laid out.
-        app.planner.update(&[], &app.ingest, &app.site);
+        app.planner.update(&[], &app.ingest, &app.site, true);
         if options.record && options.data_dir.is_some() {
             app.record_dir_pending = options.data_dir.clone();
             app.recording = recording::RecordingView::waiting();
@@ -256,6 +256,11 @@ impl VigilApp {
     }
 
     /// The timeline (cursor, window, play state).
+    /// The decode mode of every open stream (for tests and diagnostics).
+    pub fn stream_modes(&self) -> Vec<(crate::media::StreamKey, crate::media::DecodeMode)> {
+        self.ingest.handles().into_iter().map(|h| (h.key.clone(), h.mode())).collect()
+    }
+
     pub fn timeline(&self) -> &crate::core::timeline::Timeline {
         &self.timeline
     }
@@ -995,7 +1000,7 @@ impl eframe::App for VigilApp {
             std::mem::swap(&mut self.wall, &mut second);
             self.second_wall = Some(second);
         }
-        self.planner.update(&observations, &self.ingest, &self.site);
+        self.planner.update(&observations, &self.ingest, &self.site, self.timeline.is_live());
         self.observations = observations;
     }
 

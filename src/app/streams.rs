@@ -7,6 +7,9 @@
 //! - Tiles below 120 px decode keyframes only; streams no tile shows pause (the substream of
 //!   every enabled camera stays connected, so the camera list always knows who is live).
 //! - Main streams no tile needs are stopped.
+//! - While the wall shows recordings (playback), live tiles are not on screen: their streams
+//!   decode keyframes only (a picture at most a GOP old is ready for the return to live, and the
+//!   CPU goes to playback), and main streams stay connected so that return is quick.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -52,7 +55,8 @@ impl StreamPlanner {
         }
     }
 
-    pub fn update(&mut self, observations: &[TileObservation], ingest: &Ingest, site: &Site) {
+    /// Fits the streams to the tiles. `live_shown` is false while the wall shows recordings.
+    pub fn update(&mut self, observations: &[TileObservation], ingest: &Ingest, site: &Site, live_shown: bool) {
         let mut needs: HashMap<StreamKey, DecodeNeed> = HashMap::new();
         let mut seen = Vec::with_capacity(observations.len());
         for obs in observations {
@@ -77,6 +81,7 @@ impl StreamPlanner {
                 plan.shown = plan.wanted;
             }
             let need = decode_need(obs.visible, obs.height_px);
+            let need = if live_shown { need } else { need.min(DecodeNeed::Keyframes) };
             for profile in [plan.shown, plan.wanted] {
                 let slot = needs.entry(StreamKey::new(obs.camera_id.clone(), profile)).or_insert(DecodeNeed::None);
                 *slot = (*slot).max(need);
