@@ -344,6 +344,70 @@ fn settings_choose_language_and_pictures_folder_and_they_survive_a_restart() {
 }
 
 #[test]
+fn playing_skips_a_gap_in_the_recordings_or_plays_through_it_as_set() {
+    use vigil::app::AppCommand;
+    use vigil::core::timeline::{GapMode, TimelineCommand};
+    const S: i64 = 90_000;
+    let site = site();
+    let dir = tempfile::tempdir().unwrap();
+    let options = StartOptions { layout: Some("2x2".into()), lang: Some(Lang::En), data_dir: Some(dir.path().to_path_buf()), ..StartOptions::default() };
+    let mut h = harness_opts(site, options);
+    // cam01 recorded two minutes, then nothing for almost five, then two minutes more.
+    let now = vigil::core::time::now_90k();
+    let (m1, m2) = (now - 900 * S, now - 500 * S);
+    record_cam01_around(dir.path(), m1);
+    record_cam01_around(dir.path(), m2);
+    let (gap_start, gap_end) = (m1 + 60 * S, m2 - 60 * S);
+    assert_eq!(h.state().gap_mode(), GapMode::Skip, "gaps are skipped by default");
+    let play_from = |h: &mut Harness<'static, VigilApp>, t: i64| {
+        h.state_mut().command(AppCommand::TimelineSeek { t_90k: t, exact: true });
+        h.state_mut().command(AppCommand::Timeline(TimelineCommand::Play));
+        h.run_steps(2);
+    };
+    // A second before the gap, playing at 1x: the cursor jumps over the gap and plays on.
+    play_from(&mut h, gap_start - S);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while h.state().timeline().cursor_90k() < gap_end {
+        assert!(std::time::Instant::now() < deadline, "the gap was not skipped: cursor at {}", h.state().timeline().cursor_90k());
+        h.step();
+    }
+    let cursor = h.state().timeline().cursor_90k();
+    assert!(cursor < gap_end + 2 * S, "playing resumed at the next recording: {} s after it", (cursor - gap_end) / S);
+    assert_eq!(h.state().timeline().mode(), vigil::core::timeline::Mode::Playback { playing: true });
+    while h.state().playback_shown_90k("cam01").is_none_or(|t| t < gap_end) {
+        assert!(std::time::Instant::now() < deadline, "no picture after the gap");
+        h.step();
+    }
+
+    // Set to hold in the settings window: playing goes into the gap and through it.
+    h.get_by_label("Settings").click();
+    h.run_steps(4);
+    h.get_by_label("Hold the last frame").click();
+    h.run_steps(2);
+    assert_eq!(h.state().gap_mode(), GapMode::Hold);
+    let saved = vigil::store::Store::open_dir(dir.path()).unwrap().setting("playback.gaps").unwrap();
+    assert_eq!(saved.as_deref(), Some("hold"), "the choice is kept in the data dir");
+    play_from(&mut h, gap_start - S);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    // The harness draws only when asked: draw every frame here, as a window would, so the GPU
+    // has the last picture to hold (for the screenshot below).
+    while h.state().timeline().cursor_90k() < gap_start + S || h.state().playback_shown_90k("cam01").is_some() {
+        assert!(std::time::Instant::now() < deadline, "playing did not enter the gap");
+        h.step();
+        let _ = h.render();
+    }
+    let cursor = h.state().timeline().cursor_90k();
+    assert!(cursor < gap_start + 3 * S, "held, not skipped: {} s into the gap", (cursor - gap_start) / S);
+    // A picture to look at (not compared): target/tmp/kittest/playback-hold.png
+    h.state_mut().command(AppCommand::ToggleSettings);
+    h.run_steps(2);
+    let image = h.render().expect("renders");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("kittest");
+    std::fs::create_dir_all(&dir).unwrap();
+    image.save(dir.join("playback-hold.png")).unwrap();
+}
+
+#[test]
 fn each_neighborhood_shows_how_many_of_its_cameras_are_live() {
     let site = site();
     let h = harness(site.clone(), Lang::Vi);

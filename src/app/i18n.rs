@@ -74,6 +74,9 @@ pub enum Msg {
     KeepAspect,
     Settings,
     PicturesFolder,
+    PlaybackGaps,
+    GapsSkip,
+    GapsHold,
     Apply,
     DataDir,
     Close,
@@ -111,7 +114,7 @@ pub enum Msg {
 }
 
 impl Msg {
-    pub const ALL: [Msg; 78] = [
+    pub const ALL: [Msg; 81] = [
         Msg::Layout,
         Msg::AllCameras,
         Msg::CamerasLive,
@@ -156,6 +159,9 @@ impl Msg {
         Msg::KeepAspect,
         Msg::Settings,
         Msg::PicturesFolder,
+        Msg::PlaybackGaps,
+        Msg::GapsSkip,
+        Msg::GapsHold,
         Msg::Apply,
         Msg::DataDir,
         Msg::Close,
@@ -241,6 +247,9 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             KeepAspect => "Giữ tỉ lệ khung hình",
             Settings => "Cài đặt",
             PicturesFolder => "Thư mục ảnh chụp",
+            PlaybackGaps => "Khoảng không ghi hình khi phát lại",
+            GapsSkip => "Bỏ qua",
+            GapsHold => "Giữ khung hình cuối",
             Apply => "Áp dụng",
             DataDir => "Thư mục dữ liệu",
             Close => "Đóng",
@@ -321,6 +330,9 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             KeepAspect => "Keep the aspect ratio",
             Settings => "Settings",
             PicturesFolder => "Pictures folder",
+            PlaybackGaps => "Gaps in playback",
+            GapsSkip => "Skip",
+            GapsHold => "Hold the last frame",
             Apply => "Apply",
             DataDir => "Data folder",
             Close => "Close",

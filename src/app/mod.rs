@@ -62,6 +62,8 @@ pub enum AppCommand {
     SetLang(Lang),
     /// Where snapshots go (settings window).
     SetSnapshotDir(std::path::PathBuf),
+    /// Skip or hold gaps in playback (settings window).
+    SetGapMode(crate::core::timeline::GapMode),
     ToggleSettings,
     ToggleTimeline,
     Timeline(crate::core::timeline::TimelineCommand),
@@ -133,6 +135,9 @@ pub struct VigilApp {
     playback: Option<playback::PlaybackEngine>,
     /// The instant last asked of the playback engine.
     playback_asked_90k: Option<i64>,
+    gap_mode: crate::core::timeline::GapMode,
+    /// The cursor where playing last looked for a gap to skip.
+    gap_checked_90k: Option<i64>,
     /// Coverage tracks of the cameras on the wall: (cameras, window) they were read for, when.
     tracks: TrackCache,
     wake: crate::media::WakeFn,
@@ -163,6 +168,7 @@ use crate::core::time::now_90k;
 /// A frame of the recorded main streams (25 fps), for frame steps.
 const FRAME_90K: i64 = 3_600;
 const SETTING_SNAPSHOT_DIR: &str = "ui.snapshot_dir";
+const SETTING_GAPS: &str = "playback.gaps";
 
 const RECORDER_START_DELAY: Duration = Duration::from_secs(3);
 
@@ -214,6 +220,8 @@ impl VigilApp {
             timeline_open: false,
             playback: None,
             playback_asked_90k: None,
+            gap_mode: crate::core::timeline::GapMode::default(),
+            gap_checked_90k: None,
             tracks: TrackCache::default(),
             wake,
             review: review::ReviewState::default(),
@@ -239,6 +247,9 @@ impl VigilApp {
                         && let Ok(Some(dir)) = store.setting(SETTING_SNAPSHOT_DIR)
                     {
                         app.snapshot_dir = dir.into();
+                    }
+                    if let Ok(Some(mode)) = store.setting(SETTING_GAPS) {
+                        app.gap_mode = crate::core::timeline::GapMode::parse(&mode).unwrap_or_default();
                     }
                     app.store = Some(store);
                 }
@@ -273,7 +284,7 @@ impl VigilApp {
     /// In playback: the recorded instant a camera's tile shows (`None`: none, or not decoded yet).
     pub fn playback_shown_90k(&self, camera_id: &str) -> Option<i64> {
         let tile = self.playback.as_ref()?.tile(camera_id)?;
-        *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner())
+        tile.shown().0
     }
 
     fn save_bookmark(&mut self, title: &str, note: &str, lock: bool) {
@@ -462,6 +473,55 @@ impl VigilApp {
         &self.snapshot_dir
     }
 
+    /// Playing with gaps skipped: where none of the wall's cameras recorded the cursor's instant,
+    /// jump to the next recorded one (the previous one backwards; live when none is ahead).
+    /// Looks every half second of media (at least every 0.1 s of wall time at fast speeds).
+    fn skip_gap(&mut self) {
+        use crate::core::timeline::{GapStep, Mode, TimelineCommand, gap_step};
+        if self.timeline.mode() != (Mode::Playback { playing: true }) {
+            self.gap_checked_90k = None;
+            return;
+        }
+        let cursor = self.timeline.cursor_90k();
+        let speed = self.timeline.speed();
+        let every_90k = ((speed.abs() * 0.1 * 90_000.0) as i64).max(45_000);
+        if self.gap_checked_90k.is_some_and(|t| (cursor - t).abs() < every_90k) {
+            return;
+        }
+        self.gap_checked_90k = Some(cursor);
+        let Some(store) = &self.store else { return };
+        let cameras: Vec<String> = self.wall.cameras.iter().flatten().cloned().collect();
+        let (next, prev) = match store.recorded_around(&cameras, cursor) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!("looking for recordings around the cursor: {e}");
+                return;
+            }
+        };
+        let now = now_90k();
+        match gap_step(self.gap_mode, cursor, speed, next, prev) {
+            GapStep::Stay => {}
+            GapStep::Jump(t) => {
+                tracing::debug!(from = cursor, to = t, "skipping a gap in the recordings");
+                self.timeline.apply(TimelineCommand::Seek(t), now);
+                self.gap_checked_90k = Some(t);
+                self.ask_playback(true);
+            }
+            GapStep::Live => self.timeline.apply(TimelineCommand::GoLive, now),
+            GapStep::Pause => self.timeline.apply(TimelineCommand::Pause, now),
+        }
+    }
+
+    /// Queues a command as a view would push it (applied at the end of the next frame).
+    pub fn command(&mut self, command: AppCommand) {
+        self.commands.push(command);
+    }
+
+    /// The gaps setting (for tests).
+    pub fn gap_mode(&self) -> crate::core::timeline::GapMode {
+        self.gap_mode
+    }
+
     fn save_setting(&mut self, key: &str, value: &str) {
         if let Some(store) = &self.store
             && let Err(e) = store.set_setting(key, value)
@@ -545,6 +605,10 @@ impl VigilApp {
                 self.snapshot_dir_text = dir.display().to_string();
                 self.save_setting(SETTING_SNAPSHOT_DIR, &self.snapshot_dir_text.clone());
                 self.snapshot_dir = dir;
+            }
+            AppCommand::SetGapMode(mode) => {
+                self.gap_mode = mode;
+                self.save_setting(SETTING_GAPS, mode.code());
             }
             AppCommand::ToggleSettings => self.settings_open = !self.settings_open,
             AppCommand::ToggleTimeline => self.timeline_open = !self.timeline_open,
@@ -816,6 +880,16 @@ impl VigilApp {
                     ui.label(egui::RichText::new(dir.display().to_string()).monospace());
                     ui.end_row();
                 }
+                ui.label(tr(lang, Msg::PlaybackGaps));
+                ui.horizontal(|ui| {
+                    use crate::core::timeline::GapMode;
+                    for (mode, msg) in [(GapMode::Skip, Msg::GapsSkip), (GapMode::Hold, Msg::GapsHold)] {
+                        if ui.radio(self.gap_mode == mode, tr(lang, msg)).clicked() {
+                            self.commands.push(AppCommand::SetGapMode(mode));
+                        }
+                    }
+                });
+                ui.end_row();
                 ui.label(tr(lang, Msg::Recording));
                 self.recording.summary_ui(ui, &self.site, lang);
                 ui.end_row();
@@ -919,6 +993,7 @@ impl eframe::App for VigilApp {
         }
         self.poll_review();
         self.timeline.tick(now_90k());
+        self.skip_gap();
         if let crate::core::timeline::Mode::Playback { playing: true } = self.timeline.mode() {
             // Playing: ask for the new instant once the cursor moved a frame; fast speeds show keyframes.
             if self.playback_asked_90k.is_none_or(|t| (self.timeline.cursor_90k() - t).abs() >= FRAME_90K) {
@@ -979,7 +1054,7 @@ impl eframe::App for VigilApp {
         let mut observations = std::mem::take(&mut self.observations);
         observations.clear();
         egui::CentralPanel::default().frame(egui::Frame::NONE.fill(egui::Color32::BLACK)).show(ui, |ui| {
-            let streams = WallStreams { site: &self.site, ingest: &self.ingest, planner: &self.planner, lang: self.lang, playback: self.playback.as_ref().filter(|_| !self.timeline.is_live()) };
+            let streams = WallStreams { site: &self.site, ingest: &self.ingest, planner: &self.planner, lang: self.lang, playback: self.playback.as_ref().filter(|_| !self.timeline.is_live()), hold_gaps: self.gap_mode == crate::core::timeline::GapMode::Hold };
             streams.wall_ui(ui, &self.wall, 0, &mut self.wall_state, &mut self.commands, &mut observations);
         });
         let second_commands = self.second_window_ui(ui.ctx(), &mut observations);
@@ -1040,6 +1115,7 @@ struct WallStreams<'a> {
     lang: Lang,
     /// In playback: tiles show the engine's pictures instead of live video.
     playback: Option<&'a playback::PlaybackEngine>,
+    hold_gaps: bool,
 }
 
 impl WallStreams<'_> {
@@ -1053,7 +1129,7 @@ impl WallStreams<'_> {
         commands: &mut Vec<AppCommand>,
         observations: &mut Vec<streams::TileObservation>,
     ) {
-        let texts = wall::WallTexts { lang: self.lang, timezone: &self.site.timezone };
+        let texts = wall::WallTexts { lang: self.lang, timezone: &self.site.timezone, hold_gaps: self.hold_gaps };
         let tile_view = |tile: usize, camera_id: &str| {
             let cam = self.site.camera(camera_id)?;
             let profile = self.planner.shown(tile + tile_offset, camera_id);
@@ -1085,7 +1161,7 @@ impl VigilApp {
         let builder = egui::ViewportBuilder::default()
             .with_title(tr(self.lang, Msg::SecondWindowTitle))
             .with_inner_size([1280.0, 720.0]);
-        let streams = WallStreams { site: &self.site, ingest: &self.ingest, planner: &self.planner, lang: self.lang, playback: self.playback.as_ref().filter(|_| !self.timeline.is_live()) };
+        let streams = WallStreams { site: &self.site, ingest: &self.ingest, planner: &self.planner, lang: self.lang, playback: self.playback.as_ref().filter(|_| !self.timeline.is_live()), hold_gaps: self.gap_mode == crate::core::timeline::GapMode::Hold };
         let (site, lang, state) = (&self.site, self.lang, &mut self.second_state);
         ctx.show_viewport_immediate(egui::ViewportId::from_hash_of("vigil-wall-2"), builder, |ui, _class| {
             egui::Panel::top("layouts-2").show(ui, |ui| {

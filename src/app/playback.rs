@@ -19,7 +19,40 @@ use crate::record::reader::{RecordingReader, as_gop_frames};
 pub struct PlaybackTile {
     pub slot: LatestFrameSlot,
     /// UTC time (90 kHz) of the picture in the slot; `None`: no recording at the asked instant.
-    pub shown_90k: Mutex<Option<i64>>,
+    shown_90k: Mutex<Option<i64>>,
+    /// UTC time of the picture in the slot, kept through a gap (a tile holding its last picture).
+    picture_90k: Mutex<Option<i64>>,
+}
+
+impl PlaybackTile {
+    fn new() -> Self {
+        Self { slot: LatestFrameSlot::new(), shown_90k: Mutex::new(None), picture_90k: Mutex::new(None) }
+    }
+
+    fn show(&self, picture: crate::media::DecodedFrame, t_90k: i64) {
+        self.slot.store(picture);
+        self.mark_shown(t_90k);
+    }
+
+    fn show_shared(&self, picture: Arc<crate::media::DecodedFrame>, t_90k: i64) {
+        self.slot.store_shared(picture);
+        self.mark_shown(t_90k);
+    }
+
+    fn mark_shown(&self, t_90k: i64) {
+        *self.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = Some(t_90k);
+        *self.picture_90k.lock().unwrap_or_else(|e| e.into_inner()) = Some(t_90k);
+    }
+
+    /// Nothing recorded at the asked instant (the slot keeps the last picture).
+    fn nothing(&self) {
+        *self.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// (recorded instant shown, or `None` in a gap; time of the picture in the slot).
+    pub fn shown(&self) -> (Option<i64>, Option<i64>) {
+        (*self.shown_90k.lock().unwrap_or_else(|e| e.into_inner()), *self.picture_90k.lock().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -162,7 +195,7 @@ fn run(shared: &Shared, data_dir: &std::path::Path, wake: &WakeFn) {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .entry(camera.clone())
-                .or_insert_with(|| Arc::new(PlaybackTile { slot: LatestFrameSlot::new(), shown_90k: Mutex::new(None) }))
+                .or_insert_with(|| Arc::new(PlaybackTile::new()))
                 .clone();
             let shown = if request.continuous {
                 gops.remove(camera);
@@ -176,7 +209,7 @@ fn run(shared: &Shared, data_dir: &std::path::Path, wake: &WakeFn) {
                 Ok(()) => {}
                 Err(e) => {
                     tracing::warn!(camera = %camera, "playback: {e}");
-                    *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                    tile.nothing();
                 }
             }
             wake();
@@ -247,7 +280,7 @@ fn play_one(
         if frames.is_empty() {
             if reader.store().segment_at(camera, t_90k).map_err(|e| e.to_string())?.is_none() {
                 positions.remove(camera);
-                *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                tile.nothing();
             }
             return Ok(());
         }
@@ -256,8 +289,7 @@ fn play_one(
             let pictures = decoder.push_stream(&pushed)?;
             positions.insert(camera.to_string(), frames[frames.len() - 1].0);
             if let Some((t, picture)) = pictures.into_iter().last() {
-                tile.slot.store(picture);
-                *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = Some(t);
+                tile.show(picture, t);
             }
             return Ok(());
         }
@@ -265,7 +297,7 @@ fn play_one(
     // Start (or restart after a gap) at the GOP holding the instant.
     let Some(gop) = reader.gop_at(camera, t_90k).map_err(|e| e.to_string())? else {
         positions.remove(camera);
-        *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        tile.nothing();
         return Ok(());
     };
     let decoder = decoder_for(decoders, camera, &gop.config)?;
@@ -274,8 +306,7 @@ fn play_one(
     let pictures = decoder.push_stream(&pushed)?;
     positions.insert(camera.to_string(), gop.frames[gop.target].0);
     if let Some((t, picture)) = pictures.into_iter().last() {
-        tile.slot.store(picture);
-        *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = Some(t);
+        tile.show(picture, t);
     }
     Ok(())
 }
@@ -296,12 +327,11 @@ fn show_one(
         && t_90k <= last.0
         && let Some((t, picture)) = pictures.iter().rev().find(|(t, _)| *t <= t_90k)
     {
-        tile.slot.store_shared(picture.clone());
-        *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = Some(*t);
+        tile.show_shared(picture.clone(), *t);
         return Ok(());
     }
     let Some(gop) = reader.gop_at(camera, t_90k).map_err(|e| e.to_string())? else {
-        *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        tile.nothing();
         return Ok(());
     };
     let decoder = decoder_for(decoders, camera, &gop.config)?;
@@ -311,14 +341,12 @@ fn show_one(
         let (pictures, _) = decoder.decode_all_to(&frames, target, &mut |_| {})?;
         let pictures: Vec<(i64, Arc<crate::media::DecodedFrame>)> = pictures.into_iter().map(|(t, f)| (t, Arc::new(f))).collect();
         if let Some((t, picture)) = pictures.last() {
-            tile.slot.store_shared(picture.clone());
-            *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = Some(*t);
+            tile.show_shared(picture.clone(), *t);
         }
         cache.insert(camera.to_string(), pictures);
         return Ok(());
     }
     let (frame, _) = decoder.decode_to(&frames, target, &mut |_| {})?;
-    tile.slot.store(frame);
-    *tile.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = Some(gop.frames[target].0);
+    tile.show(frame, gop.frames[target].0);
     Ok(())
 }

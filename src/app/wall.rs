@@ -34,6 +34,8 @@ pub struct WallTexts<'a> {
     pub lang: Lang,
     /// The site's IANA time zone, for "last frame hh:mm:ss".
     pub timezone: &'a str,
+    /// Playback holds a tile's last picture where it has no recording (the gaps setting).
+    pub hold_gaps: bool,
 }
 
 /// Per-tile memory between frames: the frame sequence number already on the GPU per stream.
@@ -106,15 +108,21 @@ pub fn wall_ui(
         // Screen readers (and UI tests) know a tile by its camera and neighborhood.
         let tile_label = format!("{} · {}", view.camera_name, view.neighborhood);
         response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Video, true, &tile_label));
-        let (stream_id, seq, frame, shown_90k) = match &view.playback {
+        // In playback: (instant shown or none recorded, time of a picture held through a gap).
+        let (stream_id, seq, frame, playback) = match &view.playback {
             None => (view.handle.key.to_string(), view.handle.slot.seq(), view.handle.slot.latest(), None),
             Some(tile) => {
-                let shown = tile.as_ref().and_then(|t| *t.shown_90k.lock().unwrap_or_else(|e| e.into_inner()));
-                let frame = tile.as_ref().filter(|_| shown.is_some()).and_then(|t| t.slot.latest());
-                (format!("playback/{camera_id}"), tile.as_ref().map_or(0, |t| t.slot.seq()), frame, Some(shown))
+                let (shown, picture_90k) = tile.as_ref().map_or((None, None), |t| t.shown());
+                let held = picture_90k.filter(|_| shown.is_none() && texts.hold_gaps);
+                let frame = tile.as_ref().filter(|_| shown.is_some() || held.is_some()).and_then(|t| t.slot.latest());
+                (format!("playback/{camera_id}"), tile.as_ref().map_or(0, |t| t.slot.seq()), frame, Some((shown, held)))
             }
         };
-        let stream_state = if shown_90k.is_some() { StreamState::Live } else { view.handle.state() };
+        let stream_state = view.handle.state();
+        let dim = match playback {
+            Some((shown, _)) => shown.is_none(),
+            None => !stream_state.is_live(),
+        };
         let fill = wall.is_fill(i);
         let picture = if fill { rect } else { frame.as_ref().map_or(rect, |f| letterbox(rect, f.width, f.height)) };
         zoom_interaction(ui, &response, i, picture, commands);
@@ -129,16 +137,16 @@ pub fn wall_ui(
             let callback = TileCallback {
                 stream_id,
                 frame: is_new.then(|| frame.clone()),
-                dim: !stream_state.is_live(),
+                dim,
                 uv_offset: [zoom.offset[0] + zoom.size * crop_offset[0], zoom.offset[1] + zoom.size * crop_offset[1]],
                 uv_size: [zoom.size * crop_size[0], zoom.size * crop_size[1]],
             };
             painter.add(eframe::egui_wgpu::Callback::new_paint_callback(picture, callback));
         }
         let clipped = painter.with_clip_rect(rect);
-        match shown_90k {
+        match playback {
             None => overlay_ui(&clipped, rect, &view, &stream_state, texts, response.hovered()),
-            Some(shown) => playback_overlay_ui(&clipped, rect, &view, shown, texts),
+            Some((shown, held)) => playback_overlay_ui(&clipped, rect, &view, shown, held, texts),
         }
     }
     ui.allocate_rect(area, egui::Sense::hover());
@@ -203,8 +211,16 @@ fn label(painter: &egui::Painter, pos: egui::Pos2, text: String, font: &egui::Fo
     painter.galley(pos + egui::vec2(4.0, 2.0), galley, colour);
 }
 
-/// A tile in playback: camera, and the recorded instant shown (or that nothing was recorded).
-fn playback_overlay_ui(painter: &egui::Painter, rect: egui::Rect, view: &TileView, shown_90k: Option<i64>, texts: &WallTexts<'_>) {
+/// A tile in playback: camera, and the recorded instant shown (or that nothing was recorded, with
+/// the time of the picture held, if one is).
+fn playback_overlay_ui(
+    painter: &egui::Painter,
+    rect: egui::Rect,
+    view: &TileView,
+    shown_90k: Option<i64>,
+    held_90k: Option<i64>,
+    texts: &WallTexts<'_>,
+) {
     let font = egui::FontId::proportional((rect.height() / 12.0).clamp(10.0, 18.0));
     label(painter, rect.min, format!("{} · {}", view.camera_name, view.neighborhood), &font, egui::Color32::WHITE, false);
     let lang = texts.lang;
@@ -213,7 +229,14 @@ fn playback_overlay_ui(painter: &egui::Painter, rect: egui::Rect, view: &TileVie
             let ns = crate::core::time::ns_from_90k(t);
             (format!("{} · {}", tr(lang, Msg::Recorded), super::i18n::local_date_time(ns, texts.timezone)), egui::Color32::from_rgb(255, 200, 0))
         }
-        None => (tr(lang, Msg::NoRecording).to_string(), egui::Color32::GRAY),
+        None => match held_90k {
+            Some(t) => {
+                let ns = crate::core::time::ns_from_90k(t);
+                let when = super::i18n::local_date_time(ns, texts.timezone);
+                (format!("{} · {} {when}", tr(lang, Msg::NoRecording), tr(lang, Msg::LastFrame)), egui::Color32::LIGHT_GRAY)
+            }
+            None => (tr(lang, Msg::NoRecording).to_string(), egui::Color32::GRAY),
+        },
     };
     label(painter, egui::pos2(rect.min.x, rect.max.y), text, &font, colour, true);
 }

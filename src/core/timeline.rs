@@ -246,6 +246,62 @@ impl Timeline {
     }
 }
 
+/// What playback does where none of the wall's cameras has a recording (a setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GapMode {
+    /// Jump to the next recorded instant (the previous one playing backwards): no minutes of
+    /// empty tiles between two recorded events.
+    #[default]
+    Skip,
+    /// Play through the gap in real time; tiles hold their last picture, marked as such.
+    Hold,
+}
+
+impl GapMode {
+    pub fn code(self) -> &'static str {
+        match self {
+            GapMode::Skip => "skip",
+            GapMode::Hold => "hold",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "skip" => Some(GapMode::Skip),
+            "hold" => Some(GapMode::Hold),
+            _ => None,
+        }
+    }
+}
+
+/// What playing on from the cursor does about a gap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GapStep {
+    /// Recorded here (or holding through gaps): nothing to do.
+    Stay,
+    /// Jump the cursor here and keep playing.
+    Jump(i64),
+    /// Nothing recorded ahead: back to live.
+    Live,
+    /// Nothing recorded behind (playing backwards): stop here.
+    Pause,
+}
+
+/// The gap decision while playing at `speed` from `cursor_90k`, given the earliest recorded
+/// instant at or after the cursor (`next_90k`) and the latest at or before it (`prev_90k`) among
+/// the wall's cameras. Recorded at the cursor when either equals it.
+pub fn gap_step(mode: GapMode, cursor_90k: i64, speed: f64, next_90k: Option<i64>, prev_90k: Option<i64>) -> GapStep {
+    let recorded_here = next_90k == Some(cursor_90k) || prev_90k == Some(cursor_90k);
+    if mode == GapMode::Hold || recorded_here {
+        return GapStep::Stay;
+    }
+    if speed > 0.0 {
+        next_90k.map_or(GapStep::Live, GapStep::Jump)
+    } else {
+        prev_90k.map_or(GapStep::Pause, GapStep::Jump)
+    }
+}
+
 /// A stretch of recorded time, [start, end).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span90k {
@@ -396,6 +452,32 @@ mod tests {
         assert_eq!(midnights.len(), 2, "{ticks:?}");
         assert_eq!((midnights[0].label.as_str(), midnights[1].label.as_str()), ("28/11", "29/11"));
         assert_eq!(midnights[1].t_90k, (1_795_856_400 + 8 * 3600) * S, "local midnight is 17:00 UTC");
+    }
+
+    #[test]
+    fn gaps_are_skipped_forwards_and_backwards_or_held() {
+        let t = 1_000 * TICKS_PER_S;
+        let (next, prev) = (Some(t + 60 * TICKS_PER_S), Some(t - 5 * TICKS_PER_S));
+        assert_eq!(gap_step(GapMode::Skip, t, 1.0, next, prev), GapStep::Jump(t + 60 * TICKS_PER_S));
+        assert_eq!(gap_step(GapMode::Skip, t, -4.0, next, prev), GapStep::Jump(t - 5 * TICKS_PER_S));
+        assert_eq!(gap_step(GapMode::Skip, t, 1.0, Some(t), prev), GapStep::Stay, "recorded at the cursor");
+        assert_eq!(gap_step(GapMode::Skip, t, -1.0, next, Some(t)), GapStep::Stay);
+        assert_eq!(gap_step(GapMode::Skip, t, 2.0, None, prev), GapStep::Live, "nothing ahead: live");
+        assert_eq!(gap_step(GapMode::Skip, t, -2.0, next, None), GapStep::Pause, "nothing behind: stop");
+        assert_eq!(gap_step(GapMode::Hold, t, 1.0, next, prev), GapStep::Stay);
+        // Played through the model: a skip is a seek that keeps playing.
+        let mut tl = Timeline::new(t + 3600 * TICKS_PER_S, 1000.0);
+        tl.apply(TimelineCommand::Seek(t), t + 3600 * TICKS_PER_S);
+        tl.apply(TimelineCommand::Play, t + 3600 * TICKS_PER_S);
+        if let GapStep::Jump(to) = gap_step(GapMode::Skip, tl.cursor_90k(), tl.speed(), next, prev) {
+            tl.apply(TimelineCommand::Seek(to), t + 3600 * TICKS_PER_S);
+        }
+        assert_eq!(tl.cursor_90k(), t + 60 * TICKS_PER_S);
+        assert_eq!(tl.mode(), Mode::Playback { playing: true });
+        for code in ["skip", "hold"] {
+            assert_eq!(GapMode::parse(code).map(GapMode::code), Some(code));
+        }
+        assert_eq!(GapMode::parse("x"), None);
     }
 
     #[test]

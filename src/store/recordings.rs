@@ -35,6 +35,12 @@ const SELECT_COVERAGE_TOUCHING: &str = "SELECT id, start_90k, end_90k FROM cover
 /// Stretches that overlap [start, end) (to cut a deleted segment out).
 const SELECT_COVERAGE_OVERLAPPING: &str = "SELECT id, start_90k, end_90k FROM coverage \
      WHERE camera_id = :camera_id AND end_90k > :start_90k AND start_90k < :end_90k";
+/// The first stretch of a camera that ends after an instant (holds it, or comes next).
+const SELECT_COVERAGE_FROM: &str = "SELECT start_90k, end_90k FROM coverage \
+     WHERE camera_id = :camera_id AND end_90k > :t_90k ORDER BY end_90k LIMIT 1";
+/// The last stretch of a camera that ends at or before an instant.
+const SELECT_COVERAGE_BEFORE: &str = "SELECT start_90k, end_90k FROM coverage \
+     WHERE camera_id = :camera_id AND end_90k <= :t_90k ORDER BY end_90k DESC LIMIT 1";
 const DELETE_COVERAGE: &str = "DELETE FROM coverage WHERE id = :id";
 const INSERT_COVERAGE: &str = "INSERT INTO coverage (camera_id, start_90k, end_90k) VALUES (:camera_id, :start_90k, :end_90k)";
 const SELECT_SEGMENT_SPAN: &str = "SELECT camera_id, start_90k, start_90k + duration_90k, state FROM segment WHERE id = :id";
@@ -402,6 +408,38 @@ impl Store {
         Ok(out)
     }
 
+    /// (earliest recorded instant at or after `t_90k`, latest at or before it) over `cameras`:
+    /// both are `t_90k` when one of them recorded it; playback skips gaps with them.
+    pub fn recorded_around(&self, cameras: &[String], t_90k: i64) -> Result<(Option<i64>, Option<i64>), StoreError> {
+        let (mut next, mut prev): (Option<i64>, Option<i64>) = (None, None);
+        for camera in cameras {
+            let from: Option<(i64, i64)> = self
+                .conn
+                .prepare_cached(SELECT_COVERAGE_FROM)?
+                .query_row(named_params! {":camera_id": camera, ":t_90k": t_90k}, |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            if let Some((start, _)) = from {
+                let n = start.max(t_90k);
+                next = Some(next.map_or(n, |x| x.min(n)));
+                if start <= t_90k {
+                    prev = Some(t_90k);
+                    continue;
+                }
+            }
+            let before: Option<i64> = self
+                .conn
+                .prepare_cached(SELECT_COVERAGE_BEFORE)?
+                .query_row(named_params! {":camera_id": camera, ":t_90k": t_90k}, |r| r.get(1))
+                .optional()?;
+            if let Some(end) = before {
+                // The stretch is [start, end): its last recorded instant is just before `end`.
+                let p = end - 1;
+                prev = Some(prev.map_or(p, |x| x.max(p)));
+            }
+        }
+        Ok((next, prev))
+    }
+
     /// The segment of a camera that contains instant `t_90k`, if any.
     pub fn segment_at(&self, camera_id: &str, t_90k: i64) -> Result<Option<SegmentRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(SELECT_SEGMENT_AT)?;
@@ -669,6 +707,26 @@ mod tests {
         assert_eq!(whole(&store), vec![Covered { start_90k: t0, end_90k: t0 + 68 * S }]);
         assert_eq!(store.oldest_segments(10).unwrap().len(), 2);
         assert!(store.update_segment(999, &seg(run, "cam01", 9, t0, S, "x"), SegmentState::Ok).is_err());
+    }
+
+    #[test]
+    fn recorded_around_finds_the_next_and_previous_recorded_instants_of_a_wall() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_dir(dir.path()).unwrap();
+        let t0 = 4_000_000 * S;
+        let r1 = store.begin_run("cam01", "main", t0).unwrap();
+        store.insert_segment(&seg(r1, "cam01", 0, t0, 60 * S, "a")).unwrap();
+        store.insert_segment(&seg(r1, "cam01", 1, t0 + 300 * S, 60 * S, "b")).unwrap();
+        let r2 = store.begin_run("cam02", "main", t0).unwrap();
+        store.insert_segment(&seg(r2, "cam02", 0, t0 + 200 * S, 10 * S, "c")).unwrap();
+        let wall = vec!["cam01".to_string(), "cam02".to_string(), "cam03".to_string()];
+        assert_eq!(store.recorded_around(&wall, t0 + 30 * S).unwrap(), (Some(t0 + 30 * S), Some(t0 + 30 * S)));
+        // In the gap after cam01's first minute: cam02 comes first, cam01 was last.
+        assert_eq!(store.recorded_around(&wall, t0 + 100 * S).unwrap(), (Some(t0 + 200 * S), Some(t0 + 60 * S - 1)));
+        assert_eq!(store.recorded_around(&wall, t0 + 250 * S).unwrap(), (Some(t0 + 300 * S), Some(t0 + 210 * S - 1)));
+        assert_eq!(store.recorded_around(&wall, t0 + 400 * S).unwrap(), (None, Some(t0 + 360 * S - 1)));
+        assert_eq!(store.recorded_around(&wall, t0 - S).unwrap(), (Some(t0), None));
+        assert_eq!(store.recorded_around(&wall[2..], t0).unwrap(), (None, None));
     }
 
     #[test]
