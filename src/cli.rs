@@ -165,6 +165,19 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Dragging the timeline over walls of N cameras: pictures each tile shows per second.
+    Scrub {
+        /// Wall sizes (cameras) to drag over, in turn.
+        #[arg(long, value_delimiter = ',', default_values_t = [4usize, 9, 16, 35])]
+        walls: Vec<usize>,
+        /// Seconds of dragging per wall size.
+        #[arg(long, default_value_t = 4.0)]
+        seconds: f64,
+        #[arg(long)]
+        url_base: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Export (remux + SHA-256) of a clip of recordings made from the simulator's 1080p clip.
     Export {
         #[arg(long, default_value_t = 10)]
@@ -303,6 +316,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Bench(BenchCommand::Wall(ref args))) => bench_wall(args, cli.layout.as_deref()),
         Some(Command::Bench(BenchCommand::Seek { minutes, seeks, .. })) => {
             let result = crate::bench::seek::seek(&paths::sim_clip_cache(&data_dir), minutes.max(1), seeks.max(1)).map_err(anyhow::Error::msg)?;
+            println!("{result}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Bench(BenchCommand::Scrub { ref walls, seconds, .. })) => {
+            let result = crate::bench::scrub::run(&paths::sim_clip_cache(&data_dir), walls, seconds.clamp(0.5, 600.0)).map_err(anyhow::Error::msg)?;
             println!("{result}");
             Ok(ExitCode::SUCCESS)
         }

@@ -4,7 +4,7 @@
 
 mod fonts;
 pub mod i18n;
-mod playback;
+pub(crate) mod playback;
 mod review;
 mod timeline_view;
 pub mod recording;

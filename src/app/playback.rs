@@ -1,19 +1,28 @@
-//! Synchronized playback for the wall: one named thread (`playback`) shows every camera of the
-//! wall at the timeline's instant, each from its own recordings. Requests are latest-wins (a
-//! scrub sends many; only the newest is worked on). A preview request decodes just the keyframe
-//! at or before the instant (cheap: ≥ 20 updates a second while dragging); an exact request
-//! decodes the GOP up to the frame at the instant. Playing forward at up to 4x decodes
-//! continuously: each update pushes only the frames since the last one into a decoder that is
-//! never drained, so every frame is decoded once. Pictures land in per-camera latest-frame
-//! slots and go through the same GPU path as live video.
+//! Synchronized playback for the wall: named threads (`playback-<n>`, one per core, at most 4;
+//! each camera belongs to one) show every camera of the wall at the timeline's instant, each
+//! from its own recordings. Requests are latest-wins (a scrub sends many; only the newest is
+//! worked on). A preview request decodes just the keyframe at or before the instant (nothing when
+//! that keyframe is already on screen), serving the cameras that waited longest first so a big
+//! wall's tiles all keep moving; an exact request decodes the GOP up to the frame at the instant.
+//! Playing forward at up to 4x decodes continuously: each update pushes only the frames since
+//! the last one into a decoder that is never drained, so every frame is decoded once. Pictures
+//! land in per-camera latest-frame slots and go through the same GPU path as live video.
+//! Scrub rates per wall size: `vigil bench scrub` (docs/benchmarks.md).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use crate::media::playback::GopDecoder;
 use crate::media::{LatestFrameSlot, WakeFn};
 use crate::record::reader::{RecordingReader, as_gop_frames};
+
+/// Decoding threads ("lanes") of the engine: one per core, at most 4. A camera is decoded by
+/// one lane (assigned at first sight to the least loaded), so its decoder state stays in one place.
+pub fn lanes() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).clamp(1, 4)
+}
 
 /// What a tile shows in playback.
 pub struct PlaybackTile {
@@ -78,34 +87,70 @@ struct Thumbnails {
     cache: Vec<((String, i64), Option<Arc<crate::media::DecodedFrame>>)>,
 }
 
-struct Shared {
+/// One decoding thread's inbox: its part of the newest request (latest wins).
+struct Lane {
     next: Mutex<Option<Request>>,
-    thumbnails: Mutex<Thumbnails>,
     ready: Condvar,
-    stop: Mutex<bool>,
+}
+
+struct Shared {
+    lanes: Vec<Lane>,
+    /// The lane of each camera seen so far.
+    assigned: Mutex<HashMap<String, usize>>,
+    thumbnails: Mutex<Thumbnails>,
+    stop: AtomicBool,
     tiles: Mutex<HashMap<String, Arc<PlaybackTile>>>,
+}
+
+impl Shared {
+    fn lane_of(&self, camera: &str) -> usize {
+        let mut assigned = self.assigned.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(lane) = assigned.get(camera) {
+            return *lane;
+        }
+        let mut load = vec![0usize; self.lanes.len()];
+        for lane in assigned.values() {
+            load[*lane] += 1;
+        }
+        let lane = (0..load.len()).min_by_key(|i| load[*i]).unwrap_or(0);
+        assigned.insert(camera.to_string(), lane);
+        lane
+    }
+
+    /// Wakes a lane (its inbox lock taken first, so a lane about to wait cannot miss it).
+    fn wake_lane(&self, lane: usize) {
+        if let Some(l) = self.lanes.get(lane) {
+            let _guard = l.next.lock().unwrap_or_else(|e| e.into_inner());
+            l.ready.notify_one();
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Acquire)
+    }
 }
 
 pub struct PlaybackEngine {
     shared: Arc<Shared>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl PlaybackEngine {
     pub fn start(data_dir: PathBuf, wake: WakeFn) -> Self {
         let shared = Arc::new(Shared {
-            next: Mutex::new(None),
+            lanes: (0..lanes()).map(|_| Lane { next: Mutex::new(None), ready: Condvar::new() }).collect(),
+            assigned: Mutex::new(HashMap::new()),
             thumbnails: Mutex::new(Thumbnails::default()),
-            ready: Condvar::new(),
-            stop: Mutex::new(false),
+            stop: AtomicBool::new(false),
             tiles: Mutex::new(HashMap::new()),
         });
-        let worker = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name("playback".into())
-            .spawn(move || run(&worker, &data_dir, &wake))
-            .ok();
-        Self { shared, thread }
+        let threads = (0..shared.lanes.len())
+            .filter_map(|lane| {
+                let (worker, dir, wake) = (shared.clone(), data_dir.clone(), wake.clone());
+                std::thread::Builder::new().name(format!("playback-{lane}")).spawn(move || run(&worker, lane, &dir, &wake)).ok()
+            })
+            .collect();
+        Self { shared, threads }
     }
 
     /// Asks for `cameras` at `t_90k` (replacing any request not started yet).
@@ -118,9 +163,18 @@ impl PlaybackEngine {
         self.request(Request { cameras, t_90k, exact: true, continuous: true });
     }
 
+    /// Splits a request between the lanes (a lane with none of its cameras drops what it had
+    /// pending).
     fn request(&self, request: Request) {
-        *self.shared.next.lock().unwrap_or_else(|e| e.into_inner()) = Some(request);
-        self.shared.ready.notify_one();
+        let mut parts: Vec<Vec<String>> = vec![Vec::new(); self.shared.lanes.len()];
+        for camera in &request.cameras {
+            parts[self.shared.lane_of(camera)].push(camera.clone());
+        }
+        for (lane, cameras) in self.shared.lanes.iter().zip(parts) {
+            let part = (!cameras.is_empty()).then(|| Request { cameras, ..request.clone() });
+            *lane.next.lock().unwrap_or_else(|e| e.into_inner()) = part;
+            lane.ready.notify_one();
+        }
     }
 
     /// The keyframe picture of a camera around `t_90k` for a hover thumbnail: from the cache,
@@ -135,7 +189,7 @@ impl PlaybackEngine {
         if th.wanted.as_ref() != Some(&key) {
             th.wanted = Some(key);
             drop(th);
-            self.shared.ready.notify_one();
+            self.shared.wake_lane(self.shared.lane_of(camera_id));
         }
         None
     }
@@ -147,15 +201,18 @@ impl PlaybackEngine {
 
 impl Drop for PlaybackEngine {
     fn drop(&mut self) {
-        *self.shared.stop.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        self.shared.ready.notify_one();
-        if let Some(t) = self.thread.take() {
+        self.shared.stop.store(true, Ordering::Release);
+        for lane in 0..self.shared.lanes.len() {
+            self.shared.wake_lane(lane);
+        }
+        for t in self.threads.drain(..) {
             let _ = t.join();
         }
     }
 }
 
-fn run(shared: &Shared, data_dir: &std::path::Path, wake: &WakeFn) {
+/// One lane: decodes its cameras' part of each request.
+fn run(shared: &Shared, lane: usize, data_dir: &std::path::Path, wake: &WakeFn) {
     let mut reader = match RecordingReader::open(data_dir) {
         Ok(r) => r,
         Err(e) => {
@@ -169,27 +226,41 @@ fn run(shared: &Shared, data_dir: &std::path::Path, wake: &WakeFn) {
     // The decoded pictures of the last exact seek's GOP, per camera (few cameras only): a step
     // backwards inside it needs no decoding.
     let mut gops: HashMap<String, Vec<(i64, Arc<crate::media::DecodedFrame>)>> = HashMap::new();
+    // When each camera was last served (a count): a scrub serves the longest-waiting first, so
+    // on a big wall a stream of requests cannot starve the cameras at the end of the list.
+    let mut served: HashMap<String, u64> = HashMap::new();
+    let mut served_count = 0u64;
+    let inbox = &shared.lanes[lane];
+    let thumbnail_wanted = || {
+        let th = shared.thumbnails.lock().unwrap_or_else(|e| e.into_inner());
+        th.wanted.as_ref().is_some_and(|(camera, _)| shared.lane_of(camera) == lane)
+    };
     loop {
         let request = {
-            let mut next = shared.next.lock().unwrap_or_else(|e| e.into_inner());
+            let mut next = inbox.next.lock().unwrap_or_else(|e| e.into_inner());
             loop {
-                if *shared.stop.lock().unwrap_or_else(|e| e.into_inner()) {
+                if shared.stopped() {
                     return;
                 }
                 if let Some(r) = next.take() {
                     break Some(r);
                 }
-                if shared.thumbnails.lock().unwrap_or_else(|e| e.into_inner()).wanted.is_some() {
+                if thumbnail_wanted() {
                     break None;
                 }
-                next = shared.ready.wait(next).unwrap_or_else(|e| e.into_inner());
+                next = inbox.ready.wait(next).unwrap_or_else(|e| e.into_inner());
             }
         };
-        let Some(request) = request else {
+        let Some(mut request) = request else {
             make_thumbnail(shared, &mut reader, &mut decoders, &mut positions);
             continue;
         };
+        if !request.exact {
+            request.cameras.sort_by_key(|c| served.get(c).copied().unwrap_or(0));
+        }
         for camera in &request.cameras {
+            served_count += 1;
+            served.insert(camera.clone(), served_count);
             let tile = shared
                 .tiles
                 .lock()
@@ -214,7 +285,7 @@ fn run(shared: &Shared, data_dir: &std::path::Path, wake: &WakeFn) {
             }
             wake();
             // A newer request (the user is still scrubbing) wins over the rest of this one.
-            if shared.next.lock().unwrap_or_else(|e| e.into_inner()).is_some() && !request.exact {
+            if !request.exact && inbox.next.lock().unwrap_or_else(|e| e.into_inner()).is_some() {
                 break;
             }
         }
@@ -329,6 +400,15 @@ fn show_one(
     {
         tile.show_shared(picture.clone(), *t);
         return Ok(());
+    }
+    if !exact {
+        // Scrubbing: the keyframe on screen already is the one wanted, nothing to decode.
+        let key = reader.store().keyframe_at_or_before(camera, t_90k).map_err(|e| e.to_string())?;
+        if let Some((_, key)) = key
+            && tile.shown().0 == Some(key.time_90k as i64)
+        {
+            return Ok(());
+        }
     }
     let Some(gop) = reader.gop_at(camera, t_90k).map_err(|e| e.to_string())? else {
         tile.nothing();

@@ -3,6 +3,7 @@
 
 pub mod live;
 pub mod record;
+pub mod scrub;
 pub mod seek;
 pub mod timeline;
 pub mod wall;

@@ -18,7 +18,7 @@ use crate::record::fabricate::fabricate_run;
 use crate::record::reader::RecordingReader;
 
 /// The demo town's first camera's main clip (encoded into `clip_cache` if missing), as units.
-fn clip(clip_cache: &Path) -> Result<(CodecConfig, Vec<(Vec<u8>, bool)>), String> {
+pub(crate) fn clip(clip_cache: &Path) -> Result<(CodecConfig, Vec<(Vec<u8>, bool)>), String> {
     crate::media::init()?;
     let site = crate::core::sitefile::demo_town(8554);
     let cam = site.cameras.first().ok_or("the demo town has no camera")?;
@@ -27,10 +27,10 @@ fn clip(clip_cache: &Path) -> Result<(CodecConfig, Vec<(Vec<u8>, bool)>), String
     read_mp4_units(&clip_cache.join(job.file_name()))
 }
 
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(pub(crate) PathBuf);
 
 impl TempDir {
-    fn new(what: &str) -> Self {
+    pub(crate) fn new(what: &str) -> Self {
         let p = std::env::temp_dir().join(format!("vigil-bench-{what}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&p);
         Self(p)

@@ -1,0 +1,116 @@
+//! `vigil bench scrub`: dragging the timeline over a wall of N cameras. Ten minutes of 1080p
+//! recordings made from the simulator's clip (`record::fabricate`, indexed as the recorder
+//! would); the other cameras' folders are links to the first's (one set of files on disk, so the
+//! reads come from the page cache: this measures decoding and the engine, not the disk).
+//! A drag sends the real playback engine (`app::playback`) one scrub request per 60 Hz frame,
+//! each a GOP later than the last (the worst case: every request needs new keyframes), and counts
+//! the pictures each tile shows.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::app::playback::PlaybackEngine;
+use crate::core::time::{TICKS_PER_S, percentile};
+use crate::record::fabricate::fabricate_run;
+use crate::store::Store;
+
+/// One wall size's drag.
+fn drag(engine: &PlaybackEngine, cameras: &[String], start_90k: i64, span_90k: i64, seconds: f64) -> serde_json::Value {
+    const FRAME: Duration = Duration::from_micros(16_667);
+    let seq = |c: &String| engine.tile(c).map_or(0, |t| t.slot.seq());
+    let before: Vec<u64> = cameras.iter().map(seq).collect();
+    let (cpu_before, _) = super::rusage::self_usage();
+    let began = Instant::now();
+    let mut t = start_90k;
+    let mut requests = 0u64;
+    while began.elapsed().as_secs_f64() < seconds {
+        engine.show(cameras.to_vec(), t, false);
+        requests += 1;
+        // A GOP further each frame, wrapping inside the recording.
+        t = start_90k + (t - start_90k + 2 * TICKS_PER_S) % span_90k;
+        let next = began + FRAME * requests as u32;
+        if let Some(wait) = next.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+    }
+    let elapsed = began.elapsed().as_secs_f64();
+    let (cpu_after, _) = super::rusage::self_usage();
+    let per_tile: Vec<f64> = cameras.iter().zip(&before).map(|(c, b)| (seq(c) - b) as f64 / elapsed).collect();
+    let round = |v: f64| (v * 10.0).round() / 10.0;
+    json!({
+        "cameras": cameras.len(),
+        "requests_per_s": round(requests as f64 / elapsed),
+        "tile_updates_per_s": {
+            "min": round(percentile(&per_tile, 0.0).unwrap_or(0.0)),
+            "median": round(percentile(&per_tile, 50.0).unwrap_or(0.0)),
+        },
+        "pictures_per_s": round(per_tile.iter().sum::<f64>()),
+        "cpu_seconds": ((cpu_after - cpu_before) * 100.0).round() / 100.0,
+        "seconds": round(elapsed),
+    })
+}
+
+pub fn run(clip_cache: &std::path::Path, walls: &[usize], seconds: f64) -> Result<serde_json::Value, String> {
+    let (config, units) = super::seek::clip(clip_cache)?;
+    let dir = super::seek::TempDir::new("scrub");
+    let start = 1_800_000_000 * TICKS_PER_S;
+    let minutes = 10;
+    fabricate_run(&dir.0, "cam01", &config, &units, 25, start, minutes * 60, 60).map_err(|e| e.to_string())?;
+    let most = walls.iter().copied().max().unwrap_or(1).max(1);
+    let cameras: Vec<String> = (1..=most).map(|i| format!("cam{i:02}")).collect();
+    {
+        let store = Store::open_dir(&dir.0).map_err(|e| e.to_string())?;
+        let segments = store.segments_of_camera("cam01").map_err(|e| e.to_string())?;
+        let root = crate::record::recordings_root(&dir.0);
+        for camera in &cameras[1..] {
+            std::os::unix::fs::symlink(root.join("cam01"), root.join(camera)).map_err(|e| e.to_string())?;
+        }
+        store
+            .in_transaction(|s| {
+                for camera in &cameras[1..] {
+                    let run = s.begin_run(camera, "main", start)?;
+                    for seg in &segments {
+                        let path = seg.path.replacen("cam01/", &format!("{camera}/"), 1);
+                        s.insert_segment(&crate::store::recordings::NewSegment {
+                            run_id: run,
+                            camera_id: camera,
+                            seq: seg.seq,
+                            start_90k: seg.start_90k,
+                            duration_90k: seg.duration_90k,
+                            path: &path,
+                            bytes: seg.bytes,
+                            frames: seg.frames,
+                            codec: &seg.codec,
+                            width: seg.width,
+                            height: seg.height,
+                            keyframe_index: &seg.keyframe_index,
+                        })?;
+                    }
+                }
+                Ok(())
+            })
+            .map_err(|e| e.to_string())?;
+    }
+    let engine = PlaybackEngine::start(dir.0.clone(), Arc::new(|| {}));
+    let span = i64::from(minutes) * 60 * TICKS_PER_S;
+    // Warm up: every camera's decoder made and its first picture shown.
+    engine.show(cameras.clone(), start, false);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while cameras.iter().any(|c| engine.tile(c).is_none_or(|t| t.slot.seq() == 0)) {
+        if Instant::now() > deadline {
+            return Err("the playback engine showed no picture within 60 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let results: Vec<serde_json::Value> =
+        walls.iter().map(|n| drag(&engine, &cameras[..(*n).clamp(1, most)], start, span, seconds)).collect();
+    Ok(json!({
+        "bench": "scrub",
+        "recording": {"minutes": minutes, "resolution": "1920x1080", "fps": 25, "gop_s": 2},
+        "drag": {"requests_per_s": 60, "step": "one GOP per request"},
+        "lanes": crate::app::playback::lanes(),
+        "walls": results,
+    }))
+}
