@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DATA_DIR ?=
 
-.PHONY: run test deps build bench-live bench-wall bench-record clean-clips
+.PHONY: run test deps build bench-live bench-wall bench-record bench-scrub clean-clips
 
 # Install missing system packages (quick when all are there), build release, start the demo town.
 run: deps
@@ -30,6 +30,10 @@ bench-live: deps build
 # Recording benchmark (35 main streams, 60 s) beside the gst-launch splitmuxsink baseline, in one run.
 bench-record: deps build
 	./tests/bench/record.sh
+
+# Scrub benchmark (walls of 4/9/16/35 cameras dragged) beside a gst-launch decode of the same clip.
+bench-scrub: deps build
+	./tests/bench/scrub.sh
 
 # Wall benchmark (offscreen render) beside the pure-decode baseline, in one run.
 bench-wall: deps build

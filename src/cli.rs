@@ -173,6 +173,9 @@ pub enum BenchCommand {
         /// Seconds of dragging per wall size.
         #[arg(long, default_value_t = 4.0)]
         seconds: f64,
+        /// Leave the recordings in the temp dir (named in the output) for a baseline run.
+        #[arg(long)]
+        keep: bool,
         #[arg(long)]
         url_base: Option<String>,
         #[arg(long)]
@@ -319,8 +322,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("{result}");
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Bench(BenchCommand::Scrub { ref walls, seconds, .. })) => {
-            let result = crate::bench::scrub::run(&paths::sim_clip_cache(&data_dir), walls, seconds.clamp(0.5, 600.0)).map_err(anyhow::Error::msg)?;
+        Some(Command::Bench(BenchCommand::Scrub { ref walls, seconds, keep, .. })) => {
+            let result = crate::bench::scrub::run(&paths::sim_clip_cache(&data_dir), walls, seconds.clamp(0.5, 600.0), keep).map_err(anyhow::Error::msg)?;
             println!("{result}");
             Ok(ExitCode::SUCCESS)
         }

@@ -52,9 +52,11 @@ fn drag(engine: &PlaybackEngine, cameras: &[String], start_90k: i64, span_90k: i
     })
 }
 
-pub fn run(clip_cache: &std::path::Path, walls: &[usize], seconds: f64) -> Result<serde_json::Value, String> {
+/// `keep`: leave the recordings on disk (for the baseline run on the same files) and name them.
+pub fn run(clip_cache: &std::path::Path, walls: &[usize], seconds: f64, keep: bool) -> Result<serde_json::Value, String> {
     let (config, units) = super::seek::clip(clip_cache)?;
-    let dir = super::seek::TempDir::new("scrub");
+    let clip_path = super::seek::clip_path(clip_cache);
+    let mut dir = super::seek::TempDir::new("scrub");
     let start = 1_800_000_000 * TICKS_PER_S;
     let minutes = 10;
     fabricate_run(&dir.0, "cam01", &config, &units, 25, start, minutes * 60, 60).map_err(|e| e.to_string())?;
@@ -106,9 +108,16 @@ pub fn run(clip_cache: &std::path::Path, walls: &[usize], seconds: f64) -> Resul
     }
     let results: Vec<serde_json::Value> =
         walls.iter().map(|n| drag(&engine, &cameras[..(*n).clamp(1, most)], start, span, seconds)).collect();
+    let kept = keep.then(|| {
+        let root = crate::record::recordings_root(&dir.0).join("cam01");
+        dir.keep();
+        root.display().to_string()
+    });
     Ok(json!({
         "bench": "scrub",
+        "kept_recordings": kept,
         "recording": {"minutes": minutes, "resolution": "1920x1080", "fps": 25, "gop_s": 2},
+        "clip": {"path": clip_path, "frames": units.len()},
         "drag": {"requests_per_s": 60, "step": "one GOP per request"},
         "lanes": crate::app::playback::lanes(),
         "walls": results,

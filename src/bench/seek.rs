@@ -17,29 +17,48 @@ use crate::record::TICKS_PER_S;
 use crate::record::fabricate::fabricate_run;
 use crate::record::reader::RecordingReader;
 
+/// The clip job of the demo town's first camera's main stream.
+fn clip_job() -> Result<ClipJob, String> {
+    let site = crate::core::sitefile::demo_town(8554);
+    let cam = site.cameras.first().ok_or("the demo town has no camera")?;
+    Ok(ClipJob { camera_id: cam.id.clone(), camera_name: cam.name.clone(), profile: StreamProfile::Main, spec: ClipSpec::main(Codec::H264) })
+}
+
+/// Where that clip's file is (for a baseline run on the same file).
+pub(crate) fn clip_path(clip_cache: &Path) -> String {
+    clip_job().map(|j| clip_cache.join(j.file_name()).display().to_string()).unwrap_or_default()
+}
+
 /// The demo town's first camera's main clip (encoded into `clip_cache` if missing), as units.
 pub(crate) fn clip(clip_cache: &Path) -> Result<(CodecConfig, Vec<(Vec<u8>, bool)>), String> {
     crate::media::init()?;
-    let site = crate::core::sitefile::demo_town(8554);
-    let cam = site.cameras.first().ok_or("the demo town has no camera")?;
-    let job = ClipJob { camera_id: cam.id.clone(), camera_name: cam.name.clone(), profile: StreamProfile::Main, spec: ClipSpec::main(Codec::H264) };
+    let job = clip_job()?;
     crate::media::simulate::clips::ensure_clips(clip_cache, std::slice::from_ref(&job), true).map_err(|e| e.to_string())?;
     read_mp4_units(&clip_cache.join(job.file_name()))
 }
 
-pub(crate) struct TempDir(pub(crate) PathBuf);
+pub(crate) struct TempDir(pub(crate) PathBuf, bool);
 
 impl TempDir {
     pub(crate) fn new(what: &str) -> Self {
         let p = std::env::temp_dir().join(format!("vigil-bench-{what}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&p);
-        Self(p)
+        Self(p, false)
+    }
+}
+
+impl TempDir {
+    /// Leaves the folder on disk when dropped.
+    pub(crate) fn keep(&mut self) {
+        self.1 = true;
     }
 }
 
 impl Drop for TempDir {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        if !self.1 {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
     }
 }
 

@@ -41,20 +41,25 @@ impl Gop {
     }
 }
 
+/// Segment sample tables a reader keeps (~50 kB each for a minute of 25 fps): one per camera of
+/// a 6x6 wall and then some.
+const TABLES_KEPT: usize = 48;
+
 /// Frames after the target pushed along with it, so a decoder lets the target out.
 const LOOKAHEAD: usize = 2;
 
 pub struct RecordingReader {
     store: Store,
     root: PathBuf,
-    /// The last segment's sample table (seeks cluster in one segment), with the path and the
-    /// indexed size it was read at (an open segment grows: a bigger row reads it again).
-    cached: Option<((String, i64), SegmentSamples)>,
+    /// Sample tables of the segments read last (a wall's cameras each have one in use), by path
+    /// and the indexed size they were read at (an open segment grows: a bigger row reads it
+    /// again); most recently used last.
+    cached: Vec<((String, i64), SegmentSamples)>,
 }
 
 impl RecordingReader {
     pub fn open(data_dir: &Path) -> Result<Self, ReadError> {
-        Ok(Self { store: Store::open_dir(data_dir)?, root: recordings_root(data_dir), cached: None })
+        Ok(Self { store: Store::open_dir(data_dir)?, root: recordings_root(data_dir), cached: Vec::new() })
     }
 
     pub fn store(&self) -> &Store {
@@ -105,12 +110,20 @@ impl RecordingReader {
     /// The sample table of a segment, read once per path and indexed size.
     fn samples_of(&mut self, seg: &SegmentRow) -> Result<&SegmentSamples, ReadError> {
         let key = (seg.path.clone(), seg.bytes);
-        let stale = self.cached.as_ref().is_none_or(|(k, _)| *k != key);
-        if stale {
-            let table = read_samples(&self.root.join(&seg.path)).map_err(|e| ReadError::File(e.to_string()))?;
-            self.cached = Some((key, table));
+        match self.cached.iter().position(|(k, _)| *k == key) {
+            Some(i) => {
+                let entry = self.cached.remove(i);
+                self.cached.push(entry);
+            }
+            None => {
+                let table = read_samples(&self.root.join(&seg.path)).map_err(|e| ReadError::File(e.to_string()))?;
+                if self.cached.len() >= TABLES_KEPT {
+                    self.cached.remove(0);
+                }
+                self.cached.push((key, table));
+            }
         }
-        match self.cached.as_ref() {
+        match self.cached.last() {
             Some((_, table)) => Ok(table),
             None => Err(ReadError::File(format!("{}: not read", seg.path))),
         }
