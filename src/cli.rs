@@ -223,6 +223,9 @@ pub struct BenchRecordArgs {
     /// Target segment length, seconds.
     #[arg(long, default_value_t = 60)]
     pub segment_seconds: u64,
+    /// How often the segment being written is indexed, ms of media (0: only finished segments).
+    #[arg(long, default_value_t = 2000)]
+    pub index_open_ms: u64,
     /// Site whose camera ids to use; default: the bundled demo town.
     #[arg(long)]
     pub site: Option<PathBuf>,
@@ -615,6 +618,7 @@ fn bench_record(args: &BenchRecordArgs, data_dir: Option<PathBuf>) -> Result<Exi
         url_base: args.url_base.clone(),
         data_dir,
         segment_seconds: args.segment_seconds,
+        index_open_ms: args.index_open_ms,
     };
     let result = crate::bench::record::run(&bench).map_err(anyhow::Error::msg)?;
     println!("{result}");

@@ -583,3 +583,23 @@ fn a_recorded_stream_is_never_stopped_as_unused() {
     assert!(ingest.stop_unless_recorded(&key));
     assert!(ingest.handle(&key).is_none());
 }
+
+#[test]
+fn a_camera_that_cannot_be_reached_says_why_it_is_not_recorded() {
+    let mut site = site(&["cam-a", "cam-x"]);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    site.cameras[1].main_url = format!("rtsp://127.0.0.1:{closed}/nothing-here");
+    let dir = data_dir_with(&site);
+    let (ingest, _ev, _w) = common::engine(common::fast_policy());
+    let (recorder, events) = Recorder::start(dir.path(), &site, Arc::new(ingest), fast_config(3)).unwrap();
+    wait_record_event(&events, "the reachable camera to record", |e| matches!(e, RecordEvent::RunStarted { camera_id, .. } if camera_id == "cam-a"));
+    // The dead camera's stream reports "connection refused"; the recorder's status says so
+    // instead of "connecting" forever.
+    poll_until("the dead camera's reason", || {
+        recorder.status().cameras.iter().any(|c| c.camera_id == "cam-x" && c.reason.as_deref() == Some("camera offline: connection refused"))
+    });
+    let status = recorder.status();
+    let a = status.cameras.iter().find(|c| c.camera_id == "cam-a").unwrap();
+    assert!(a.recording && a.reason.is_none(), "{a:?}");
+    recorder.shutdown();
+}

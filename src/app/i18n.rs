@@ -70,6 +70,7 @@ pub enum Msg {
     RecReasonNoVideo,
     RecReasonConnecting,
     RecReasonStopped,
+    RecReasonOffline,
     FillTile,
     KeepAspect,
     Settings,
@@ -114,7 +115,7 @@ pub enum Msg {
 }
 
 impl Msg {
-    pub const ALL: [Msg; 81] = [
+    pub const ALL: [Msg; 82] = [
         Msg::Layout,
         Msg::AllCameras,
         Msg::CamerasLive,
@@ -155,6 +156,7 @@ impl Msg {
         Msg::RecReasonNoVideo,
         Msg::RecReasonConnecting,
         Msg::RecReasonStopped,
+        Msg::RecReasonOffline,
         Msg::FillTile,
         Msg::KeepAspect,
         Msg::Settings,
@@ -243,6 +245,7 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             RecReasonNoVideo => "camera không gửi hình",
             RecReasonConnecting => "đang kết nối",
             RecReasonStopped => "đã dừng ghi",
+            RecReasonOffline => "camera mất tín hiệu",
             FillTile => "Lấp đầy ô",
             KeepAspect => "Giữ tỉ lệ khung hình",
             Settings => "Cài đặt",
@@ -326,6 +329,7 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             RecReasonNoVideo => "no video from the camera",
             RecReasonConnecting => "connecting",
             RecReasonStopped => "recorder stopped",
+            RecReasonOffline => "camera offline",
             FillTile => "Fill the tile",
             KeepAspect => "Keep the aspect ratio",
             Settings => "Settings",
@@ -390,8 +394,12 @@ pub fn reason_text(lang: Lang, reason: &OfflineReason) -> String {
     }
 }
 
-/// A recorder's reason (English, from the recorder) in the UI's language; unknown ones as they are.
+/// A recorder's reason (English, from the recorder) in the UI's language; unknown ones as they are
+/// (a camera's offline detail stays in English after the translated "camera offline").
 pub fn record_reason_text(lang: Lang, reason: &str) -> String {
+    if let Some(detail) = reason.strip_prefix(crate::record::CAMERA_OFFLINE_PREFIX) {
+        return format!("{}: {detail}", tr(lang, Msg::RecReasonOffline));
+    }
     let msg = match reason {
         "disk full" => Msg::RecReasonDiskFull,
         "no video from the camera" => Msg::RecReasonNoVideo,
@@ -445,5 +453,8 @@ mod tests {
     fn reasons_are_translated() {
         assert_eq!(reason_text(Lang::Vi, &OfflineReason::NoVideo), "không có hình");
         assert_eq!(reason_text(Lang::En, &OfflineReason::Other("boom".into())), "error: boom");
+        assert_eq!(record_reason_text(Lang::Vi, "camera offline: connection refused"), "camera mất tín hiệu: connection refused");
+        assert_eq!(record_reason_text(Lang::Vi, "disk full"), tr(Lang::Vi, Msg::RecReasonDiskFull));
+        assert_eq!(record_reason_text(Lang::En, "something new"), "something new");
     }
 }

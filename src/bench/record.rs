@@ -23,6 +23,7 @@ pub struct RecordBench {
     /// Where to record; `None` = a fresh temp dir, removed afterwards.
     pub data_dir: Option<PathBuf>,
     pub segment_seconds: u64,
+    pub index_open_ms: u64,
 }
 
 pub fn run(bench: &RecordBench) -> Result<serde_json::Value, String> {
@@ -52,6 +53,7 @@ pub fn run(bench: &RecordBench) -> Result<serde_json::Value, String> {
     let ingest = Arc::new(ingest);
     let config = RecorderConfig {
         segment_target_ms: bench.segment_seconds.max(1) * 1000,
+        index_open_ms: bench.index_open_ms,
         retention: RetentionPolicy { quota_bytes: None, min_free_bytes: 0 },
         ..RecorderConfig::default()
     };
@@ -112,6 +114,7 @@ pub fn run(bench: &RecordBench) -> Result<serde_json::Value, String> {
         "cpu_seconds": round(cpu_end - cpu_start),
         "max_rss_mb": round(max_rss_mb),
         "bytes_written": bytes,
+        "index_open_ms": bench.index_open_ms,
         "segments": figures.segments,
         "index_bytes_per_camera_minute": per_min(payload_bytes as f64),
         "index_page_bytes_per_camera_minute": per_min(page_bytes as f64),

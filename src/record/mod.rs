@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::core::site::{Site, StreamProfile};
-use crate::media::{DecodeMode, Ingest, StreamKey, StreamSpec};
+use crate::media::{DecodeMode, Ingest, StreamKey, StreamSpec, StreamState};
 use crate::store::{Store, StoreError};
 
 pub use lock::DataDirLock;
@@ -234,9 +234,13 @@ impl Recorder {
         status::refresh_figures(&shared);
         let house_shared = shared.clone();
         let dir = data_dir.to_path_buf();
+        let (house_ingest, keys) = (ingest.clone(), cameras.iter().map(|c| c.key.clone()).collect::<Vec<_>>());
         let house = std::thread::Builder::new()
             .name("rec-house".into())
-            .spawn(move || housekeeping(&house_shared, &dir, &retained, &config, &house_rx))
+            .spawn(move || {
+                let note = || note_stream_states(&house_shared, &house_ingest, &keys);
+                housekeeping(&house_shared, &dir, &retained, &config, &house_rx, &note);
+            })
             .map_err(|source| RecordError::Io { path: PathBuf::from("thread"), source })?;
         tracing::info!(cameras = cameras.len(), dir = %data_dir.display(), "recording");
         Ok((
@@ -255,6 +259,8 @@ impl Recorder {
 
     /// Per-camera status, sorted by camera id.
     pub fn status(&self) -> RecorderStatus {
+        let keys: Vec<StreamKey> = self.cameras.iter().map(|c| c.key.clone()).collect();
+        note_stream_states(&self.shared, &self.ingest, &keys);
         status::snapshot(&self.shared)
     }
 
@@ -296,6 +302,25 @@ impl Drop for Recorder {
     }
 }
 
+/// A camera that is not recording because its stream is down says why, with the stream's own
+/// reason (refused, 401, …): its recording thread only knows that no video came.
+fn note_stream_states(shared: &Shared, ingest: &Ingest, keys: &[StreamKey]) {
+    for key in keys {
+        let Some(handle) = ingest.handle(key) else { continue };
+        if let StreamState::Offline { reason, .. } = handle.state() {
+            let text = format!("{CAMERA_OFFLINE_PREFIX}{reason}");
+            shared.set_status(&key.camera_id, |s| {
+                if !s.recording {
+                    s.reason = Some(text);
+                }
+            });
+        }
+    }
+}
+
+/// Start of a not-recording reason that comes from the camera's stream.
+pub const CAMERA_OFFLINE_PREFIX: &str = "camera offline: ";
+
 /// Retention, the free-space watch and the status file, every `housekeeping_interval`.
 fn housekeeping(
     shared: &Shared,
@@ -303,6 +328,7 @@ fn housekeeping(
     cameras: &[(String, Option<u32>)],
     config: &RecorderConfig,
     stop: &Receiver<()>,
+    note_stream_states: &dyn Fn(),
 ) {
     loop {
         let now_90k = crate::core::time::now_90k();
@@ -329,6 +355,7 @@ fn housekeeping(
             Err(e) => tracing::error!("retention pass failed: {e}"),
         }
         status::refresh_figures(shared);
+        note_stream_states();
         status::write_file(shared, data_dir, true);
         match stop.recv_timeout(config.housekeeping_interval) {
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
