@@ -266,12 +266,12 @@ impl VigilApp {
         Ok(app)
     }
 
-    /// The timeline (cursor, window, play state).
     /// The decode mode of every open stream (for tests and diagnostics).
     pub fn stream_modes(&self) -> Vec<(crate::media::StreamKey, crate::media::DecodeMode)> {
         self.ingest.handles().into_iter().map(|h| (h.key.clone(), h.mode())).collect()
     }
 
+    /// The timeline (cursor, window, play state).
     pub fn timeline(&self) -> &crate::core::timeline::Timeline {
         &self.timeline
     }
