@@ -176,6 +176,9 @@ pub enum BenchCommand {
         /// Leave the recordings in the temp dir (named in the output) for a baseline run.
         #[arg(long)]
         keep: bool,
+        /// Without preview tracks (every tile scrubs from 1080p keyframes).
+        #[arg(long)]
+        no_previews: bool,
         #[arg(long)]
         url_base: Option<String>,
         #[arg(long)]
@@ -325,8 +328,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("{result}");
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Bench(BenchCommand::Scrub { ref walls, seconds, keep, .. })) => {
-            let result = crate::bench::scrub::run(&paths::sim_clip_cache(&data_dir), walls, seconds.clamp(0.5, 600.0), keep).map_err(anyhow::Error::msg)?;
+        Some(Command::Bench(BenchCommand::Scrub { ref walls, seconds, keep, no_previews, .. })) => {
+            let result = crate::bench::scrub::run(&paths::sim_clip_cache(&data_dir), walls, seconds.clamp(0.5, 600.0), keep, !no_previews).map_err(anyhow::Error::msg)?;
             println!("{result}");
             Ok(ExitCode::SUCCESS)
         }

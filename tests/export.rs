@@ -51,7 +51,7 @@ fn record(camera: &str, segments: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     Store::open_dir(dir.path()).unwrap().replace_site(&site).unwrap();
     let (ingest, _ev, _w) = common::engine(common::fast_policy());
-    let config = RecorderConfig { segment_target_ms: 3000, ..RecorderConfig::default() };
+    let config = RecorderConfig { segment_target_ms: 3000, record_previews: false, ..RecorderConfig::default() };
     let (recorder, events) = Recorder::start(dir.path(), &site, Arc::new(ingest), config).unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut n = 0;

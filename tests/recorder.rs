@@ -55,6 +55,8 @@ fn fast_config(segment_s: u64) -> RecorderConfig {
         segment_target_ms: segment_s * 1000,
         idle_end_ms: 1500,
         housekeeping_interval: Duration::from_millis(200),
+        // These tests are about the recordings themselves; previews have a test of their own.
+        record_previews: false,
         ..RecorderConfig::default()
     }
 }
@@ -328,7 +330,7 @@ fn kill_9_mid_segment_loses_at_most_two_seconds_and_the_index_stays_sound() {
     assert!(runs.iter().all(|r| r.end_90k.is_some()), "no run is left open: {runs:#?}");
     assert_eq!(runs.last().unwrap().end_reason.as_deref(), Some("recorder stopped"), "{runs:#?}");
     let indexed: Vec<String> = segs.iter().map(|s| s.path.clone()).collect();
-    let mut on_disk = walk_mp4(&root);
+    let mut on_disk: Vec<String> = walk_mp4(&root).into_iter().filter(|p| p.starts_with("cam-e/")).collect();
     on_disk.sort();
     let mut indexed_sorted = indexed.clone();
     indexed_sorted.sort();
@@ -602,4 +604,39 @@ fn a_camera_that_cannot_be_reached_says_why_it_is_not_recorded() {
     let a = status.cameras.iter().find(|c| c.camera_id == "cam-a").unwrap();
     assert!(a.recording && a.reason.is_none(), "{a:?}");
     recorder.shutdown();
+}
+
+#[test]
+fn a_main_recording_gets_a_preview_track_from_the_substream() {
+    use vigil::record::preview_track;
+    let site = site(&["cam-d"]);
+    let dir = data_dir_with(&site);
+    let (ingest, _ev, _w) = common::engine(common::fast_policy());
+    let ingest = Arc::new(ingest);
+    let config = RecorderConfig { record_previews: true, ..fast_config(3) };
+    let (recorder, events) = Recorder::start(dir.path(), &site, ingest.clone(), config).unwrap();
+    let preview = preview_track("cam-d");
+    let mut indexed = std::collections::HashSet::new();
+    wait_record_event(&events, "a segment of the camera and of its preview", |e| {
+        if let RecordEvent::SegmentIndexed { camera_id, .. } = e {
+            indexed.insert(camera_id.clone());
+        }
+        indexed.contains("cam-d") && indexed.contains(&preview)
+    });
+    // Both streams of the camera are open; the status lists the camera once.
+    assert!(ingest.handle(&StreamKey::new("cam-d", StreamProfile::Sub)).is_some_and(|h| h.is_recorded()));
+    assert_eq!(recorder.status().cameras.iter().map(|c| c.camera_id.as_str()).collect::<Vec<_>>(), ["cam-d"]);
+    recorder.shutdown();
+    let store = Store::open_dir(dir.path()).unwrap();
+    let segs = store.segments_of_camera(&preview).unwrap();
+    assert!(!segs.is_empty());
+    for s in &segs {
+        assert_eq!((s.codec.as_str(), s.width, s.height), ("H264", 640, 360), "{}", s.path);
+        assert!(s.path.starts_with(&format!("{preview}/")), "{}", s.path);
+        assert_eq!(ffmpeg_errors(&recordings_root(dir.path()).join(&s.path)), "");
+    }
+    // The preview covers about what the recording covers.
+    let (main, prev) = (store.segments_of_camera("cam-d").unwrap(), segs);
+    let span = |v: &[vigil::store::recordings::SegmentRow]| v.last().unwrap().end_90k() - v[0].start_90k;
+    assert!((span(&main) - span(&prev)).abs() < 3 * TICKS_PER_S, "main {} s, preview {} s", span(&main) / TICKS_PER_S, span(&prev) / TICKS_PER_S);
 }

@@ -287,6 +287,12 @@ impl VigilApp {
         tile.shown().0
     }
 
+    /// In playback: the size of the picture a camera's tile holds (a preview's is smaller).
+    pub fn playback_picture_size(&self, camera_id: &str) -> Option<(u32, u32)> {
+        let tile = self.playback.as_ref()?.tile(camera_id)?;
+        tile.slot.latest().map(|f| (f.width, f.height))
+    }
+
     fn save_bookmark(&mut self, title: &str, note: &str, lock: bool) {
         let Some((start, end)) = self.review.selection() else { return };
         let cameras: Vec<String> = self.wall.cameras.iter().flatten().cloned().collect();

@@ -64,8 +64,15 @@ impl PlaybackTile {
     }
 }
 
+/// Walls with more cameras than this scrub (and show fast or backward playback) from the
+/// cameras' preview tracks when recorded: a 3x3 tile is about the substream's size, and 1080p
+/// keyframes for 35 tiles are more than 2 cores decode 20 times a second.
+pub const PREVIEW_ABOVE_CAMERAS: usize = 4;
+
 #[derive(Debug, Clone, PartialEq)]
 struct Request {
+    /// Cameras of the whole wall (a lane's part holds only its own cameras).
+    wall_size: usize,
     cameras: Vec<String>,
     t_90k: i64,
     exact: bool,
@@ -155,12 +162,12 @@ impl PlaybackEngine {
 
     /// Asks for `cameras` at `t_90k` (replacing any request not started yet).
     pub fn show(&self, cameras: Vec<String>, t_90k: i64, exact: bool) {
-        self.request(Request { cameras, t_90k, exact, continuous: false });
+        self.request(Request { wall_size: cameras.len(), cameras, t_90k, exact, continuous: false });
     }
 
     /// Playing forward: shows `t_90k`, decoding only the frames since the last request.
     pub fn play_to(&self, cameras: Vec<String>, t_90k: i64) {
-        self.request(Request { cameras, t_90k, exact: true, continuous: true });
+        self.request(Request { wall_size: cameras.len(), cameras, t_90k, exact: true, continuous: true });
     }
 
     /// Splits a request between the lanes (a lane with none of its cameras drops what it had
@@ -274,7 +281,7 @@ fn run(shared: &Shared, lane: usize, data_dir: &std::path::Path, wake: &WakeFn) 
             } else {
                 positions.remove(camera);
                 let cache = (request.exact && request.cameras.len() <= MAX_CACHED_GOPS).then_some(&mut gops);
-                show_one(&mut reader, &mut decoders, cache, camera, request.t_90k, request.exact, &tile)
+                show_one(&mut reader, &mut decoders, cache, camera, &request, &tile)
             };
             match shown {
                 Ok(()) => {}
@@ -314,8 +321,17 @@ fn make_thumbnail(
     let Some(key) = shared.thumbnails.lock().unwrap_or_else(|e| e.into_inner()).wanted.take() else { return };
     let (camera, second) = (&key.0, key.1);
     let picture = (|| -> Result<Option<Arc<crate::media::DecodedFrame>>, String> {
-        let Some(gop) = reader.gop_at(camera, second * 90_000).map_err(|e| e.to_string())? else { return Ok(None) };
-        let decoder = decoder_for(decoders, camera, &gop.config)?;
+        // The preview track's small keyframe when there is one (a thumbnail is small anyway).
+        let t_90k = second * 90_000;
+        let preview = crate::record::preview_track(camera);
+        let (track, gop) = match reader.gop_at(&preview, t_90k).map_err(|e| e.to_string())? {
+            Some(gop) => (preview, gop),
+            None => match reader.gop_at(camera, t_90k).map_err(|e| e.to_string())? {
+                Some(gop) => (camera.clone(), gop),
+                None => return Ok(None),
+            },
+        };
+        let decoder = decoder_for(decoders, &track, &gop.config)?;
         // The decoder is drained after this: continuous playback of this camera restarts.
         positions.remove(camera);
         let (frame, _) = decoder.decode_to(&gop.up_to(0), 0, &mut |_| {})?;
@@ -387,10 +403,11 @@ fn show_one(
     decoders: &mut HashMap<String, GopDecoder>,
     mut cache: Option<&mut HashMap<String, Vec<(i64, Arc<crate::media::DecodedFrame>)>>>,
     camera: &str,
-    t_90k: i64,
-    exact: bool,
+    request: &Request,
     tile: &PlaybackTile,
 ) -> Result<(), String> {
+    let (t_90k, exact) = (request.t_90k, request.exact);
+    let preview = request.wall_size > PREVIEW_ABOVE_CAMERAS;
     // A step inside the GOP decoded last: its picture is already there.
     if let Some(pictures) = cache.as_ref().and_then(|c| c.get(camera))
         && let (Some(first), Some(last)) = (pictures.first(), pictures.last())
@@ -401,20 +418,34 @@ fn show_one(
         tile.show_shared(picture.clone(), *t);
         return Ok(());
     }
+    // Which recording to show: a big wall scrubs from the camera's preview track (its substream:
+    // small keyframes) where it has one at that instant.
+    let mut track = camera.to_string();
     if !exact {
+        let store = reader.store();
+        let mut key = None;
+        if preview {
+            let p = crate::record::preview_track(camera);
+            key = store.keyframe_at_or_before(&p, t_90k).map_err(|e| e.to_string())?;
+            if key.is_some() {
+                track = p;
+            }
+        }
+        if key.is_none() {
+            key = store.keyframe_at_or_before(camera, t_90k).map_err(|e| e.to_string())?;
+        }
         // Scrubbing: the keyframe on screen already is the one wanted, nothing to decode.
-        let key = reader.store().keyframe_at_or_before(camera, t_90k).map_err(|e| e.to_string())?;
         if let Some((_, key)) = key
             && tile.shown().0 == Some(key.time_90k as i64)
         {
             return Ok(());
         }
     }
-    let Some(gop) = reader.gop_at(camera, t_90k).map_err(|e| e.to_string())? else {
+    let Some(gop) = reader.gop_at(&track, t_90k).map_err(|e| e.to_string())? else {
         tile.nothing();
         return Ok(());
     };
-    let decoder = decoder_for(decoders, camera, &gop.config)?;
+    let decoder = decoder_for(decoders, &track, &gop.config)?;
     let target = if exact { gop.target } else { 0 };
     let frames = gop.up_to(target);
     if let Some(cache) = cache.as_mut() {

@@ -2,6 +2,8 @@
 //! recordings made from the simulator's clip (`record::fabricate`, indexed as the recorder
 //! would); the other cameras' folders are links to the first's (one set of files on disk, so the
 //! reads come from the page cache: this measures decoding and the engine, not the disk).
+//! With previews (the default, as the recorder keeps them) each camera also has its substream
+//! recorded (640x360), which the engine scrubs from on walls of more than 4 cameras.
 //! A drag sends the real playback engine (`app::playback`) one scrub request per 60 Hz frame,
 //! each a GOP later than the last (the worst case: every request needs new keyframes), and counts
 //! the pictures each tile shows.
@@ -14,6 +16,7 @@ use serde_json::json;
 use crate::app::playback::PlaybackEngine;
 use crate::core::time::{TICKS_PER_S, percentile};
 use crate::record::fabricate::fabricate_run;
+use crate::record::preview_track;
 use crate::store::Store;
 
 /// One wall size's drag.
@@ -53,7 +56,8 @@ fn drag(engine: &PlaybackEngine, cameras: &[String], start_90k: i64, span_90k: i
 }
 
 /// `keep`: leave the recordings on disk (for the baseline run on the same files) and name them.
-pub fn run(clip_cache: &std::path::Path, walls: &[usize], seconds: f64, keep: bool) -> Result<serde_json::Value, String> {
+/// `previews`: record each camera's preview track too (as the recorder does by default).
+pub fn run(clip_cache: &std::path::Path, walls: &[usize], seconds: f64, keep: bool, previews: bool) -> Result<serde_json::Value, String> {
     let (config, units) = super::seek::clip(clip_cache)?;
     let clip_path = super::seek::clip_path(clip_cache);
     let mut dir = super::seek::TempDir::new("scrub");
@@ -62,39 +66,45 @@ pub fn run(clip_cache: &std::path::Path, walls: &[usize], seconds: f64, keep: bo
     fabricate_run(&dir.0, "cam01", &config, &units, 25, start, minutes * 60, 60).map_err(|e| e.to_string())?;
     let most = walls.iter().copied().max().unwrap_or(1).max(1);
     let cameras: Vec<String> = (1..=most).map(|i| format!("cam{i:02}")).collect();
-    {
-        let store = Store::open_dir(&dir.0).map_err(|e| e.to_string())?;
-        let segments = store.segments_of_camera("cam01").map_err(|e| e.to_string())?;
-        let root = crate::record::recordings_root(&dir.0);
-        for camera in &cameras[1..] {
-            std::os::unix::fs::symlink(root.join("cam01"), root.join(camera)).map_err(|e| e.to_string())?;
-        }
-        store
-            .in_transaction(|s| {
-                for camera in &cameras[1..] {
-                    let run = s.begin_run(camera, "main", start)?;
-                    for seg in &segments {
-                        let path = seg.path.replacen("cam01/", &format!("{camera}/"), 1);
-                        s.insert_segment(&crate::store::recordings::NewSegment {
-                            run_id: run,
-                            camera_id: camera,
-                            seq: seg.seq,
-                            start_90k: seg.start_90k,
-                            duration_90k: seg.duration_90k,
-                            path: &path,
-                            bytes: seg.bytes,
-                            frames: seg.frames,
-                            codec: &seg.codec,
-                            width: seg.width,
-                            height: seg.height,
-                            keyframe_index: &seg.keyframe_index,
-                        })?;
-                    }
-                }
-                Ok(())
-            })
-            .map_err(|e| e.to_string())?;
+    let mut tracks: Vec<(String, String)> = cameras[1..].iter().map(|c| ("cam01".to_string(), c.clone())).collect();
+    if previews {
+        // The substream recorded beside (640x360, 15 fps, 2 s GOP), as the recorder keeps it.
+        let (sub_config, sub_units) = super::seek::clip_of(clip_cache, crate::core::site::StreamProfile::Sub)?;
+        let first = preview_track("cam01");
+        fabricate_run(&dir.0, &first, &sub_config, &sub_units, 15, start, minutes * 60, 60).map_err(|e| e.to_string())?;
+        tracks.extend(cameras[1..].iter().map(|c| (first.clone(), preview_track(c))));
     }
+    let store = Store::open_dir(&dir.0).map_err(|e| e.to_string())?;
+    let root = crate::record::recordings_root(&dir.0);
+    for (from, to) in &tracks {
+        std::os::unix::fs::symlink(root.join(from), root.join(to)).map_err(|e| e.to_string())?;
+    }
+    store
+        .in_transaction(|s| {
+            for (from, to) in &tracks {
+                let run = s.begin_run(to, "main", start)?;
+                for seg in s.segments_of_camera(from)? {
+                    let path = seg.path.replacen(&format!("{from}/"), &format!("{to}/"), 1);
+                    s.insert_segment(&crate::store::recordings::NewSegment {
+                        run_id: run,
+                        camera_id: to,
+                        seq: seg.seq,
+                        start_90k: seg.start_90k,
+                        duration_90k: seg.duration_90k,
+                        path: &path,
+                        bytes: seg.bytes,
+                        frames: seg.frames,
+                        codec: &seg.codec,
+                        width: seg.width,
+                        height: seg.height,
+                        keyframe_index: &seg.keyframe_index,
+                    })?;
+                }
+            }
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
+    drop(store);
     let engine = PlaybackEngine::start(dir.0.clone(), Arc::new(|| {}));
     let span = i64::from(minutes) * 60 * TICKS_PER_S;
     // Warm up: every camera's decoder made and its first picture shown.
@@ -120,6 +130,8 @@ pub fn run(clip_cache: &std::path::Path, walls: &[usize], seconds: f64, keep: bo
         "clip": {"path": clip_path, "frames": units.len()},
         "drag": {"requests_per_s": 60, "step": "one GOP per request"},
         "lanes": crate::app::playback::lanes(),
+        "previews": previews,
+        "preview_above_cameras": crate::app::playback::PREVIEW_ABOVE_CAMERAS,
         "walls": results,
     }))
 }

@@ -18,21 +18,30 @@ use crate::record::fabricate::fabricate_run;
 use crate::record::reader::RecordingReader;
 
 /// The clip job of the demo town's first camera's main stream.
-fn clip_job() -> Result<ClipJob, String> {
+fn clip_job(profile: StreamProfile) -> Result<ClipJob, String> {
     let site = crate::core::sitefile::demo_town(8554);
     let cam = site.cameras.first().ok_or("the demo town has no camera")?;
-    Ok(ClipJob { camera_id: cam.id.clone(), camera_name: cam.name.clone(), profile: StreamProfile::Main, spec: ClipSpec::main(Codec::H264) })
+    let spec = match profile {
+        StreamProfile::Main => ClipSpec::main(Codec::H264),
+        StreamProfile::Sub => ClipSpec::sub(Codec::H264),
+    };
+    Ok(ClipJob { camera_id: cam.id.clone(), camera_name: cam.name.clone(), profile, spec })
 }
 
 /// Where that clip's file is (for a baseline run on the same file).
 pub(crate) fn clip_path(clip_cache: &Path) -> String {
-    clip_job().map(|j| clip_cache.join(j.file_name()).display().to_string()).unwrap_or_default()
+    clip_job(StreamProfile::Main).map(|j| clip_cache.join(j.file_name()).display().to_string()).unwrap_or_default()
 }
 
 /// The demo town's first camera's main clip (encoded into `clip_cache` if missing), as units.
 pub(crate) fn clip(clip_cache: &Path) -> Result<(CodecConfig, Vec<(Vec<u8>, bool)>), String> {
+    clip_of(clip_cache, StreamProfile::Main)
+}
+
+/// That camera's clip of a profile (encoded into `clip_cache` if missing), as units.
+pub(crate) fn clip_of(clip_cache: &Path, profile: StreamProfile) -> Result<(CodecConfig, Vec<(Vec<u8>, bool)>), String> {
     crate::media::init()?;
-    let job = clip_job()?;
+    let job = clip_job(profile)?;
     crate::media::simulate::clips::ensure_clips(clip_cache, std::slice::from_ref(&job), true).map_err(|e| e.to_string())?;
     read_mp4_units(&clip_cache.join(job.file_name()))
 }
