@@ -665,6 +665,30 @@ fn the_timeline_zooms_around_the_pointer_scrubs_by_dragging_and_goes_live() {
     let drift = (h.state().timeline().t_of(x_in) - t_under).abs();
     assert!(drift < span_after / 500, "the time under the pointer stayed: moved {drift} ticks");
     assert!(h.state().timeline().is_live(), "zooming does not leave live");
+    // Shift+wheel pans: the window moves back in time, its span stays. (First let the zoom's
+    // smoothed wheel motion come to rest.)
+    let mut view = h.state().timeline().view();
+    for _ in 0..300 {
+        h.step();
+        let now = h.state().timeline().view();
+        if now.1 == view.1 {
+            break;
+        }
+        view = now;
+    }
+    let (start_before, span) = h.state().timeline().view();
+    let shift_wheel = egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(0.0, 120.0),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Unknown,
+        modifiers: egui::Modifiers::SHIFT,
+    };
+    h.event_modifiers(shift_wheel, egui::Modifiers::SHIFT);
+    h.run_steps(10);
+    let (start_after, span_now) = h.state().timeline().view();
+    assert_eq!(span_now, span, "panning does not zoom");
+    assert!(start_after < start_before, "the window moved back: {start_before} -> {start_after}");
     // Drag from the middle to the left: the cursor follows (scrubbing) and live is left.
     let from = area.center();
     let to = egui::pos2(area.min.x + area.width() / 4.0, area.center().y);
