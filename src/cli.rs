@@ -229,6 +229,10 @@ pub struct BenchRecordArgs {
     /// How often the segment being written is indexed, ms of media (0: only finished segments).
     #[arg(long, default_value_t = 2000)]
     pub index_open_ms: u64,
+    /// Also record each camera's substream as its preview track (left out by default: the
+    /// baseline remuxes the main streams only).
+    #[arg(long)]
+    pub previews: bool,
     /// Site whose camera ids to use; default: the bundled demo town.
     #[arg(long)]
     pub site: Option<PathBuf>,
@@ -622,6 +626,7 @@ fn bench_record(args: &BenchRecordArgs, data_dir: Option<PathBuf>) -> Result<Exi
         data_dir,
         segment_seconds: args.segment_seconds,
         index_open_ms: args.index_open_ms,
+        previews: args.previews,
     };
     let result = crate::bench::record::run(&bench).map_err(anyhow::Error::msg)?;
     println!("{result}");

@@ -24,6 +24,7 @@ pub struct RecordBench {
     pub data_dir: Option<PathBuf>,
     pub segment_seconds: u64,
     pub index_open_ms: u64,
+    pub previews: bool,
 }
 
 pub fn run(bench: &RecordBench) -> Result<serde_json::Value, String> {
@@ -55,8 +56,8 @@ pub fn run(bench: &RecordBench) -> Result<serde_json::Value, String> {
         segment_target_ms: bench.segment_seconds.max(1) * 1000,
         index_open_ms: bench.index_open_ms,
         // Compared with a remux of the same 35 streams: the preview tracks (35 more streams) are
-        // left out here.
-        record_previews: false,
+        // left out unless asked for.
+        record_previews: bench.previews,
         retention: RetentionPolicy { quota_bytes: None, min_free_bytes: 0 },
         ..RecorderConfig::default()
     };
@@ -118,6 +119,7 @@ pub fn run(bench: &RecordBench) -> Result<serde_json::Value, String> {
         "max_rss_mb": round(max_rss_mb),
         "bytes_written": bytes,
         "index_open_ms": bench.index_open_ms,
+        "previews": bench.previews,
         "segments": figures.segments,
         "index_bytes_per_camera_minute": per_min(payload_bytes as f64),
         "index_page_bytes_per_camera_minute": per_min(page_bytes as f64),
