@@ -105,25 +105,26 @@ fn the_language_switch_changes_the_labels() {
 /// Two minutes of cam01 recordings around `middle`, made from the simulator's clip (written and
 /// indexed as the recorder writes them).
 fn record_cam01_around(data_dir: &std::path::Path, middle: i64) {
-    use vigil::core::site::StreamProfile;
-    use vigil::media::simulate::{ClipJob, ClipSpec, Codec};
-    let _ = common::simulator();
-    let job = ClipJob { camera_id: "cam-a".into(), camera_name: "Chợ trung tâm".into(), profile: StreamProfile::Main, spec: ClipSpec::main(Codec::H264) };
-    let clip = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sim-clips").join(job.file_name());
-    let (config, units) = vigil::media::playback::read_mp4_units(&clip).unwrap();
-    vigil::record::fabricate::fabricate_run(data_dir, "cam01", &config, &units, 25, middle - 60 * 90_000, 120, 30).unwrap();
+    record_cam01_track(data_dir, middle, vigil::core::site::StreamProfile::Main);
 }
 
 /// cam01's preview track (its substream recorded beside) for the same two minutes.
 fn record_cam01_preview_around(data_dir: &std::path::Path, middle: i64) {
+    record_cam01_track(data_dir, middle, vigil::core::site::StreamProfile::Sub);
+}
+
+fn record_cam01_track(data_dir: &std::path::Path, middle: i64, profile: vigil::core::site::StreamProfile) {
     use vigil::core::site::StreamProfile;
     use vigil::media::simulate::{ClipJob, ClipSpec, Codec};
     let _ = common::simulator();
-    let job = ClipJob { camera_id: "cam-a".into(), camera_name: "Chợ trung tâm".into(), profile: StreamProfile::Sub, spec: ClipSpec::sub(Codec::H264) };
+    let (spec, track, fps) = match profile {
+        StreamProfile::Main => (ClipSpec::main(Codec::H264), "cam01".to_string(), 25),
+        StreamProfile::Sub => (ClipSpec::sub(Codec::H264), vigil::record::preview_track("cam01"), 15),
+    };
+    let job = ClipJob { camera_id: "cam-a".into(), camera_name: "Chợ trung tâm".into(), profile, spec };
     let clip = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sim-clips").join(job.file_name());
     let (config, units) = vigil::media::playback::read_mp4_units(&clip).unwrap();
-    let track = vigil::record::preview_track("cam01");
-    vigil::record::fabricate::fabricate_run(data_dir, &track, &config, &units, 15, middle - 60 * 90_000, 120, 30).unwrap();
+    vigil::record::fabricate::fabricate_run(data_dir, &track, &config, &units, fps, middle - 60 * 90_000, 120, 30).unwrap();
 }
 
 /// `n` notches of the mouse wheel (zoom in) where the pointer is, a frame each.
