@@ -446,7 +446,19 @@ fn a_big_wall_scrubs_from_the_preview_track_and_shows_the_full_frame_on_release(
     // Dragging over a 6x6 wall: the substream's keyframe (640x360).
     h.state_mut().command(AppCommand::TimelineSeek { t_90k: middle, exact: false });
     h.run_steps(1);
-    wait_size(&mut h, (640, 360), "a scrub shows the preview");
+    // (Drawn every step, as a window would, so the screenshot below has the picture.)
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while h.state().playback_picture_size("cam01") != Some((640, 360)) {
+        assert!(std::time::Instant::now() < deadline, "a scrub shows the preview: {:?}", h.state().playback_picture_size("cam01"));
+        h.step();
+        let _ = h.render();
+    }
+    h.step();
+    // A picture to look at (not compared): target/tmp/kittest/scrub-preview-6x6.png
+    let image = h.render().expect("renders");
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("kittest");
+    std::fs::create_dir_all(&shots).unwrap();
+    image.save(shots.join("scrub-preview-6x6.png")).unwrap();
     // Released: the exact frame from the main recording.
     h.state_mut().command(AppCommand::TimelineSeek { t_90k: middle + S, exact: true });
     h.run_steps(1);
