@@ -109,6 +109,10 @@ pub struct RecordArgs {
     /// Print recorder events as JSON lines on stdout.
     #[arg(long)]
     pub events: bool,
+    /// Do not record the substream previews that make scrubbing big walls fast (~12 % less disk).
+    /// Without it the site's setting decides (settings window; recorded by default).
+    #[arg(long)]
+    pub no_previews: bool,
     /// How often retention and the free-space check run, ms.
     #[arg(long, default_value_t = 5000, hide = true)]
     pub housekeeping_ms: u64,

@@ -640,3 +640,37 @@ fn a_main_recording_gets_a_preview_track_from_the_substream() {
     let span = |v: &[vigil::store::recordings::SegmentRow]| v.last().unwrap().end_90k() - v[0].start_90k;
     assert!((span(&main) - span(&prev)).abs() < 3 * TICKS_PER_S, "main {} s, preview {} s", span(&main) / TICKS_PER_S, span(&prev) / TICKS_PER_S);
 }
+
+#[test]
+fn preview_tracks_follow_the_site_setting_and_the_command_line() {
+    use vigil::record::{SETTING_RECORD_PREVIEWS, preview_track};
+    let site = site(&["cam-b"]);
+    let preview = preview_track("cam-b");
+    // On by default; off by the site's setting (settings window) or by --no-previews.
+    for (setting, flags, expected) in [(None, &[][..], true), (Some("off"), &[][..], false), (Some("on"), &["--no-previews"][..], false)] {
+        let dir = data_dir_with(&site);
+        if let Some(value) = setting {
+            Store::open_dir(dir.path()).unwrap().set_setting(SETTING_RECORD_PREVIEWS, value).unwrap();
+        }
+        let (mut child, events) = spawn_recorder(dir.path(), flags);
+        // A preview's segments are indexed within a fraction of a second of the camera's own
+        // (the default case checks that two of the camera's segments are enough to see one).
+        let mut seen = Vec::new();
+        let mut main_segments = 0;
+        wait_record_event(&events, "two segments of the camera", |e| {
+            if let RecordEvent::SegmentIndexed { camera_id, .. } = e {
+                seen.push(camera_id.clone());
+                main_segments += usize::from(camera_id == "cam-b");
+            }
+            main_segments >= 2
+        });
+        // SAFETY: kill(2) on our own child's pid.
+        assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+        assert!(child.wait().unwrap().success());
+        let case = format!("setting {setting:?}, flags {flags:?}");
+        assert_eq!(seen.contains(&preview), expected, "{case}: segments indexed {seen:?}");
+        let store = Store::open_dir(dir.path()).unwrap();
+        assert_eq!(!store.segments_of_camera(&preview).unwrap().is_empty(), expected, "{case}");
+        assert!(!store.segments_of_camera("cam-b").unwrap().is_empty(), "{case}");
+    }
+}

@@ -78,6 +78,8 @@ pub enum Msg {
     PlaybackGaps,
     GapsSkip,
     GapsHold,
+    RecordPreviews,
+    RecordPreviewsHint,
     Apply,
     DataDir,
     Close,
@@ -115,7 +117,7 @@ pub enum Msg {
 }
 
 impl Msg {
-    pub const ALL: [Msg; 82] = [
+    pub const ALL: [Msg; 84] = [
         Msg::Layout,
         Msg::AllCameras,
         Msg::CamerasLive,
@@ -164,6 +166,8 @@ impl Msg {
         Msg::PlaybackGaps,
         Msg::GapsSkip,
         Msg::GapsHold,
+        Msg::RecordPreviews,
+        Msg::RecordPreviewsHint,
         Msg::Apply,
         Msg::DataDir,
         Msg::Close,
@@ -253,6 +257,8 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             PlaybackGaps => "Khoảng không ghi hình khi phát lại",
             GapsSkip => "Bỏ qua",
             GapsHold => "Giữ khung hình cuối",
+            RecordPreviews => "Ghi thêm luồng phụ (tua nhanh trên bố cục lớn)",
+            RecordPreviewsHint => "tốn thêm khoảng 12% dung lượng; áp dụng từ lần ghi hình sau",
             Apply => "Áp dụng",
             DataDir => "Thư mục dữ liệu",
             Close => "Đóng",
@@ -337,6 +343,8 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             PlaybackGaps => "Gaps in playback",
             GapsSkip => "Skip",
             GapsHold => "Hold the last frame",
+            RecordPreviews => "Also record the substream (fast scrubbing on big walls)",
+            RecordPreviewsHint => "about 12% more disk; applies when recording next starts",
             Apply => "Apply",
             DataDir => "Data folder",
             Close => "Close",

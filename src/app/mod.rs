@@ -64,6 +64,8 @@ pub enum AppCommand {
     SetSnapshotDir(std::path::PathBuf),
     /// Skip or hold gaps in playback (settings window).
     SetGapMode(crate::core::timeline::GapMode),
+    /// Record substream preview tracks from the next recorder start (settings window).
+    SetRecordPreviews(bool),
     ToggleSettings,
     ToggleTimeline,
     Timeline(crate::core::timeline::TimelineCommand),
@@ -136,6 +138,8 @@ pub struct VigilApp {
     /// The instant last asked of the playback engine.
     playback_asked_90k: Option<i64>,
     gap_mode: crate::core::timeline::GapMode,
+    /// The site's preview-track setting, used when the recorder starts.
+    record_previews: bool,
     /// The cursor where playing last looked for a gap to skip.
     gap_checked_90k: Option<i64>,
     /// Coverage tracks of the cameras on the wall: (cameras, window) they were read for, when.
@@ -221,6 +225,7 @@ impl VigilApp {
             playback: None,
             playback_asked_90k: None,
             gap_mode: crate::core::timeline::GapMode::default(),
+            record_previews: true,
             gap_checked_90k: None,
             tracks: TrackCache::default(),
             wake,
@@ -251,6 +256,7 @@ impl VigilApp {
                     if let Ok(Some(mode)) = store.setting(SETTING_GAPS) {
                         app.gap_mode = crate::core::timeline::GapMode::parse(&mode).unwrap_or_default();
                     }
+                    app.record_previews = crate::record::previews_wanted(&store);
                     app.store = Some(store);
                 }
                 Err(e) => tracing::warn!("layouts will not be saved: {e}"),
@@ -528,6 +534,11 @@ impl VigilApp {
         self.gap_mode
     }
 
+    /// Whether the recorder, when it next starts, records preview tracks (for tests).
+    pub fn record_previews(&self) -> bool {
+        self.record_previews
+    }
+
     fn save_setting(&mut self, key: &str, value: &str) {
         if let Some(store) = &self.store
             && let Err(e) = store.set_setting(key, value)
@@ -615,6 +626,10 @@ impl VigilApp {
             AppCommand::SetGapMode(mode) => {
                 self.gap_mode = mode;
                 self.save_setting(SETTING_GAPS, mode.code());
+            }
+            AppCommand::SetRecordPreviews(on) => {
+                self.record_previews = on;
+                self.save_setting(crate::record::SETTING_RECORD_PREVIEWS, if on { "on" } else { "off" });
             }
             AppCommand::ToggleSettings => self.settings_open = !self.settings_open,
             AppCommand::ToggleTimeline => self.timeline_open = !self.timeline_open,
@@ -899,6 +914,15 @@ impl VigilApp {
                 ui.label(tr(lang, Msg::Recording));
                 self.recording.summary_ui(ui, &self.site, lang);
                 ui.end_row();
+                ui.label("");
+                ui.vertical(|ui| {
+                    let mut on = self.record_previews;
+                    if ui.checkbox(&mut on, tr(lang, Msg::RecordPreviews)).changed() {
+                        self.commands.push(AppCommand::SetRecordPreviews(on));
+                    }
+                    ui.label(egui::RichText::new(tr(lang, Msg::RecordPreviewsHint)).small().weak());
+                });
+                ui.end_row();
             });
         });
         if !open {
@@ -989,7 +1013,7 @@ impl eframe::App for VigilApp {
         self.log_milestones();
         if self.record_dir_pending.is_some() && (self.all_live_logged || self.started.elapsed() >= RECORDER_START_DELAY) {
             if let Some(dir) = self.record_dir_pending.take() {
-                self.recording = recording::RecordingView::start(&dir, &self.site, self.ingest.clone());
+                self.recording = recording::RecordingView::start(&dir, &self.site, self.ingest.clone(), self.record_previews);
             }
         } else if self.record_dir_pending.is_some() {
             ctx.request_repaint_after(RECORDER_START_DELAY);

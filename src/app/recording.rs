@@ -41,10 +41,12 @@ pub struct RecordingView {
 
 /// What the GUI records with: the defaults, and a quota that keeps the recordings to a tenth of
 /// the disk's free space at start (at least 2 GB) so a demo never fills a laptop.
-fn gui_config(data_dir: &Path) -> RecorderConfig {
+/// Preview tracks as the settings window last set them.
+fn gui_config(data_dir: &Path, record_previews: bool) -> RecorderConfig {
     let free = crate::record::retention::free_bytes(data_dir).unwrap_or(0);
     RecorderConfig {
         retention: RetentionPolicy { quota_bytes: Some((free / 10).max(2_000_000_000)), min_free_bytes: 1_000_000_000 },
+        record_previews,
         ..RecorderConfig::default()
     }
 }
@@ -60,12 +62,12 @@ impl RecordingView {
     }
 
     /// Starts the recorder on a background thread (reconciliation may take a moment).
-    pub fn start(data_dir: &Path, site: &Site, ingest: Arc<Ingest>) -> Self {
+    pub fn start(data_dir: &Path, site: &Site, ingest: Arc<Ingest>, record_previews: bool) -> Self {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         let dir = data_dir.to_path_buf();
         let site = site.clone();
         let spawned = std::thread::Builder::new().name("rec-start".into()).spawn(move || {
-            let _ = tx.send(Recorder::start(&dir, &site, ingest, gui_config(&dir)));
+            let _ = tx.send(Recorder::start(&dir, &site, ingest, gui_config(&dir, record_previews)));
         });
         let state = match spawned {
             Ok(_) => State::Starting(rx),

@@ -26,8 +26,10 @@ pub fn run(data_dir: &Path, args: &RecordArgs) -> Result<ExitCode> {
     let Some(site) = store.load_site()? else {
         bail!("no site in {}; import one with `vigil site import FILE`", data_dir.display())
     };
+    let record_previews = !args.no_previews && super::previews_wanted(&store);
     drop(store);
     let config = RecorderConfig {
+        record_previews,
         segment_target_ms: args.segment_seconds.max(1) * 1000,
         retention: RetentionPolicy {
             quota_bytes: args.quota_gb.map(|g| (g * GB) as u64),

@@ -118,6 +118,16 @@ pub struct RecorderConfig {
     pub record_previews: bool,
 }
 
+/// Site-wide setting (in the store's settings table): "off" stops recording preview tracks from
+/// the next start of the recorder (GUI or `vigil record`); anything else, or no value, records them.
+pub const SETTING_RECORD_PREVIEWS: &str = "recording.previews";
+
+/// Whether the site records preview tracks (see [`SETTING_RECORD_PREVIEWS`]); on by default and
+/// when the store cannot be read.
+pub fn previews_wanted(store: &crate::store::Store) -> bool {
+    !matches!(store.setting(SETTING_RECORD_PREVIEWS), Ok(Some(v)) if v == "off")
+}
+
 impl Default for RecorderConfig {
     fn default() -> Self {
         Self {
