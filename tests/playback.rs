@@ -13,9 +13,14 @@ use vigil::record::fabricate::fabricate_run;
 use vigil::record::reader::{RecordingReader, as_gop_frames};
 
 fn clip_units() -> (vigil::media::CodecConfig, Vec<(Vec<u8>, bool)>) {
-    // The simulator fixture makes sure cam-a's main clip is in the cache.
+    clip_units_of("cam-a", "Chợ trung tâm", Codec::H264)
+}
+
+/// A simulated camera's main clip as MP4-form units. The simulator fixture makes sure the clips
+/// of its cameras (cam-a H.264, cam-b H.265) are in the cache.
+fn clip_units_of(camera_id: &str, camera_name: &str, codec: Codec) -> (vigil::media::CodecConfig, Vec<(Vec<u8>, bool)>) {
     let _ = common::simulator();
-    let job = ClipJob { camera_id: "cam-a".into(), camera_name: "Chợ trung tâm".into(), profile: StreamProfile::Main, spec: ClipSpec::main(Codec::H264) };
+    let job = ClipJob { camera_id: camera_id.into(), camera_name: camera_name.into(), profile: StreamProfile::Main, spec: ClipSpec::main(codec) };
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sim-clips").join(job.file_name());
     read_mp4_units(&path).expect("the clip demuxes")
 }
@@ -26,32 +31,42 @@ fn number(frame: &DecodedFrame) -> Option<u32> {
 
 #[test]
 fn a_seek_shows_the_keyframe_first_then_exactly_the_frame_at_that_instant() {
-    let (config, units) = clip_units();
+    seek_exactly("cam-a", "Chợ trung tâm", Codec::H264);
+}
+
+#[test]
+fn an_h265_recording_seeks_to_the_exact_frame_too() {
+    seek_exactly("cam-b", "Cầu Nậm Củm", Codec::H265);
+}
+
+fn seek_exactly(camera_id: &str, camera_name: &str, codec: Codec) {
+    let (config, units) = clip_units_of(camera_id, camera_name, codec);
+    assert_eq!(config.codec, match codec { Codec::H264 => vigil::media::VideoCodec::H264, Codec::H265 => vigil::media::VideoCodec::H265 });
     let clip_frames = units.len() as i64;
-    assert_eq!(clip_frames as u32, ClipSpec::main(Codec::H264).frames());
+    assert_eq!(clip_frames as u32, ClipSpec::main(codec).frames());
     let dir = tempfile::tempdir().unwrap();
     let start = 1_800_000_000 * TICKS_PER_S;
-    let segments = fabricate_run(dir.path(), "cam-a", &config, &units, 25, start, 20, 6).unwrap();
+    let segments = fabricate_run(dir.path(), camera_id, &config, &units, 25, start, 20, 6).unwrap();
     assert!(segments >= 3);
     let mut reader = RecordingReader::open(dir.path()).unwrap();
     let mut decoder = GopDecoder::new(&config).unwrap();
     // Instants across segments, on and between frames, at and just after keyframes.
     for offset_ms in [0i64, 40, 1_000, 1_999, 2_000, 2_020, 6_500, 13_333, 19_950] {
         let t = start + offset_ms * 90;
-        let gop = reader.gop_at("cam-a", t).unwrap().expect("recorded");
+        let gop = reader.gop_at(camera_id, t).unwrap().expect("recorded");
         let frames = as_gop_frames(&gop.frames);
         let mut first_number = None;
         let (frame, timings) = decoder.decode_to(&frames, gop.target, &mut |f| first_number = number(f)).unwrap();
         let k = (t - start) / 3600;
         let keyframe_k = (gop.frames[0].0 - start) / 3600;
-        assert_eq!(number(&frame), Some((k % clip_frames) as u32), "exact frame at +{offset_ms} ms");
-        assert_eq!(first_number, Some((keyframe_k % clip_frames) as u32), "first picture is the keyframe at +{offset_ms} ms");
+        assert_eq!(number(&frame), Some((k % clip_frames) as u32), "{codec:?}: exact frame at +{offset_ms} ms");
+        assert_eq!(first_number, Some((keyframe_k % clip_frames) as u32), "{codec:?}: first picture is the keyframe at +{offset_ms} ms");
         assert!(keyframe_k <= k && k - keyframe_k < 50, "2 s GOP");
         assert_eq!((frame.width, frame.height), (1920, 1080));
-        eprintln!("+{offset_ms} ms: first picture {:?}, exact frame {:?}", timings.first_picture, timings.exact_frame);
+        eprintln!("{codec:?} +{offset_ms} ms: first picture {:?}, exact frame {:?}", timings.first_picture, timings.exact_frame);
     }
-    assert!(reader.gop_at("cam-a", start - 1).unwrap().is_none(), "nothing before the recording");
-    assert!(reader.gop_at("cam-a", start + 21 * TICKS_PER_S).unwrap().is_none(), "nothing after it");
+    assert!(reader.gop_at(camera_id, start - 1).unwrap().is_none(), "nothing before the recording");
+    assert!(reader.gop_at(camera_id, start + 21 * TICKS_PER_S).unwrap().is_none(), "nothing after it");
 }
 
 #[test]
@@ -111,4 +126,15 @@ fn a_gop_decoded_once_gives_every_picture_for_stepping_back() {
     }
     assert_eq!((pictures[0].0 - start) / 3600, 50);
     assert_eq!((pictures.last().unwrap().0 - start) / 3600, 97);
+}
+
+#[test]
+fn a_file_that_is_not_mp4_gives_the_demuxers_error_not_a_timeout() {
+    let _ = common::simulator(); // GStreamer initialised as the other tests have it
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("not-a-clip.mp4");
+    std::fs::write(&path, b"this is not an MP4 file, just text that was renamed").unwrap();
+    let e = read_mp4_units(&path).expect_err("garbage does not demux");
+    assert!(e.contains("not-a-clip.mp4"), "names the file: {e}");
+    assert!(!e.contains("timed out"), "the demuxer's error is reported as it happens: {e}");
 }

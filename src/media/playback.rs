@@ -284,7 +284,9 @@ fn to_frame(sample: &gst::Sample) -> Result<DecodedFrame, String> {
 pub fn read_mp4_units(path: &std::path::Path) -> Result<(CodecConfig, Vec<(Vec<u8>, bool)>), String> {
     super::init()?;
     let err = |m: String| format!("{}: {m}", path.display());
-    let launch = "filesrc name=src ! qtdemux ! parsebin ! capsfilter name=caps ! appsink name=sink sync=false";
+    // The parser is picked from the demuxer's caps: parsebin would keep the file's `hvc1` form,
+    // which cannot link to the `hev1` wanted here.
+    let launch = "filesrc name=src ! qtdemux name=demux capsfilter name=caps ! appsink name=sink sync=false";
     let pipeline = gst::parse::launch(launch)
         .map_err(|e| err(e.to_string()))?
         .downcast::<gst::Pipeline>()
@@ -295,13 +297,42 @@ pub fn read_mp4_units(path: &std::path::Path) -> Result<(CodecConfig, Vec<(Vec<u
         .structure(gst::Structure::builder("video/x-h264").field("stream-format", "avc").field("alignment", "au").build())
         .structure(gst::Structure::builder("video/x-h265").field("stream-format", "hev1").field("alignment", "au").build())
         .build();
-    by("caps")?.set_property("caps", &filter);
+    let capsfilter = by("caps")?;
+    capsfilter.set_property("caps", &filter);
+    let pipeline_weak = pipeline.downgrade();
+    by("demux")?.connect_pad_added(move |demux, pad| {
+        let parser = match pad.current_caps().as_ref().and_then(|c| c.structure(0)).map(|s| s.name().to_string()) {
+            Some(name) if name == "video/x-h264" => "h264parse",
+            Some(name) if name == "video/x-h265" => "h265parse",
+            _ => return, // audio or anything else: not wanted
+        };
+        let (Some(pipeline), Ok(parse)) = (pipeline_weak.upgrade(), gst::ElementFactory::make(parser).build()) else {
+            let msg = gst::message::Error::builder(gst::CoreError::MissingPlugin, &format!("{parser} missing")).src(demux).build();
+            let _ = demux.post_message(msg);
+            return;
+        };
+        let linked = pipeline.add(&parse).is_ok()
+            && parse.sync_state_with_parent().is_ok()
+            && parse.link(&capsfilter).is_ok()
+            && parse.static_pad("sink").is_some_and(|sink| pad.link(&sink).is_ok());
+        if !linked {
+            let msg = gst::message::Error::builder(gst::CoreError::Negotiation, "cannot link the video track").src(demux).build();
+            let _ = demux.post_message(msg);
+        }
+    });
     let sink = by("sink")?.downcast::<gst_app::AppSink>().map_err(|_| err("no appsink".into()))?;
+    let bus = pipeline.bus().ok_or_else(|| err("no bus".into()))?;
     pipeline.set_state(gst::State::Playing).map_err(|e| err(e.to_string()))?;
     let mut units = Vec::new();
     let mut config = None;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let result = loop {
-        match sink.try_pull_sample(gst::ClockTime::from_seconds(30)) {
+        if let Some(msg) = bus.pop_filtered(&[gst::MessageType::Error])
+            && let gst::MessageView::Error(e) = msg.view()
+        {
+            break Err(err(e.error().to_string()));
+        }
+        match sink.try_pull_sample(gst::ClockTime::from_mseconds(200)) {
             Some(sample) => {
                 if config.is_none() {
                     config = sample.caps().and_then(super::live::codec_config);
@@ -313,7 +344,8 @@ pub fn read_mp4_units(path: &std::path::Path) -> Result<(CodecConfig, Vec<(Vec<u
                 }
             }
             None if sink.is_eos() => break Ok(()),
-            None => break Err(err("timed out reading".into())),
+            None if std::time::Instant::now() >= deadline => break Err(err("timed out reading".into())),
+            None => {}
         }
     };
     let _ = pipeline.set_state(gst::State::Null);
