@@ -415,3 +415,60 @@ fn a_burned_in_export_shows_name_and_time_and_keeps_every_frame() {
     let (corner, middle) = (diff(0, 0, 500, 90), diff(800, 500, 300, 100));
     assert!(corner > 8.0 && corner > middle * 4.0, "corner {corner:.1} vs middle {middle:.1}");
 }
+
+/// The codec ffprobe sees in a file's first video stream.
+fn ffprobe_codec(path: &Path) -> String {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name", "-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn an_h265_camera_exports_as_recorded_with_its_snapshot_and_burned_in_as_h264() {
+    // cam-b's main stream is H.265 in the test town (as on many newer cameras).
+    let dir = record("cam-b", 2);
+    let store = Store::open_dir(dir.path()).unwrap();
+    let segs = store.segments_of_camera("cam-b").unwrap();
+    assert_eq!(segs[0].codec, "H265");
+    let (from, to) = (segs[0].start_90k + TICKS_PER_S / 2, segs[1].start_90k + TICKS_PER_S);
+    let snapshot_at = from + TICKS_PER_S;
+    let plain = dir.path().join("plain");
+    let burned = dir.path().join("burned");
+    for (out, burn_in) in [(&plain, false), (&burned, true)] {
+        let request = ExportRequest {
+            cameras: vec!["cam-b".into()],
+            from_90k: from,
+            to_90k: to,
+            out_dir: out.clone(),
+            exported_by: "test".into(),
+            snapshots: if burn_in { Vec::new() } else { vec![snapshot_at] },
+            burn_in,
+        };
+        export(dir.path(), &request, &mut |_| {}, &AtomicBool::new(false)).unwrap();
+    }
+    let (manifest, report) = verify(&plain).unwrap();
+    assert!(report.is_intact());
+    let f = &manifest.files[0];
+    let file = plain.join(&f.file);
+    assert_eq!(ffprobe_codec(&file), "hevc", "exported as recorded, no re-encode");
+    assert_eq!(ffprobe_frames(&file) as u64, f.frames);
+    assert!((ffprobe_duration(&file) - f.duration_s).abs() <= 0.04 + 1e-6);
+    let errors = Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(&file).args(["-f", "null", "-"]).output().unwrap();
+    assert!(errors.stderr.is_empty(), "ffmpeg: {}", String::from_utf8_lossy(&errors.stderr));
+    // Consecutive recorded frames across the segment boundary.
+    let clip_frames = ClipSpec::main(Codec::H265).frames();
+    let (a, b) = (frame_number(&file, 0).expect("first frame's number"), frame_number(&file, f.frames as usize - 1).expect("last frame's number"));
+    assert_eq!((b + clip_frames - a) % clip_frames, (f.frames as u32 - 1) % clip_frames, "frames {a}..{b} for {} frames", f.frames);
+    // The snapshot decodes the H.265 frame at that instant, full size.
+    let snap = &manifest.snapshots[0];
+    assert_eq!((snap.width, snap.height), (1920, 1080));
+    assert_eq!(image_size(&plain.join(&snap.file)), (1920, 1080));
+    // Burned in: re-encoded as H.264 (the text needs new pictures), every frame kept.
+    let (burned_manifest, _) = verify(&burned).unwrap();
+    let bf = burned.join(&burned_manifest.files[0].file);
+    assert_eq!(ffprobe_codec(&bf), "h264");
+    assert_eq!(ffprobe_frames(&bf) as u64, f.frames);
+}
