@@ -125,12 +125,12 @@ pub fn wall_ui(
         };
         let fill = wall.is_fill(i);
         let picture = if fill { rect } else { frame.as_ref().map_or(rect, |f| letterbox(rect, f.width, f.height)) };
-        zoom_interaction(ui, &response, i, picture, commands);
         // Fill: show the centre of the (zoomed) picture that has the tile's aspect ratio.
         let (crop_offset, crop_size) = match (&frame, fill) {
             (Some(f), true) => crate::core::layout::fill_crop(f.width, f.height, rect.width(), rect.height()),
             _ => ([0.0, 0.0], [1.0, 1.0]),
         };
+        zoom_interaction(ui, &response, i, picture, (crop_offset, crop_size), commands);
         if let Some(frame) = frame {
             let is_new = state.uploaded_seq.get(&stream_id) != Some(&seq);
             state.uploaded_seq.insert(stream_id.clone(), seq);
@@ -187,20 +187,30 @@ fn tile_interaction(response: &egui::Response, i: usize, wall: &Wall, lang: Lang
     }
 }
 
-/// Wheel over the picture zooms around the cursor; dragging a zoomed picture pans it.
-fn zoom_interaction(ui: &egui::Ui, response: &egui::Response, i: usize, picture: egui::Rect, commands: &mut Vec<AppCommand>) {
+/// Wheel over the picture zooms around the cursor; dragging a zoomed picture pans it. `crop` is
+/// the part of the zoomed picture the tile shows (all of it, or a fill tile's centre).
+fn zoom_interaction(
+    ui: &egui::Ui,
+    response: &egui::Response,
+    i: usize,
+    picture: egui::Rect,
+    crop: ([f32; 2], [f32; 2]),
+    commands: &mut Vec<AppCommand>,
+) {
     if response.hovered() {
         let scroll = ui.input(|inp| inp.smooth_scroll_delta.y);
         if scroll != 0.0
             && let Some(pos) = response.hover_pos()
         {
-            let cursor = [(pos.x - picture.min.x) / picture.width(), (pos.y - picture.min.y) / picture.height()];
+            let in_tile = [(pos.x - picture.min.x) / picture.width(), (pos.y - picture.min.y) / picture.height()];
+            let cursor = crate::core::layout::tile_to_zoom_space(in_tile, crop);
             commands.push(AppCommand::Zoom(i, (scroll * 0.004).exp(), cursor));
         }
     }
     if response.dragged() && !response.drag_started() {
         let d = response.drag_delta();
-        commands.push(AppCommand::Pan(i, [d.x / picture.width(), d.y / picture.height()]));
+        // The picture follows the pointer: a tile's width shows crop width of the zoomed part.
+        commands.push(AppCommand::Pan(i, [d.x / picture.width() * crop.1[0], d.y / picture.height() * crop.1[1]]));
     }
 }
 

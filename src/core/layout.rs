@@ -380,6 +380,14 @@ pub fn fill_crop(frame_w: u32, frame_h: u32, tile_w: f32, tile_h: f32) -> ([f32;
     }
 }
 
+/// Where a point of the tile (0..1 of the tile) lies in the zoom's coordinates, when the tile
+/// shows the `crop` (offset, size) of the zoomed picture, as a fill tile does. Zooming around the
+/// result keeps the picture point under the cursor in place.
+pub fn tile_to_zoom_space(point: [f32; 2], crop: ([f32; 2], [f32; 2])) -> [f32; 2] {
+    let (offset, size) = crop;
+    [offset[0] + point[0] * size[0], offset[1] + point[1] * size[1]]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -475,6 +483,29 @@ mod tests {
         assert!(wall.zoom(1).is_zoomed() && !wall.zoom(0).is_zoomed(), "the zoom follows the camera");
         wall.reset_zoom(1);
         assert!(wall.zooms.is_empty());
+    }
+
+    #[test]
+    fn zooming_a_fill_tile_keeps_the_point_under_the_cursor() {
+        // A 16:9 picture filling a square tile: the middle 9/16 of its width shows.
+        let crop = fill_crop(1920, 1080, 400.0, 400.0);
+        // The picture point a tile point shows: the crop within the zoomed part.
+        let shown = |z: &Zoom, c: [f32; 2]| {
+            let p = tile_to_zoom_space(c, crop);
+            [z.offset[0] + z.size * p[0], z.offset[1] + z.size * p[1]]
+        };
+        let mut z = Zoom::default();
+        for (cursor, factor) in [([0.8, 0.3], 2.0), ([0.1, 0.9], 1.5), ([0.5, 0.5], 3.0), ([0.3, 0.6], 0.8)] {
+            let before = shown(&z, cursor);
+            z.zoom_at(factor, tile_to_zoom_space(cursor, crop));
+            let after = shown(&z, cursor);
+            assert!((before[0] - after[0]).abs() < 1e-5 && (before[1] - after[1]).abs() < 1e-5, "{before:?} -> {after:?}");
+        }
+        // Without the crop's mapping the point drifts (the bug this replaces).
+        let mut naive = Zoom::default();
+        let before = shown(&naive, [0.8, 0.3]);
+        naive.zoom_at(2.0, [0.8, 0.3]);
+        assert!((shown(&naive, [0.8, 0.3])[0] - before[0]).abs() > 0.05);
     }
 
     #[test]
