@@ -674,3 +674,36 @@ fn preview_tracks_follow_the_site_setting_and_the_command_line() {
         assert!(!store.segments_of_camera("cam-b").unwrap().is_empty(), "{case}");
     }
 }
+
+#[test]
+fn a_recorder_joining_a_running_h265_stream_starts_at_a_real_keyframe() {
+    use vigil::media::simulate::{ClipSpec, Codec, read_barcode};
+    // Someone already watches cam-b's H.265 main stream (a shared media on the camera), so the
+    // recorder's new RTSP session joins in the middle of a GOP. rtph265depay puts the parameter
+    // sets in front of the first unit and h265parse calls that unit a keyframe although its
+    // picture is a trailing one; a recording that started there began with pictures nobody can
+    // decode ("Could not find ref with POC 0").
+    let site = site(&["cam-b"]);
+    let dir = data_dir_with(&site);
+    let (viewer, _ev, wakes) = common::engine(common::fast_policy());
+    let mut spec = vigil::media::StreamSpec::for_camera(&site, "cam-b", StreamProfile::Main).unwrap();
+    spec.mode = DecodeMode::Full;
+    let watched = viewer.start(spec);
+    let block = ClipSpec::main(Codec::H265).barcode_block() as usize;
+    let gop = ClipSpec::main(Codec::H265).gop_frames;
+    // Frames 5..20 of a 50-frame GOP: the recorder connects well before the next keyframe.
+    wakes.until(T, "the viewer to be early in a GOP", || {
+        watched.slot.latest().and_then(|f| read_barcode(f.plane(0), f.strides[0], f.width as usize, f.height as usize, block)).is_some_and(|n| (5..20).contains(&(n % gop)))
+    });
+    let (ingest, _ev2, _w2) = common::engine(common::fast_policy());
+    let (recorder, events) = Recorder::start(dir.path(), &site, Arc::new(ingest), fast_config(3)).unwrap();
+    wait_record_event(&events, "a segment", |e| matches!(e, RecordEvent::SegmentIndexed { .. }));
+    recorder.shutdown();
+    drop(viewer);
+    let store = Store::open_dir(dir.path()).unwrap();
+    let first = &store.segments_of_camera("cam-b").unwrap()[0];
+    let path = recordings_root(dir.path()).join(&first.path);
+    assert_eq!(ffmpeg_errors(&path), "", "{} must decode from its first picture", first.path);
+    let (frames, _) = ffprobe_packets(&path);
+    assert_eq!(frames as i64, first.frames);
+}

@@ -93,3 +93,59 @@ pub enum TapMessage {
 
 /// Where a stream's access units go when someone records it.
 pub type RecordTap = SyncSender<TapMessage>;
+
+/// Whether an H.265 access unit in length-prefixed (`hvc1`/`hev1`) form holds an IRAP picture
+/// (NAL types 16–21: BLA, IDR, CRA), i.e. one a decoder can start from. h265parse flags the first
+/// unit after joining a running stream as a keyframe when the depayloader put the parameter sets
+/// in front of it, even when its picture is a trailing one; a recording or a keyframe-only tile
+/// that started there would show garbage until the next real keyframe.
+pub fn h265_au_has_irap(data: &[u8], nal_length_size: usize) -> bool {
+    let n = nal_length_size.clamp(1, 4);
+    let mut i = 0;
+    while i + n < data.len() {
+        let len = data[i..i + n].iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        let nal_type = (data[i + n] >> 1) & 0x3f;
+        if (16..=21).contains(&nal_type) {
+            return true;
+        }
+        i += n + len;
+    }
+    false
+}
+
+/// NAL length size (1, 2 or 4 bytes) from an `hvcC` record; 4 when the record is too short.
+pub fn hvcc_nal_length_size(hvcc: &[u8]) -> usize {
+    hvcc.get(21).map_or(4, |b| usize::from(b & 3) + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn au(nals: &[&[u8]]) -> Vec<u8> {
+        nals.iter().flat_map(|n| (n.len() as u32).to_be_bytes().into_iter().chain(n.iter().copied())).collect()
+    }
+
+    #[test]
+    fn an_h265_unit_is_a_keyframe_only_with_an_irap_picture() {
+        // VPS (32), SPS (33), PPS (34) headers: type << 1.
+        let (vps, sps, pps) = (&[0x40, 0x01, 0xaa][..], &[0x42, 0x01, 0xbb][..], &[0x44, 0x01, 0xcc][..]);
+        let idr = &[0x28, 0x01, 1, 2, 3][..]; // IDR_N_LP (20)
+        let cra = &[0x2a, 0x01, 4, 5][..]; // CRA (21)
+        let trail = &[0x02, 0x01, 6, 7, 8][..]; // TRAIL_R (1)
+        assert!(h265_au_has_irap(&au(&[vps, sps, pps, idr]), 4));
+        assert!(h265_au_has_irap(&au(&[vps, sps, pps, cra]), 4));
+        // What h265parse flagged as a keyframe when joining mid-GOP: parameter sets + a trailing picture.
+        assert!(!h265_au_has_irap(&au(&[vps, sps, pps, trail]), 4));
+        assert!(!h265_au_has_irap(&au(&[trail]), 4));
+        // Truncated or empty units are not keyframes (and do not panic).
+        assert!(!h265_au_has_irap(&[], 4));
+        assert!(!h265_au_has_irap(&[0, 0, 0, 200, 0x02], 4));
+        let mut hvcc = vec![0u8; 23];
+        hvcc[21] = 0xfc | 3;
+        assert_eq!(hvcc_nal_length_size(&hvcc), 4);
+        hvcc[21] = 0xfc | 1;
+        assert_eq!(hvcc_nal_length_size(&hvcc), 2);
+        assert_eq!(hvcc_nal_length_size(&[1, 2]), 4);
+    }
+}

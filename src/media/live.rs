@@ -18,7 +18,7 @@ use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 use gstreamer_video as gst_video;
 
-use super::encoded::{CodecConfig, EncodedUnit, TapMessage, UnitData, VideoCodec};
+use super::encoded::{CodecConfig, EncodedUnit, TapMessage, UnitData, VideoCodec, h265_au_has_irap, hvcc_nal_length_size};
 use super::frame::{DecodedFrame, PixelFormat, PlaneData, YuvMatrix, YuvRange};
 use super::stream::{DecodeMode, StreamHandle};
 use super::{StreamSpec, WakeFn, decoder};
@@ -150,7 +150,11 @@ fn install_mode_probe(parse: &gst::Element, handle: &Arc<StreamHandle>, entered:
         let c = &handle.counters;
         c.access_units.fetch_add(1, Ordering::Relaxed);
         c.bytes.fetch_add(buffer.size() as u64, Ordering::Relaxed);
-        let keyframe = !buffer.flags().contains(gst::BufferFlags::DELTA_UNIT);
+        let mut keyframe = !buffer.flags().contains(gst::BufferFlags::DELTA_UNIT);
+        // H.265: the parser's flag is not enough (see `h265_au_has_irap`); check the picture.
+        if keyframe && let Some(nal_length_size) = h265_nal_length_size(pad) {
+            keyframe = buffer.map_readable().is_ok_and(|m| h265_au_has_irap(m.as_slice(), nal_length_size));
+        }
         if let Some(tap) = handle.tap.load().as_ref() {
             let mut tapped = tapped_caps.lock().unwrap_or_else(|e| e.into_inner());
             feed_tap(tap, pad, buffer, keyframe, &mut tapped, &handle);
@@ -185,6 +189,17 @@ fn install_mode_probe(parse: &gst::Element, handle: &Arc<StreamHandle>, entered:
         }
         gst::PadProbeReturn::Ok
     });
+}
+
+/// The NAL length size of the pad's H.265 units (from its `hvcC`), or `None` for another codec.
+fn h265_nal_length_size(pad: &gst::Pad) -> Option<usize> {
+    let caps = pad.current_caps()?;
+    let s = caps.structure(0)?;
+    if s.name() != "video/x-h265" {
+        return None;
+    }
+    let hvcc = s.get::<gst::Buffer>("codec_data").ok();
+    Some(hvcc.and_then(|b| b.map_readable().ok().map(|m| hvcc_nal_length_size(m.as_slice()))).unwrap_or(4))
 }
 
 /// Mapped compressed bytes, kept alive for as long as the recorder holds the unit.
