@@ -351,11 +351,22 @@ fn settings_choose_language_and_pictures_folder_and_they_survive_a_restart() {
         h.run_steps(2);
         chosen = std::path::PathBuf::from(format!("{}/Vụ án 12", before.display()));
         assert_eq!(h.state().snapshot_dir(), chosen.as_path());
+        // Preview tracks: on by default, turned off for the next recorder start.
+        assert!(h.state().record_previews());
+        h.get_by_label("Also record the substream (fast scrubbing on big walls)").click();
+        h.run_steps(2);
+        assert!(!h.state().record_previews());
     }
+    assert_eq!(
+        vigil::store::Store::open_dir(dir.path()).unwrap().setting(vigil::record::SETTING_RECORD_PREVIEWS).unwrap().as_deref(),
+        Some("off"),
+        "saved where `vigil record` reads it"
+    );
     let h = harness_opts(site.clone(), options());
     assert_eq!(h.state().lang(), Lang::En, "the language chosen in settings comes back");
     assert!(h.query_by_label("Settings").is_some());
     assert_eq!(h.state().snapshot_dir(), chosen.as_path());
+    assert!(!h.state().record_previews(), "the preview setting comes back");
     // --lang on the command line wins over the saved choice.
     let h = harness_opts(site, StartOptions { lang: Some(Lang::Vi), ..options() });
     assert_eq!(h.state().lang(), Lang::Vi);
