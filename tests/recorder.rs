@@ -707,3 +707,38 @@ fn a_recorder_joining_a_running_h265_stream_starts_at_a_real_keyframe() {
     let (frames, _) = ffprobe_packets(&path);
     assert_eq!(frames as i64, first.frames);
 }
+
+#[test]
+fn a_camera_behind_digest_auth_records_with_the_sites_credential_and_a_wrong_one_says_401() {
+    use vigil::core::site::Credential;
+    use vigil::record::preview_track;
+    // cam-c asks for a login on both streams, as most cameras do. The site names the login by
+    // reference; the wrong password is a second site on the same camera.
+    for (password, records) in [(common::PASSWORD, true), ("wrong-password", false)] {
+        let mut site = site(&["cam-c"]);
+        site.credentials = vec![Credential { id: "nvr".into(), username: common::USER.into(), password: password.into() }];
+        site.cameras[0].credential = Some("nvr".into());
+        let dir = data_dir_with(&site);
+        let (ingest, _ev, _w) = common::engine(common::fast_policy());
+        let config = RecorderConfig { record_previews: true, ..fast_config(3) };
+        let (recorder, events) = Recorder::start(dir.path(), &site, Arc::new(ingest), config).unwrap();
+        if records {
+            let preview = preview_track("cam-c");
+            let mut indexed = std::collections::HashSet::new();
+            wait_record_event(&events, "a segment of the camera and of its preview", |e| {
+                if let RecordEvent::SegmentIndexed { camera_id, .. } = e {
+                    indexed.insert(camera_id.clone());
+                }
+                indexed.contains("cam-c") && indexed.contains(&preview)
+            });
+        } else {
+            poll_until("the 401 reason", || {
+                recorder.status().cameras.iter().any(|c| c.camera_id == "cam-c" && c.reason.as_deref().is_some_and(|r| r.starts_with("camera offline: 401")))
+            });
+            assert!(!recorder.status().cameras[0].recording);
+        }
+        recorder.shutdown();
+        let segments = Store::open_dir(dir.path()).unwrap().segments_of_camera("cam-c").unwrap();
+        assert_eq!(!segments.is_empty(), records, "password {password:?}");
+    }
+}
