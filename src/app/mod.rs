@@ -1214,11 +1214,33 @@ impl VigilApp {
     }
 }
 
-/// The user's pictures folder, else `./snapshots`.
+/// `Vigil` in the user's pictures folder (see [`snapshot_dir_from`]).
 fn default_snapshot_dir() -> std::path::PathBuf {
-    directories::UserDirs::new()
-        .and_then(|d| d.picture_dir().map(|p| p.join("Vigil")))
-        .unwrap_or_else(|| std::path::PathBuf::from("snapshots"))
+    let dirs = directories::UserDirs::new();
+    snapshot_dir_from(dirs.as_ref().and_then(|d| d.picture_dir()), dirs.as_ref().map(|d| d.home_dir()))
+}
+
+/// `<pictures>/Vigil`; where no pictures folder is configured (no `xdg-user-dirs`, common on a
+/// fresh Debian), `~/Pictures/Vigil`, the XDG default; `./snapshots` only without a home.
+fn snapshot_dir_from(pictures: Option<&std::path::Path>, home: Option<&std::path::Path>) -> std::path::PathBuf {
+    match (pictures, home) {
+        (Some(p), _) => p.join("Vigil"),
+        (None, Some(h)) => h.join("Pictures").join("Vigil"),
+        (None, None) => std::path::PathBuf::from("snapshots"),
+    }
+}
+
+#[cfg(test)]
+mod snapshot_dir_tests {
+    use super::snapshot_dir_from;
+    use std::path::Path;
+
+    #[test]
+    fn snapshots_go_to_the_pictures_folder_or_its_xdg_default() {
+        assert_eq!(snapshot_dir_from(Some(Path::new("/home/ca/Ảnh")), Some(Path::new("/home/ca"))), Path::new("/home/ca/Ảnh/Vigil"));
+        assert_eq!(snapshot_dir_from(None, Some(Path::new("/home/ca"))), Path::new("/home/ca/Pictures/Vigil"));
+        assert!(snapshot_dir_from(None, None).is_relative());
+    }
 }
 
 /// Opens the main window.
