@@ -1074,7 +1074,15 @@ impl eframe::App for VigilApp {
                 .resizable(false)
                 .show(ui, |ui| {
                     ui.horizontal_wrapped(|ui| review::review_bar_ui(ui, review, tz, lang, commands));
-                    timeline_view::timeline_ui(ui, tl, &tracks, review.selection(), marks, tz, lang, commands)
+                    let panel = timeline_view::TimelinePanel {
+                        timeline: tl,
+                        tracks: &tracks,
+                        selection: review.selection(),
+                        bookmarks: marks,
+                        timezone: tz,
+                        lang,
+                    };
+                    timeline_view::timeline_ui(ui, &panel, commands)
                 })
                 .inner;
             if let Some((row, t, pos)) = hovered {

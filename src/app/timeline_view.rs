@@ -20,16 +20,21 @@ pub struct Track<'a> {
     pub covered: &'a [Span90k],
 }
 
-pub fn timeline_ui(
-    ui: &mut egui::Ui,
-    tl: &Timeline,
-    tracks: &[Track<'_>],
-    selection: Option<(i64, i64)>,
-    bookmarks: &[(i64, i64)],
-    timezone: &str,
-    lang: Lang,
-    commands: &mut Vec<AppCommand>,
-) -> Option<(usize, i64, egui::Pos2)> {
+/// What the panel shows: the model, a row per camera, the review's marks, and how to write times.
+pub struct TimelinePanel<'a> {
+    pub timeline: &'a Timeline,
+    pub tracks: &'a [Track<'a>],
+    /// The in/out selection, if any (90 kHz).
+    pub selection: Option<(i64, i64)>,
+    /// Bookmarked ranges in view (90 kHz).
+    pub bookmarks: &'a [(i64, i64)],
+    pub timezone: &'a str,
+    pub lang: Lang,
+}
+
+/// Draws the panel; returns the row, instant and pointer position of a hovered track.
+pub fn timeline_ui(ui: &mut egui::Ui, panel: &TimelinePanel<'_>, commands: &mut Vec<AppCommand>) -> Option<(usize, i64, egui::Pos2)> {
+    let TimelinePanel { timeline: tl, tracks, selection, bookmarks, timezone, lang } = *panel;
     let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
     ui.horizontal(|ui| {
         if ui.add_enabled(!tl.is_live(), egui::Button::new(tr(lang, Msg::GoLive))).clicked() {
