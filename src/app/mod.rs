@@ -1238,18 +1238,6 @@ fn snapshot_dir_from(pictures: Option<&std::path::Path>, home: Option<&std::path
     }
 }
 
-#[cfg(test)]
-mod snapshot_dir_tests {
-    use super::snapshot_dir_from;
-    use std::path::Path;
-
-    #[test]
-    fn snapshots_go_to_the_pictures_folder_or_its_xdg_default() {
-        assert_eq!(snapshot_dir_from(Some(Path::new("/home/ca/Ảnh")), Some(Path::new("/home/ca"))), Path::new("/home/ca/Ảnh/Vigil"));
-        assert_eq!(snapshot_dir_from(None, Some(Path::new("/home/ca"))), Path::new("/home/ca/Pictures/Vigil"));
-        assert!(snapshot_dir_from(None, None).is_relative());
-    }
-}
 
 /// Opens the main window.
 pub fn run(site: Site, title: &str, options: StartOptions) -> Result<(), String> {
@@ -1266,4 +1254,17 @@ pub fn run(site: Site, title: &str, options: StartOptions) -> Result<(), String>
         }),
     )
     .map_err(|e| format!("cannot open the window: {e}"))
+}
+
+#[cfg(test)]
+mod snapshot_dir_tests {
+    use super::snapshot_dir_from;
+    use std::path::Path;
+
+    #[test]
+    fn snapshots_go_to_the_pictures_folder_or_its_xdg_default() {
+        assert_eq!(snapshot_dir_from(Some(Path::new("/home/ca/Ảnh")), Some(Path::new("/home/ca"))), Path::new("/home/ca/Ảnh/Vigil"));
+        assert_eq!(snapshot_dir_from(None, Some(Path::new("/home/ca"))), Path::new("/home/ca/Pictures/Vigil"));
+        assert!(snapshot_dir_from(None, None).is_relative());
+    }
 }
