@@ -16,7 +16,7 @@ use crate::store::Store;
 #[derive(Parser)]
 #[command(name = "vigil", version, about = "Video wall, recorder and evidence tool for a town's security cameras")]
 pub struct Cli {
-    /// Starting layout of the GUI: 1, 2x2 … 6x6, 1+5, 1+7, 1+12, 2+8 (default: all cameras).
+    /// Starting layout of the GUI: 1, 2x2 … 6x6 (up to 8x8), 1+5, 1+7, 1+12, 2+8 (default: all cameras).
     #[arg(long, global = true)]
     pub layout: Option<String>,
     /// Folder for snapshots (default: the user's pictures folder, Vigil/).

@@ -72,13 +72,22 @@ impl Layout {
             "1+7" => Self::spans(name, 4, 3, &[(0, 0)]),
             "1+12" => Self::spans(name, 4, 2, &[(1, 1)]),
             "2+8" => Self::spans(name, 4, 2, &[(0, 0), (2, 0)]),
-            _ => return None,
+            // Bigger grids than the layout bar offers: "All cameras" on a site that has grown.
+            _ => {
+                let (a, b) = name.split_once('x')?;
+                let side: u32 = a.parse().ok()?;
+                if b != a || !(7..=MAX_GRID_SIDE).contains(&side) {
+                    return None;
+                }
+                Self::grid(side)
+            }
         })
     }
 
-    /// The smallest square grid that holds `n` cameras (35 → 6x6).
+    /// The smallest square grid that holds `n` cameras (35 → 6x6, 40 → 7x7), at most
+    /// [`MAX_GRID_SIDE`] a side.
     pub fn fitting(n: usize) -> Self {
-        let side = (n as f64).sqrt().ceil().clamp(1.0, 6.0) as u32;
+        let side = (n as f64).sqrt().ceil().clamp(1.0, f64::from(MAX_GRID_SIDE)) as u32;
         Self::grid(side)
     }
 
@@ -144,6 +153,10 @@ pub fn decode_need(visible: bool, tile_height_px: f32) -> DecodeNeed {
         DecodeNeed::Full
     }
 }
+
+/// The largest grid "All cameras" uses (64 tiles); a site with more cameras shows the first 64
+/// there and the rest through the neighborhood layouts.
+pub const MAX_GRID_SIDE: u32 = 8;
 
 /// Digital zoom of one tile: which part of the picture shows, in picture coordinates (0..1).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -418,9 +431,18 @@ mod tests {
         let counts: Vec<usize> = STANDARD_LAYOUTS.iter().map(|n| Layout::standard(n).unwrap().len()).collect();
         assert_eq!(counts, vec![1, 4, 9, 16, 25, 36, 6, 8, 13, 10]);
         assert_eq!(Layout::fitting(35).name, "6x6");
+        // A town that grows past 36 cameras still sees all of them on "All cameras".
+        assert_eq!(Layout::fitting(40).name, "7x7");
+        assert_eq!(Layout::fitting(64).name, "8x8");
+        assert_eq!(Layout::fitting(100).name, "8x8");
+        // Saved walls of those sizes come back by name; nonsense does not.
+        assert_eq!(Layout::standard("7x7").map(|l| l.len()), Some(49));
+        assert_eq!(Layout::standard("8x8").map(|l| l.len()), Some(64));
+        for bad in ["9x9", "7x8", "0x0", "x", "7x", "abc"] {
+            assert!(Layout::standard(bad).is_none(), "{bad}");
+        }
         assert_eq!(Layout::fitting(4).name, "2x2");
         assert_eq!(Layout::fitting(5).name, "3x3");
-        assert!(Layout::standard("7x7").is_none());
     }
 
     #[test]
