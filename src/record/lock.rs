@@ -25,7 +25,7 @@ pub struct DataDirLock {
 impl DataDirLock {
     pub fn acquire(data_dir: &Path) -> Result<Self, LockError> {
         let path = data_dir.join(LOCK_FILE_NAME);
-        std::fs::create_dir_all(data_dir).map_err(|source| LockError::Io { path: path.clone(), source })?;
+        crate::paths::create_data_dir(data_dir).map_err(|source| LockError::Io { path: path.clone(), source })?;
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)

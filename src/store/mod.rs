@@ -64,9 +64,11 @@ pub struct SavedLayout {
 
 impl Store {
     /// Opens (creating if needed) the database of a data dir and brings its schema up to date.
+    /// Opens the store of a data dir, creating the dir if needed. A new data dir is private to
+    /// its user (0700): it holds camera passwords and the recordings. An existing one keeps its
+    /// mode (an installation may share it through a group).
     pub fn open_dir(data_dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|source| StoreError::DataDir { path: data_dir.to_path_buf(), source })?;
+        crate::paths::create_data_dir(data_dir).map_err(|source| StoreError::DataDir { path: data_dir.to_path_buf(), source })?;
         Self::open(&data_dir.join(DB_FILE_NAME))
     }
 
@@ -209,6 +211,20 @@ impl Store {
 mod tests {
     use super::*;
     use crate::core::sitefile::{DEMO_TOWN_TOML, parse_site_toml};
+
+    #[test]
+    fn a_new_data_dir_is_private_and_an_existing_one_keeps_its_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let parent = tempfile::tempdir().unwrap();
+        let new = parent.path().join("vigil");
+        Store::open_dir(&new).unwrap();
+        assert_eq!(std::fs::metadata(&new).unwrap().permissions().mode() & 0o777, 0o700);
+        let shared = parent.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o750)).unwrap();
+        Store::open_dir(&shared).unwrap();
+        assert_eq!(std::fs::metadata(&shared).unwrap().permissions().mode() & 0o777, 0o750);
+    }
 
     #[test]
     fn site_round_trips_through_a_real_file_in_wal_mode() {

@@ -134,6 +134,10 @@ pub enum ClipError {
 /// Makes sure every job's clip exists in `cache_dir` (encoding the missing ones on all cores, with a
 /// progress line on stderr), then loads them. Returns the clips in job order.
 pub fn ensure_clips(cache_dir: &Path, jobs: &[ClipJob], progress: bool) -> Result<Vec<Arc<Clip>>, ClipError> {
+    // The cache lives in a data dir: a new one is created private, as the store would.
+    if let Some(data_dir) = cache_dir.parent() {
+        crate::paths::create_data_dir(data_dir).map_err(|source| ClipError::Io { path: data_dir.into(), source })?;
+    }
     std::fs::create_dir_all(cache_dir).map_err(|source| ClipError::Io { path: cache_dir.into(), source })?;
     let missing: VecDeque<ClipJob> =
         jobs.iter().filter(|j| !cache_dir.join(j.file_name()).exists()).cloned().collect();
