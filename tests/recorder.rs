@@ -742,3 +742,37 @@ fn a_camera_behind_digest_auth_records_with_the_sites_credential_and_a_wrong_one
         assert_eq!(!segments.is_empty(), records, "password {password:?}");
     }
 }
+
+#[test]
+fn a_camera_set_to_record_its_substream_records_640x360_without_a_preview_and_off_records_nothing() {
+    use vigil::record::preview_track;
+    // A site short of disk records some cameras from the substream, and some not at all.
+    let mut site = site(&["cam-e", "cam-f"]);
+    site.cameras[0].record = Some(StreamProfile::Sub);
+    site.cameras[1].record = None;
+    let dir = data_dir_with(&site);
+    let (ingest, _ev, _w) = common::engine(common::fast_policy());
+    let config = RecorderConfig { record_previews: true, ..fast_config(3) };
+    let (recorder, events) = Recorder::start(dir.path(), &site, Arc::new(ingest), config).unwrap();
+    let mut seen = Vec::new();
+    let mut n = 0;
+    wait_record_event(&events, "two segments of the substream recording", |e| {
+        if let RecordEvent::SegmentIndexed { camera_id, .. } = e {
+            seen.push(camera_id.clone());
+            n += usize::from(camera_id == "cam-e");
+        }
+        n >= 2
+    });
+    let status = recorder.status();
+    assert_eq!(status.cameras.iter().map(|c| c.camera_id.as_str()).collect::<Vec<_>>(), ["cam-e"], "an unrecorded camera is not listed");
+    recorder.shutdown();
+    assert!(seen.iter().all(|c| c == "cam-e"), "no preview of a substream recording, nothing of cam-f: {seen:?}");
+    let store = Store::open_dir(dir.path()).unwrap();
+    let segs = store.segments_of_camera("cam-e").unwrap();
+    for s in &segs {
+        assert_eq!((s.codec.as_str(), s.width, s.height), ("H264", 640, 360), "{}", s.path);
+        assert_eq!(ffmpeg_errors(&recordings_root(dir.path()).join(&s.path)), "", "{}", s.path);
+    }
+    assert!(store.segments_of_camera(&preview_track("cam-e")).unwrap().is_empty());
+    assert!(store.segments_of_camera("cam-f").unwrap().is_empty());
+}
