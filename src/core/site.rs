@@ -161,6 +161,14 @@ impl Site {
         }
         if self.timezone.trim().is_empty() {
             errors.push(err("site".into(), "timezone", "must not be empty".into()));
+        } else if self.timezone.parse::<chrono_tz::Tz>().is_err() {
+            // Times on screen and in evidence manifests are local: a typo must not fall back
+            // silently to some other zone.
+            errors.push(err(
+                "site".into(),
+                "timezone",
+                format!("unknown time zone {:?} (an IANA name, e.g. \"Asia/Ho_Chi_Minh\")", self.timezone),
+            ));
         }
         let mut seen = HashSet::new();
         for (i, n) in self.neighborhoods.iter().enumerate() {

@@ -37,14 +37,12 @@ struct FileIn {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SiteIn {
-    name: String,
-    #[serde(default = "default_timezone")]
-    timezone: String,
+    name: Spanned<String>,
+    /// Absent: Asia/Ho_Chi_Minh.
+    timezone: Option<Spanned<String>>,
 }
 
-fn default_timezone() -> String {
-    "Asia/Ho_Chi_Minh".into()
-}
+const DEFAULT_TIMEZONE: &str = "Asia/Ho_Chi_Minh";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -160,7 +158,12 @@ pub fn parse_site_toml(text: &str) -> Result<Site, SiteFileError> {
             Credential { id: c.id, username: c.username, password: c.password }
         })
         .collect();
-    let site = Site { name: file.site.name, timezone: file.site.timezone, neighborhoods, cameras, credentials };
+    let site_lines = [
+        ("name", line_of(text, file.site.name.span().start)),
+        ("timezone", file.site.timezone.as_ref().map_or(1, |t| line_of(text, t.span().start))),
+    ];
+    let timezone = file.site.timezone.map_or_else(|| DEFAULT_TIMEZONE.to_string(), Spanned::into_inner);
+    let site = Site { name: file.site.name.into_inner(), timezone, neighborhoods, cameras, credentials };
 
     if let Err(problems) = site.validate() {
         for p in problems {
@@ -178,6 +181,7 @@ pub fn parse_site_toml(text: &str) -> Result<Site, SiteFileError> {
                 }
                 (Some("neighborhood"), Some(i)) => nb_lines[i],
                 (Some("credentials"), Some(i)) => cred_lines[i],
+                (Some("site"), _) => site_lines.iter().find(|(f, _)| *f == p.field).map_or(1, |(_, l)| *l),
                 _ => 1,
             };
             errors.push(LineError { line, message: p.to_string() });
@@ -352,6 +356,17 @@ mod tests {
         assert_eq!(summary, vec![(6, true), (10, true), (11, true)], "{err}");
         assert!(lines[1].message.contains("`neighborhood`"), "{err}");
         assert!(lines[2].message.contains("malformed URL"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_time_zone_is_refused_on_its_line() {
+        let text = "[site]\nname = \"X\"\ntimezone = \"Asia/Hanoi\"\n";
+        let err = parse_site_toml(text).unwrap_err();
+        let SiteFileError::Invalid(lines) = &err else { panic!("{err}") };
+        assert_eq!(lines.iter().map(|l| l.line).collect::<Vec<_>>(), vec![3], "{err}");
+        assert!(lines[0].message.contains("unknown time zone \"Asia/Hanoi\""), "{err}");
+        let ok = "[site]\nname = \"X\"\ntimezone = \"Asia/Ho_Chi_Minh\"\n";
+        assert!(parse_site_toml(ok).is_ok());
     }
 
     #[test]
