@@ -49,6 +49,10 @@ pub enum Command {
     VerifyExport {
         /// The export folder.
         dir: PathBuf,
+        /// The manifest's SHA-256 as written down when the export was made (printed by `export`):
+        /// proves manifest.json itself was not rewritten along with a changed clip.
+        #[arg(long)]
+        manifest_sha256: Option<String>,
     },
     /// Benchmarks that print JSON.
     #[command(subcommand)]
@@ -327,7 +331,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Demo(ref args)) => demo(&data_dir, args, start_options(&cli)),
         Some(Command::Simulate(args)) => simulate(&data_dir, &args),
         Some(Command::Export(ref args)) => export(&data_dir, args),
-        Some(Command::VerifyExport { ref dir }) => verify_export(dir),
+        Some(Command::VerifyExport { ref dir, ref manifest_sha256 }) => verify_export(dir, manifest_sha256.as_deref()),
         Some(Command::Record(ref args)) => crate::record::command::run(&data_dir, args),
         Some(Command::Bench(BenchCommand::Live(args))) => bench_live(&args),
         Some(Command::Bench(BenchCommand::Wall(ref args))) => bench_wall(args, cli.layout.as_deref()),
@@ -586,12 +590,24 @@ fn export(data_dir: &Path, args: &ExportArgs) -> Result<ExitCode> {
     for c in &manifest.cameras_without_recording {
         println!("no recording: {c}");
     }
+    let manifest_hash = crate::export::manifest::manifest_sha256(&args.out)
+        .with_context(|| format!("cannot read back {}", args.out.join(crate::export::manifest::MANIFEST_FILE).display()))?;
+    println!("{manifest_hash}  {}", crate::export::manifest::MANIFEST_FILE);
+    eprintln!(
+        "vigil export: write the manifest's SHA-256 down with the case file; `vigil verify-export {} --manifest-sha256 {manifest_hash}` then proves nothing was changed",
+        args.out.display()
+    );
     eprintln!("vigil export: {} file(s) in {} ({:.1} s)", manifest.files.len(), args.out.display(), started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }
 
-fn verify_export(dir: &Path) -> Result<ExitCode> {
+fn verify_export(dir: &Path, expected_manifest_sha256: Option<&str>) -> Result<ExitCode> {
     let (manifest, report) = crate::export::manifest::verify(dir)?;
+    let manifest_ok = expected_manifest_sha256.is_none_or(|h| h.trim().eq_ignore_ascii_case(&report.manifest_sha256));
+    println!("{}  {}", report.manifest_sha256, crate::export::manifest::MANIFEST_FILE);
+    if !manifest_ok {
+        println!("MANIFEST CHANGED: its SHA-256 is not the one written down when the export was made");
+    }
     for f in &report.ok {
         println!("ok       {f}");
     }
@@ -604,7 +620,7 @@ fn verify_export(dir: &Path) -> Result<ExitCode> {
     for f in &report.unlisted {
         println!("UNLISTED {f}");
     }
-    if report.is_intact() {
+    if report.is_intact() && manifest_ok {
         println!("export intact: {} file(s) match manifest.json (exported {} by {})", report.ok.len(), manifest.exported_at_local, manifest.exported_by);
         Ok(ExitCode::SUCCESS)
     } else {

@@ -162,8 +162,34 @@ fn an_exported_clip_covers_the_range_plays_everywhere_and_its_manifest_detects_t
     assert_eq!((w, h), (1920, 1080));
     assert!(snap.shown.from_90k <= from + TICKS_PER_S / 2 && snap.shown.from_90k > from + TICKS_PER_S / 2 - 3_600 - 1);
 
-    // verify-export: intact, then a changed byte and a stray file are reported.
-    let ok = vigil(&["verify-export", out.to_str().unwrap()]);
+    // The manifest's own hash is printed, to be written down with the case file.
+    let manifest_hash = vigil::export::manifest::manifest_sha256(&out).unwrap();
+    assert!(String::from_utf8_lossy(&run.stdout).contains(&format!("{manifest_hash}  manifest.json")), "{}", String::from_utf8_lossy(&run.stdout));
+
+    // A forgery: a clip changed and the manifest rewritten to match. The manifest alone cannot
+    // tell; the hash written down when the export was made can.
+    let forged = dir.path().join("forged");
+    std::fs::create_dir(&forged).unwrap();
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), forged.join(entry.file_name())).unwrap();
+    }
+    let mut clip = std::fs::read(forged.join(&f.file)).unwrap();
+    let mid = clip.len() / 2;
+    clip[mid] ^= 0x01;
+    std::fs::write(forged.join(&f.file), &clip).unwrap();
+    let mut rewritten = manifest.clone();
+    rewritten.files[0].sha256 = vigil::export::manifest::sha256_hex(&clip);
+    std::fs::write(forged.join("manifest.json"), serde_json::to_vec_pretty(&rewritten).unwrap()).unwrap();
+    let fooled = vigil(&["verify-export", forged.to_str().unwrap()]);
+    assert!(fooled.status.success(), "without the written-down hash a consistent forgery passes");
+    let caught = vigil(&["verify-export", forged.to_str().unwrap(), "--manifest-sha256", &manifest_hash]);
+    assert_eq!(caught.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&caught.stdout).contains("MANIFEST CHANGED"), "{}", String::from_utf8_lossy(&caught.stdout));
+
+    // verify-export: intact (also against the written-down hash), then a changed byte and a
+    // stray file are reported.
+    let ok = vigil(&["verify-export", out.to_str().unwrap(), "--manifest-sha256", &manifest_hash.to_uppercase()]);
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stdout));
     let mut bytes = std::fs::read(&file).unwrap();
     let mid = bytes.len() / 2;

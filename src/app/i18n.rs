@@ -106,6 +106,7 @@ pub enum Msg {
     ExportFolder,
     Exporting,
     ExportDone,
+    ManifestHash,
     ExportFailed,
     Locked,
     Selection,
@@ -117,7 +118,7 @@ pub enum Msg {
 }
 
 impl Msg {
-    pub const ALL: [Msg; 84] = [
+    pub const ALL: [Msg; 85] = [
         Msg::Layout,
         Msg::AllCameras,
         Msg::CamerasLive,
@@ -194,6 +195,7 @@ impl Msg {
         Msg::ExportFolder,
         Msg::Exporting,
         Msg::ExportDone,
+        Msg::ManifestHash,
         Msg::ExportFailed,
         Msg::Locked,
         Msg::Selection,
@@ -285,6 +287,7 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             ExportFolder => "Thư mục trích xuất",
             Exporting => "Đang trích xuất",
             ExportDone => "Đã trích xuất",
+            ManifestHash => "mã SHA-256 của manifest (ghi vào hồ sơ vụ việc)",
             ExportFailed => "Trích xuất không được",
             Locked => "đã khoá",
             Selection => "Đoạn chọn",
@@ -371,6 +374,7 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             ExportFolder => "Export folder",
             Exporting => "Exporting",
             ExportDone => "Exported",
+            ManifestHash => "manifest SHA-256 (write it in the case file)",
             ExportFailed => "Export failed",
             Locked => "locked",
             Selection => "Selection",

@@ -365,7 +365,18 @@ impl VigilApp {
             && let Ok(result) = job.result.try_recv()
         {
             self.status = Some(match result {
-                Ok(m) => format!("{}: {} ({} file)", tr(self.lang, Msg::ExportDone), job.out.display(), m.files.len()),
+                Ok(m) => {
+                    // The manifest's own hash, to write down with the case file (verify-export
+                    // --manifest-sha256 then proves the manifest was not rewritten).
+                    let hash = crate::export::manifest::manifest_sha256(&job.out).unwrap_or_else(|e| e.to_string());
+                    format!(
+                        "{}: {} ({} file) · {}: {hash}",
+                        tr(self.lang, Msg::ExportDone),
+                        job.out.display(),
+                        m.files.len(),
+                        tr(self.lang, Msg::ManifestHash)
+                    )
+                }
                 Err(e) => format!("{}: {e}", tr(self.lang, Msg::ExportFailed)),
             });
             self.review.export_job = None;

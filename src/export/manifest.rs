@@ -144,6 +144,10 @@ pub fn file_stamp(t_90k: i64, tz: chrono_tz::Tz) -> String {
 /// What `verify-export` found.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct VerifyReport {
+    /// SHA-256 of manifest.json itself. The manifest lists every file's hash, but whoever can
+    /// change a clip can also rewrite the manifest: this hash, written down with the case file
+    /// when the export was made, is what proves the manifest is the original.
+    pub manifest_sha256: String,
     pub ok: Vec<String>,
     /// Listed files whose bytes changed.
     pub changed: Vec<String>,
@@ -164,6 +168,16 @@ pub enum VerifyError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path}: not a Vigil export manifest: {message}")]
     Manifest { path: PathBuf, message: String },
+}
+
+/// Lowercase hex SHA-256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// SHA-256 of an export folder's manifest.json (see [`VerifyReport::manifest_sha256`]).
+pub fn manifest_sha256(dir: &Path) -> std::io::Result<String> {
+    sha256_file(&dir.join(MANIFEST_FILE))
 }
 
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
@@ -190,7 +204,7 @@ pub fn verify(dir: &Path) -> Result<(Manifest, VerifyReport), VerifyError> {
     if manifest.format != FORMAT {
         return Err(VerifyError::Manifest { path, message: format!("format {:?}", manifest.format) });
     }
-    let mut report = VerifyReport::default();
+    let mut report = VerifyReport { manifest_sha256: sha256_hex(&text), ..VerifyReport::default() };
     let listed_files =
         manifest.files.iter().map(|f| (&f.file, &f.sha256)).chain(manifest.snapshots.iter().map(|s| (&s.file, &s.sha256)));
     for (file, sha) in listed_files {
