@@ -665,6 +665,16 @@ fn a_selection_is_bookmarked_locked_found_and_exported_from_the_timeline() {
     assert_eq!(manifest.files[0].camera_id, "cam01");
     assert_eq!(manifest.cameras_without_recording.len(), 3);
     assert!(manifest.files[0].covered.from_90k <= b.start_90k && manifest.files[0].covered.to_90k >= b.end_90k);
+    // The status bar gives the manifest's own hash, to write down with the case file.
+    let hash = vigil::export::manifest::manifest_sha256(&out).unwrap();
+    while !h.state().status().is_some_and(|s| s.contains(&hash)) {
+        assert!(std::time::Instant::now() < deadline, "status: {:?}", h.state().status());
+        h.step();
+    }
+    // A picture to look at (not compared): target/tmp/kittest/export-done.png
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("kittest");
+    std::fs::create_dir_all(&shots).unwrap();
+    h.render().expect("renders").save(shots.join("export-done.png")).unwrap();
 }
 
 #[test]

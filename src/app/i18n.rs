@@ -107,6 +107,7 @@ pub enum Msg {
     Exporting,
     ExportDone,
     ManifestHash,
+    Files,
     ExportFailed,
     Locked,
     Selection,
@@ -118,7 +119,7 @@ pub enum Msg {
 }
 
 impl Msg {
-    pub const ALL: [Msg; 85] = [
+    pub const ALL: [Msg; 86] = [
         Msg::Layout,
         Msg::AllCameras,
         Msg::CamerasLive,
@@ -196,6 +197,7 @@ impl Msg {
         Msg::Exporting,
         Msg::ExportDone,
         Msg::ManifestHash,
+        Msg::Files,
         Msg::ExportFailed,
         Msg::Locked,
         Msg::Selection,
@@ -288,6 +290,7 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             Exporting => "Đang trích xuất",
             ExportDone => "Đã trích xuất",
             ManifestHash => "mã SHA-256 của manifest (ghi vào hồ sơ vụ việc)",
+            Files => "tệp",
             ExportFailed => "Trích xuất không được",
             Locked => "đã khoá",
             Selection => "Đoạn chọn",
@@ -375,6 +378,7 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             Exporting => "Exporting",
             ExportDone => "Exported",
             ManifestHash => "manifest SHA-256 (write it in the case file)",
+            Files => "file(s)",
             ExportFailed => "Export failed",
             Locked => "locked",
             Selection => "Selection",

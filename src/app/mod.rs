@@ -370,10 +370,11 @@ impl VigilApp {
                     // --manifest-sha256 then proves the manifest was not rewritten).
                     let hash = crate::export::manifest::manifest_sha256(&job.out).unwrap_or_else(|e| e.to_string());
                     format!(
-                        "{}: {} ({} file) · {}: {hash}",
+                        "{}: {} ({} {}) · {}: {hash}",
                         tr(self.lang, Msg::ExportDone),
                         job.out.display(),
                         m.files.len(),
+                        tr(self.lang, Msg::Files),
                         tr(self.lang, Msg::ManifestHash)
                     )
                 }
