@@ -73,6 +73,21 @@ fn wait_record_event(events: &Receiver<RecordEvent>, what: &str, mut f: impl FnM
     }
 }
 
+/// Waits until `done` holds for the number of segments indexed per camera (track) so far;
+/// returns the camera of every segment indexed meanwhile, in order.
+fn wait_segments(events: &Receiver<RecordEvent>, what: &str, done: impl Fn(&std::collections::HashMap<String, usize>) -> bool) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut counts = std::collections::HashMap::<String, usize>::new();
+    wait_record_event(events, what, |e| {
+        if let RecordEvent::SegmentIndexed { camera_id, .. } = e {
+            seen.push(camera_id.clone());
+            *counts.entry(camera_id.clone()).or_default() += 1;
+        }
+        done(&counts)
+    });
+    seen
+}
+
 /// Frames ffprobe finds, and the span from the first packet's pts to the end of the last one, s.
 fn ffprobe_packets(path: &Path) -> (usize, f64) {
     let out = Command::new("ffprobe")
@@ -108,13 +123,7 @@ fn recorded_segments_play_match_ffprobe_and_butt_together() {
     let (ingest, _ev, _w) = common::engine(common::fast_policy());
     let ingest = Arc::new(ingest);
     let (recorder, events) = Recorder::start(dir.path(), &site, ingest.clone(), fast_config(3)).unwrap();
-    let mut indexed = std::collections::HashMap::<String, usize>::new();
-    wait_record_event(&events, "three segments of each camera", |e| {
-        if let RecordEvent::SegmentIndexed { camera_id, .. } = e {
-            *indexed.entry(camera_id.clone()).or_default() += 1;
-        }
-        indexed.len() == 2 && indexed.values().all(|n| *n >= 3)
-    });
+    wait_segments(&events, "three segments of each camera", |n| n.len() == 2 && n.values().all(|n| *n >= 3));
     // Recording alone decodes nothing: the streams it opened stay paused.
     assert_eq!(ingest.handle(&StreamKey::new("cam-a", StreamProfile::Main)).unwrap().mode(), DecodeMode::Paused);
     let status = recorder.status();
@@ -616,13 +625,7 @@ fn a_main_recording_gets_a_preview_track_from_the_substream() {
     let config = RecorderConfig { record_previews: true, ..fast_config(3) };
     let (recorder, events) = Recorder::start(dir.path(), &site, ingest.clone(), config).unwrap();
     let preview = preview_track("cam-d");
-    let mut indexed = std::collections::HashSet::new();
-    wait_record_event(&events, "a segment of the camera and of its preview", |e| {
-        if let RecordEvent::SegmentIndexed { camera_id, .. } = e {
-            indexed.insert(camera_id.clone());
-        }
-        indexed.contains("cam-d") && indexed.contains(&preview)
-    });
+    wait_segments(&events, "a segment of the camera and of its preview", |n| n.contains_key("cam-d") && n.contains_key(&preview));
     // Both streams of the camera are open; the status lists the camera once.
     assert!(ingest.handle(&StreamKey::new("cam-d", StreamProfile::Sub)).is_some_and(|h| h.is_recorded()));
     assert_eq!(recorder.status().cameras.iter().map(|c| c.camera_id.as_str()).collect::<Vec<_>>(), ["cam-d"]);
@@ -655,15 +658,7 @@ fn preview_tracks_follow_the_site_setting_and_the_command_line() {
         let (mut child, events) = spawn_recorder(dir.path(), flags);
         // A preview's segments are indexed within a fraction of a second of the camera's own
         // (the default case checks that two of the camera's segments are enough to see one).
-        let mut seen = Vec::new();
-        let mut main_segments = 0;
-        wait_record_event(&events, "two segments of the camera", |e| {
-            if let RecordEvent::SegmentIndexed { camera_id, .. } = e {
-                seen.push(camera_id.clone());
-                main_segments += usize::from(camera_id == "cam-b");
-            }
-            main_segments >= 2
-        });
+        let seen = wait_segments(&events, "two segments of the camera", |n| n.get("cam-b").is_some_and(|n| *n >= 2));
         // SAFETY: kill(2) on our own child's pid.
         assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
         assert!(child.wait().unwrap().success());
@@ -724,13 +719,7 @@ fn a_camera_behind_digest_auth_records_with_the_sites_credential_and_a_wrong_one
         let (recorder, events) = Recorder::start(dir.path(), &site, Arc::new(ingest), config).unwrap();
         if records {
             let preview = preview_track("cam-c");
-            let mut indexed = std::collections::HashSet::new();
-            wait_record_event(&events, "a segment of the camera and of its preview", |e| {
-                if let RecordEvent::SegmentIndexed { camera_id, .. } = e {
-                    indexed.insert(camera_id.clone());
-                }
-                indexed.contains("cam-c") && indexed.contains(&preview)
-            });
+            wait_segments(&events, "a segment of the camera and of its preview", |n| n.contains_key("cam-c") && n.contains_key(&preview));
         } else {
             poll_until("the 401 reason", || {
                 recorder.status().cameras.iter().any(|c| c.camera_id == "cam-c" && c.reason.as_deref().is_some_and(|r| r.starts_with("camera offline: 401")))
@@ -754,15 +743,7 @@ fn a_camera_set_to_record_its_substream_records_640x360_without_a_preview_and_of
     let (ingest, _ev, _w) = common::engine(common::fast_policy());
     let config = RecorderConfig { record_previews: true, ..fast_config(3) };
     let (recorder, events) = Recorder::start(dir.path(), &site, Arc::new(ingest), config).unwrap();
-    let mut seen = Vec::new();
-    let mut n = 0;
-    wait_record_event(&events, "two segments of the substream recording", |e| {
-        if let RecordEvent::SegmentIndexed { camera_id, .. } = e {
-            seen.push(camera_id.clone());
-            n += usize::from(camera_id == "cam-e");
-        }
-        n >= 2
-    });
+    let seen = wait_segments(&events, "two segments of the substream recording", |n| n.get("cam-e").is_some_and(|n| *n >= 2));
     let status = recorder.status();
     assert_eq!(status.cameras.iter().map(|c| c.camera_id.as_str()).collect::<Vec<_>>(), ["cam-e"], "an unrecorded camera is not listed");
     recorder.shutdown();

@@ -337,6 +337,12 @@ impl VigilApp {
                 wake();
             };
             let result = crate::export::export(&data_dir, &request, &mut progress, &c).map_err(|e| e.to_string());
+            // The manifest's own hash, to write down with the case file (verify-export
+            // --manifest-sha256 then proves the manifest was not rewritten).
+            let result = result.map(|m| {
+                let hash = crate::export::manifest::manifest_sha256(&request.out_dir).unwrap_or_else(|e| e.to_string());
+                (m, hash)
+            });
             let _ = tx.send(result);
             wake();
         });
@@ -365,19 +371,14 @@ impl VigilApp {
             && let Ok(result) = job.result.try_recv()
         {
             self.status = Some(match result {
-                Ok(m) => {
-                    // The manifest's own hash, to write down with the case file (verify-export
-                    // --manifest-sha256 then proves the manifest was not rewritten).
-                    let hash = crate::export::manifest::manifest_sha256(&job.out).unwrap_or_else(|e| e.to_string());
-                    format!(
-                        "{}: {} ({} {}) · {}: {hash}",
-                        tr(self.lang, Msg::ExportDone),
-                        job.out.display(),
-                        m.files.len(),
-                        tr(self.lang, Msg::Files),
-                        tr(self.lang, Msg::ManifestHash)
-                    )
-                }
+                Ok((m, hash)) => format!(
+                    "{}: {} ({} {}) · {}: {hash}",
+                    tr(self.lang, Msg::ExportDone),
+                    job.out.display(),
+                    m.files.len(),
+                    tr(self.lang, Msg::Files),
+                    tr(self.lang, Msg::ManifestHash)
+                ),
                 Err(e) => format!("{}: {e}", tr(self.lang, Msg::ExportFailed)),
             });
             self.review.export_job = None;
@@ -1249,7 +1250,6 @@ fn snapshot_dir_from(pictures: Option<&std::path::Path>, home: Option<&std::path
         (None, None) => std::path::PathBuf::from("snapshots"),
     }
 }
-
 
 /// Opens the main window.
 pub fn run(site: Site, title: &str, options: StartOptions) -> Result<(), String> {

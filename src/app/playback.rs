@@ -311,6 +311,28 @@ fn decoder_for<'a>(
     decoders.get_mut(camera).ok_or_else(|| "no decoder".to_string())
 }
 
+/// Which recording of `camera` to read at `t_90k`: its preview track (small keyframes) when
+/// `prefer_preview` and the preview has a recording there, else the camera's own; with the time of
+/// that track's keyframe at or before `t_90k`, `None` when it has nothing there.
+fn track_at(
+    reader: &RecordingReader,
+    camera: &str,
+    t_90k: i64,
+    prefer_preview: bool,
+) -> Result<(String, Option<i64>), String> {
+    let keyframe = |track: &str| -> Result<Option<i64>, String> {
+        let key = reader.store().keyframe_at_or_before(track, t_90k).map_err(|e| e.to_string())?;
+        Ok(key.map(|(_, k)| k.time_90k as i64))
+    };
+    if prefer_preview {
+        let preview = crate::record::preview_track(camera);
+        if let Some(t) = keyframe(&preview)? {
+            return Ok((preview, Some(t)));
+        }
+    }
+    Ok((camera.to_string(), keyframe(camera)?))
+}
+
 /// Decodes the keyframe wanted for a hover thumbnail into the cache.
 fn make_thumbnail(
     shared: &Shared,
@@ -323,14 +345,8 @@ fn make_thumbnail(
     let picture = (|| -> Result<Option<Arc<crate::media::DecodedFrame>>, String> {
         // The preview track's small keyframe when there is one (a thumbnail is small anyway).
         let t_90k = second * 90_000;
-        let preview = crate::record::preview_track(camera);
-        let (track, gop) = match reader.gop_at(&preview, t_90k).map_err(|e| e.to_string())? {
-            Some(gop) => (preview, gop),
-            None => match reader.gop_at(camera, t_90k).map_err(|e| e.to_string())? {
-                Some(gop) => (camera.clone(), gop),
-                None => return Ok(None),
-            },
-        };
+        let (track, _) = track_at(reader, camera, t_90k, true)?;
+        let Some(gop) = reader.gop_at(&track, t_90k).map_err(|e| e.to_string())? else { return Ok(None) };
         let decoder = decoder_for(decoders, &track, &gop.config)?;
         // The decoder is drained after this: continuous playback of this camera restarts.
         positions.remove(camera);
@@ -419,27 +435,15 @@ fn show_one(
         return Ok(());
     }
     // Which recording to show: a big wall scrubs from the camera's preview track (its substream:
-    // small keyframes) where it has one at that instant.
+    // small keyframes) where it has one at that instant; an exact frame comes from the camera's own.
     let mut track = camera.to_string();
     if !exact {
-        let store = reader.store();
-        let mut key = None;
-        if preview {
-            let p = crate::record::preview_track(camera);
-            key = store.keyframe_at_or_before(&p, t_90k).map_err(|e| e.to_string())?;
-            if key.is_some() {
-                track = p;
-            }
-        }
-        if key.is_none() {
-            key = store.keyframe_at_or_before(camera, t_90k).map_err(|e| e.to_string())?;
-        }
+        let (scrubbed, key_90k) = track_at(reader, camera, t_90k, preview)?;
         // Scrubbing: the keyframe on screen already is the one wanted, nothing to decode.
-        if let Some((_, key)) = key
-            && tile.shown().0 == Some(key.time_90k as i64)
-        {
+        if key_90k.is_some() && tile.shown().0 == key_90k {
             return Ok(());
         }
+        track = scrubbed;
     }
     let Some(gop) = reader.gop_at(&track, t_90k).map_err(|e| e.to_string())? else {
         tile.nothing();

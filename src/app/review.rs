@@ -18,7 +18,8 @@ pub struct ExportJob {
     pub done_bytes: Arc<AtomicU64>,
     pub total_bytes: Arc<AtomicU64>,
     pub cancel: Arc<AtomicBool>,
-    pub result: Receiver<Result<Manifest, String>>,
+    /// The manifest and the SHA-256 of manifest.json (hashed on the export's thread).
+    pub result: Receiver<Result<(Manifest, String), String>>,
 }
 
 #[derive(Default)]
