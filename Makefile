@@ -3,15 +3,16 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DATA_DIR ?=
 
-.PHONY: run test deps build bench-live bench-wall bench-record bench-scrub clean-clips
+.PHONY: run test lint deps build bench-live bench-wall bench-record bench-scrub clean-clips
 
 # Install missing system packages (quick when all are there), build release, start the demo town.
 run: deps
 	$(CARGO) build --release
 	./target/release/vigil $(if $(DATA_DIR),--data-dir $(DATA_DIR)) demo
 
-# The whole suite: unit, integration (real simulator) and end-to-end tests (Xvfb window).
-test: deps
+# The whole suite: formatting and lints, unit, integration (real simulator) and end-to-end tests
+# (Xvfb window).
+test: deps lint
 	$(CARGO) build --release --locked
 	mkdir -p -m 700 $${XDG_RUNTIME_DIR:=/tmp/vigil-xdg-$$(id -u)} && XDG_RUNTIME_DIR=$$XDG_RUNTIME_DIR \
 	  $(CARGO) test --release --locked -- --test-threads=2
@@ -19,6 +20,12 @@ test: deps
 
 deps:
 	@./packaging/install-deps.sh
+
+# The rules the linter carries (clippy.toml: named threads, bounded channels) and the house format.
+lint:
+	@$(CARGO) fmt --version >/dev/null 2>&1 && $(CARGO) clippy --version >/dev/null 2>&1 || rustup component add rustfmt clippy
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets --release --locked -- -D warnings
 
 build: deps
 	$(CARGO) build --release

@@ -5,9 +5,7 @@ use std::path::{Path, PathBuf};
 
 /// The data dir to use when none is given.
 pub fn default_data_dir() -> PathBuf {
-    directories::ProjectDirs::from("vn", "vigil", "vigil")
-        .map(|d| d.data_dir().to_path_buf())
-        .unwrap_or_else(|| PathBuf::from(".vigil"))
+    directories::ProjectDirs::from("vn", "vigil", "vigil").map(|d| d.data_dir().to_path_buf()).unwrap_or_else(|| PathBuf::from(".vigil"))
 }
 
 /// Creates a data dir (and missing parents) private to its user (0700): it holds camera

@@ -22,14 +22,14 @@ fn harness(site: Site, lang: Lang) -> Harness<'static, VigilApp> {
 }
 
 fn harness_with(site: Site, lang: Lang, data_dir: Option<std::path::PathBuf>) -> Harness<'static, VigilApp> {
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1600.0, 900.0))
-        .with_step_dt(1.0 / 60.0)
-        .wgpu()
-        .build_eframe(move |cc| {
-            VigilApp::new(cc, site, StartOptions { layout: Some("6x6".into()), lang: Some(lang), snapshot_dir: None, record: data_dir.is_some(), data_dir })
-                .expect("app starts")
-        });
+    let mut h = Harness::builder().with_size(egui::vec2(1600.0, 900.0)).with_step_dt(1.0 / 60.0).wgpu().build_eframe(move |cc| {
+        VigilApp::new(
+            cc,
+            site,
+            StartOptions { layout: Some("6x6".into()), lang: Some(lang), record: data_dir.is_some(), data_dir, ..StartOptions::default() },
+        )
+        .expect("app starts")
+    });
     h.run_steps(3);
     h
 }
@@ -124,7 +124,15 @@ fn record_cam01_track(data_dir: &std::path::Path, middle: i64, profile: vigil::c
     let job = ClipJob { camera_id: "cam-a".into(), camera_name: "Chợ trung tâm".into(), profile, spec };
     let clip = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sim-clips").join(job.file_name());
     let (config, units) = vigil::media::playback::read_mp4_units(&clip).unwrap();
-    vigil::record::fabricate::fabricate_run(data_dir, &track, &config, &units, fps, middle - 60 * 90_000, 120, 30).unwrap();
+    vigil::record::fabricate::fabricate_run(
+        data_dir,
+        &track,
+        &vigil::record::fabricate::LoopedClip { config: &config, frames: &units, fps },
+        middle - 60 * 90_000,
+        120,
+        30,
+    )
+    .unwrap();
 }
 
 /// `n` notches of the mouse wheel (zoom in) where the pointer is, a frame each.
@@ -143,7 +151,8 @@ fn wheel(h: &mut Harness<'static, VigilApp>, n: usize) {
 
 /// Presses at `from`, moves in steps to `to` and releases there, a frame per step.
 fn drag(h: &mut Harness<'static, VigilApp>, from: egui::Pos2, to: egui::Pos2) {
-    let press = |pos, pressed| egui::Event::PointerButton { pos, button: egui::PointerButton::Primary, pressed, modifiers: Default::default() };
+    let press =
+        |pos, pressed| egui::Event::PointerButton { pos, button: egui::PointerButton::Primary, pressed, modifiers: Default::default() };
     h.hover_at(from);
     h.step();
     h.event(press(from, true));
@@ -357,11 +366,7 @@ fn settings_choose_language_and_pictures_folder_and_they_survive_a_restart() {
         h.run_steps(2);
         assert!(!h.state().record_previews());
     }
-    assert_eq!(
-        vigil::store::Store::open_dir(dir.path()).unwrap().setting(vigil::record::SETTING_RECORD_PREVIEWS).unwrap().as_deref(),
-        Some("off"),
-        "saved where `vigil record` reads it"
-    );
+    assert!(!vigil::store::Store::open_dir(dir.path()).unwrap().settings().unwrap().record_previews, "saved where `vigil record` reads it");
     let h = harness_opts(site.clone(), options());
     assert_eq!(h.state().lang(), Lang::En, "the language chosen in settings comes back");
     assert!(h.query_by_label("Settings").is_some());
@@ -374,12 +379,17 @@ fn settings_choose_language_and_pictures_folder_and_they_survive_a_restart() {
 
 #[test]
 fn playing_skips_a_gap_in_the_recordings_or_plays_through_it_as_set() {
-    use vigil::app::AppCommand;
+    use vigil::app::{ReviewCommand, ViewCommand};
     use vigil::core::timeline::{GapMode, TimelineCommand};
     const S: i64 = 90_000;
     let site = site();
     let dir = tempfile::tempdir().unwrap();
-    let options = StartOptions { layout: Some("2x2".into()), lang: Some(Lang::En), data_dir: Some(dir.path().to_path_buf()), ..StartOptions::default() };
+    let options = StartOptions {
+        layout: Some("2x2".into()),
+        lang: Some(Lang::En),
+        data_dir: Some(dir.path().to_path_buf()),
+        ..StartOptions::default()
+    };
     let mut h = harness_opts(site, options);
     // cam01 recorded two minutes, then nothing for almost five, then two minutes more.
     let now = vigil::core::time::now_90k();
@@ -389,8 +399,8 @@ fn playing_skips_a_gap_in_the_recordings_or_plays_through_it_as_set() {
     let (gap_start, gap_end) = (m1 + 60 * S, m2 - 60 * S);
     assert_eq!(h.state().gap_mode(), GapMode::Skip, "gaps are skipped by default");
     let play_from = |h: &mut Harness<'static, VigilApp>, t: i64| {
-        h.state_mut().command(AppCommand::TimelineSeek { t_90k: t, exact: true });
-        h.state_mut().command(AppCommand::Timeline(TimelineCommand::Play));
+        h.state_mut().command(ReviewCommand::Seek { t_90k: t, exact: true });
+        h.state_mut().command(ReviewCommand::Timeline(TimelineCommand::Play));
         h.run_steps(2);
     };
     // A second before the gap, playing at 1x: the cursor jumps over the gap and plays on.
@@ -414,8 +424,8 @@ fn playing_skips_a_gap_in_the_recordings_or_plays_through_it_as_set() {
     h.get_by_label("Hold the last frame").click();
     h.run_steps(2);
     assert_eq!(h.state().gap_mode(), GapMode::Hold);
-    let saved = vigil::store::Store::open_dir(dir.path()).unwrap().setting("playback.gaps").unwrap();
-    assert_eq!(saved.as_deref(), Some("hold"), "the choice is kept in the data dir");
+    let saved = vigil::store::Store::open_dir(dir.path()).unwrap().settings().unwrap().gap_mode;
+    assert_eq!(saved, GapMode::Hold, "the choice is kept in the data dir");
     play_from(&mut h, gap_start - S);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     // The harness draws only when asked: draw every frame here, as a window would, so the GPU
@@ -428,7 +438,7 @@ fn playing_skips_a_gap_in_the_recordings_or_plays_through_it_as_set() {
     let cursor = h.state().timeline().cursor_90k();
     assert!(cursor < gap_start + 3 * S, "held, not skipped: {} s into the gap", (cursor - gap_start) / S);
     // A picture to look at (not compared): target/tmp/kittest/playback-hold.png
-    h.state_mut().command(AppCommand::ToggleSettings);
+    h.state_mut().command(ViewCommand::ToggleSettings);
     h.run_steps(2);
     let image = h.render().expect("renders");
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("kittest");
@@ -438,11 +448,16 @@ fn playing_skips_a_gap_in_the_recordings_or_plays_through_it_as_set() {
 
 #[test]
 fn a_big_wall_scrubs_from_the_preview_track_and_shows_the_full_frame_on_release() {
-    use vigil::app::AppCommand;
+    use vigil::app::ReviewCommand;
     const S: i64 = 90_000;
     let site = site();
     let dir = tempfile::tempdir().unwrap();
-    let options = StartOptions { layout: Some("6x6".into()), lang: Some(Lang::En), data_dir: Some(dir.path().to_path_buf()), ..StartOptions::default() };
+    let options = StartOptions {
+        layout: Some("6x6".into()),
+        lang: Some(Lang::En),
+        data_dir: Some(dir.path().to_path_buf()),
+        ..StartOptions::default()
+    };
     let mut h = harness_opts(site, options);
     let middle = vigil::core::time::now_90k() - 600 * S;
     record_cam01_around(dir.path(), middle);
@@ -455,7 +470,7 @@ fn a_big_wall_scrubs_from_the_preview_track_and_shows_the_full_frame_on_release(
         }
     };
     // Dragging over a 6x6 wall: the substream's keyframe (640x360).
-    h.state_mut().command(AppCommand::TimelineSeek { t_90k: middle, exact: false });
+    h.state_mut().command(ReviewCommand::Seek { t_90k: middle, exact: false });
     h.run_steps(1);
     // (Drawn every step, as a window would, so the screenshot below has the picture.)
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
@@ -471,7 +486,7 @@ fn a_big_wall_scrubs_from_the_preview_track_and_shows_the_full_frame_on_release(
     std::fs::create_dir_all(&shots).unwrap();
     image.save(shots.join("scrub-preview-6x6.png")).unwrap();
     // Released: the exact frame from the main recording.
-    h.state_mut().command(AppCommand::TimelineSeek { t_90k: middle + S, exact: true });
+    h.state_mut().command(ReviewCommand::Seek { t_90k: middle + S, exact: true });
     h.run_steps(1);
     wait_size(&mut h, (1920, 1080), "the release shows the full frame");
     let shown = h.state().playback_shown_90k("cam01").unwrap();
@@ -479,7 +494,7 @@ fn a_big_wall_scrubs_from_the_preview_track_and_shows_the_full_frame_on_release(
     // A small wall scrubs from the main recording itself.
     h.get_by_label("2x2").click();
     h.run_steps(2);
-    h.state_mut().command(AppCommand::TimelineSeek { t_90k: middle + 20 * S, exact: false });
+    h.state_mut().command(ReviewCommand::Seek { t_90k: middle + 20 * S, exact: false });
     h.run_steps(1);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while h.state().playback_shown_90k("cam01").is_none_or(|t| t < middle + 18 * S) {
@@ -510,9 +525,8 @@ fn the_timeline_jumps_to_a_recorded_instant_shows_it_on_the_wall_and_goes_back_l
     h.get_by_label("2x2").click();
     h.run_steps(3);
     assert!(h.state().timeline().is_live());
-    let full = |h: &Harness<'static, VigilApp>| {
-        h.state().stream_modes().iter().filter(|(_, m)| *m == vigil::media::DecodeMode::Full).count()
-    };
+    let full =
+        |h: &Harness<'static, VigilApp>| h.state().stream_modes().iter().filter(|(_, m)| *m == vigil::media::DecodeMode::Full).count();
     assert!(full(&h) > 0, "live tiles decode fully: {:?}", h.state().stream_modes());
     // Recordings of cam01 around the middle of the visible hour, made from the simulator's clip.
     let tl = h.state().timeline().clone();
@@ -652,7 +666,12 @@ fn a_selection_is_bookmarked_locked_found_and_exported_from_the_timeline() {
     h.get_all_by_label("Trích xuất…").last().unwrap().click();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let out = loop {
-        let made: Vec<_> = std::fs::read_dir(pictures.path()).unwrap().flatten().map(|e| e.path()).filter(|p| !p.to_string_lossy().ends_with(".partial") && p.join("manifest.json").exists()).collect();
+        let made: Vec<_> = std::fs::read_dir(pictures.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| !p.to_string_lossy().ends_with(".partial") && p.join("manifest.json").exists())
+            .collect();
         if let Some(p) = made.into_iter().next() {
             break p;
         }

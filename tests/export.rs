@@ -28,7 +28,7 @@ fn site(camera: &str) -> Site {
 fn site_at(camera: &str, main_url: &str, sub_url: Option<String>) -> Site {
     Site {
         name: "Thị trấn thử".into(),
-        timezone: "Asia/Ho_Chi_Minh".into(),
+        timezone: chrono_tz::Asia::Ho_Chi_Minh,
         neighborhoods: vec![Neighborhood { id: "kp1".into(), name: "Khu phố 1".into(), colour: Rgb(0x3366cc) }],
         cameras: vec![Camera {
             id: camera.into(),
@@ -150,7 +150,8 @@ fn an_exported_clip_covers_the_range_plays_everywhere_and_its_manifest_detects_t
     assert!(errors.stderr.is_empty(), "ffmpeg: {}", String::from_utf8_lossy(&errors.stderr));
     // The frames are the recorded ones, consecutive: burned-in numbers advance one per frame.
     let clip_frames = ClipSpec::main(Codec::H264).frames();
-    let (a, b) = (frame_number(&file, 0).expect("first frame's number"), frame_number(&file, f.frames as usize - 1).expect("last frame's number"));
+    let (a, b) =
+        (frame_number(&file, 0).expect("first frame's number"), frame_number(&file, f.frames as usize - 1).expect("last frame's number"));
     assert_eq!((b + clip_frames - a) % clip_frames, (f.frames as u32 - 1) % clip_frames, "frames {a}..{b} for {} frames", f.frames);
 
     // The picture of the chosen instant: the full 1080p frame at that instant.
@@ -164,7 +165,11 @@ fn an_exported_clip_covers_the_range_plays_everywhere_and_its_manifest_detects_t
 
     // The manifest's own hash is printed, to be written down with the case file.
     let manifest_hash = vigil::export::manifest::manifest_sha256(&out).unwrap();
-    assert!(String::from_utf8_lossy(&run.stdout).contains(&format!("{manifest_hash}  manifest.json")), "{}", String::from_utf8_lossy(&run.stdout));
+    assert!(
+        String::from_utf8_lossy(&run.stdout).contains(&format!("{manifest_hash}  manifest.json")),
+        "{}",
+        String::from_utf8_lossy(&run.stdout)
+    );
 
     // A forgery: a clip changed and the manifest rewritten to match. The manifest alone cannot
     // tell; the hash written down when the export was made can.
@@ -202,7 +207,19 @@ fn an_exported_clip_covers_the_range_plays_everywhere_and_its_manifest_detects_t
     assert!(text.contains(&format!("CHANGED  {}", f.file)) && text.contains("UNLISTED note.txt"), "{text}");
 
     // An export never overwrites another.
-    let again = vigil(&["--data-dir", dir.path().to_str().unwrap(), "export", "--camera", "cam-a", "--from", &rfc3339(from), "--to", &rfc3339(to), "--out", out.to_str().unwrap()]);
+    let again = vigil(&[
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "export",
+        "--camera",
+        "cam-a",
+        "--from",
+        &rfc3339(from),
+        "--to",
+        &rfc3339(to),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 }
@@ -245,11 +262,28 @@ fn the_segment_being_written_can_be_reviewed_and_exported_within_seconds() {
     // And it exports (another process reads the growing file and row) to a clip others play.
     let (from, to) = (open.start_90k / 90 * 90, open.end_90k() / 90 * 90);
     let out = dir.path().join("latest");
-    let run = vigil(&["--data-dir", dir.path().to_str().unwrap(), "export", "--camera", "cam-f", "--from", &rfc3339(from), "--to", &rfc3339(to), "--out", out.to_str().unwrap()]);
+    let run = vigil(&[
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "export",
+        "--camera",
+        "cam-f",
+        "--from",
+        &rfc3339(from),
+        "--to",
+        &rfc3339(to),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let manifest: Manifest = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     let f = &manifest.files[0];
-    assert!(f.covered.to_90k >= to - TICKS_PER_S / 25 && f.covered.to_90k <= open.end_90k(), "{:?} vs indexed end {}", f.covered, open.end_90k());
+    assert!(
+        f.covered.to_90k >= to - TICKS_PER_S / 25 && f.covered.to_90k <= open.end_90k(),
+        "{:?} vs indexed end {}",
+        f.covered,
+        open.end_90k()
+    );
     let file = out.join(&f.file);
     assert!((ffprobe_duration(&file) - f.duration_s).abs() <= 0.04 + 1e-6);
     let errors = Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(&file).args(["-f", "null", "-"]).output().unwrap();
@@ -321,7 +355,15 @@ fn a_gap_in_the_recordings_starts_a_new_part_and_ranges_are_exact() {
     assert_eq!(parts[1].samples.len(), 50, "2 s of run 2 at 25 fps");
     let manifest = export(
         dir.path(),
-        &ExportRequest { cameras: vec!["cam01".into()], from_90k: from, to_90k: to, out_dir: dir.path().join("out"), exported_by: "t".into(), snapshots: Vec::new(), burn_in: false },
+        &ExportRequest {
+            cameras: vec!["cam01".into()],
+            from_90k: from,
+            to_90k: to,
+            out_dir: dir.path().join("out"),
+            exported_by: "t".into(),
+            snapshots: Vec::new(),
+            burn_in: false,
+        },
         &mut |_| {},
         &AtomicBool::new(false),
     )
@@ -333,9 +375,8 @@ fn a_gap_in_the_recordings_starts_a_new_part_and_ranges_are_exact() {
 }
 
 const AVCC: &[u8] = &[
-    0x01, 0x64, 0x00, 0x28, 0xff, 0xe1, 0x00, 0x19, 0x67, 0x64, 0x00, 0x28, 0xac, 0xd9, 0x40, 0x78, 0x02, 0x27, 0xe5, 0xc0, 0x44,
-    0x00, 0x00, 0x03, 0x00, 0x04, 0x00, 0x00, 0x03, 0x00, 0xc8, 0x3c, 0x60, 0x01, 0x00, 0x04, 0x68, 0xeb, 0xe3, 0xcb, 0xfd, 0xf8,
-    0xf8, 0x00,
+    0x01, 0x64, 0x00, 0x28, 0xff, 0xe1, 0x00, 0x19, 0x67, 0x64, 0x00, 0x28, 0xac, 0xd9, 0x40, 0x78, 0x02, 0x27, 0xe5, 0xc0, 0x44, 0x00,
+    0x00, 0x03, 0x00, 0x04, 0x00, 0x00, 0x03, 0x00, 0xc8, 0x3c, 0x60, 0x01, 0x00, 0x04, 0x68, 0xeb, 0xe3, 0xcb, 0xfd, 0xf8, 0xf8, 0x00,
 ];
 
 /// Segments of fake frames (valid containers, not decodable), indexed as the recorder would:
@@ -368,7 +409,7 @@ fn fake(data: &Path, segments: &[(i64, i64, u32)]) -> PathBuf {
                 codec: "H264",
                 width: 1920,
                 height: 1080,
-                keyframe_index: &vigil::record::fmp4::encode_keyframe_index(&s.keyframes),
+                keyframe_index: &vigil::store::keyframe_index::encode_keyframe_index(&s.keyframes),
             })
             .unwrap();
     }
@@ -486,7 +527,8 @@ fn an_h265_camera_exports_as_recorded_with_its_snapshot_and_burned_in_as_h264() 
     assert!(errors.stderr.is_empty(), "ffmpeg: {}", String::from_utf8_lossy(&errors.stderr));
     // Consecutive recorded frames across the segment boundary.
     let clip_frames = ClipSpec::main(Codec::H265).frames();
-    let (a, b) = (frame_number(&file, 0).expect("first frame's number"), frame_number(&file, f.frames as usize - 1).expect("last frame's number"));
+    let (a, b) =
+        (frame_number(&file, 0).expect("first frame's number"), frame_number(&file, f.frames as usize - 1).expect("last frame's number"));
     assert_eq!((b + clip_frames - a) % clip_frames, (f.frames as u32 - 1) % clip_frames, "frames {a}..{b} for {} frames", f.frames);
     // The snapshot decodes the H.265 frame at that instant, full size.
     let snap = &manifest.snapshots[0];

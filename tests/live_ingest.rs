@@ -124,10 +124,7 @@ fn a_stalled_camera_is_no_video_then_recovers() {
     sim.set_stalled("cam-f", true).unwrap();
     let (e, _) = wait_event(&events, T, "offline", |e| matches!(e.state, StreamState::Offline { .. }));
     // The watchdog notices the silence (or the server's sinks give up first and drop the client).
-    assert!(
-        matches!(&e.state, StreamState::Offline { reason: OfflineReason::NoVideo | OfflineReason::Timeout, .. }),
-        "{e:?}"
-    );
+    assert!(matches!(&e.state, StreamState::Offline { reason: OfflineReason::NoVideo | OfflineReason::Timeout, .. }), "{e:?}");
     sim.set_stalled("cam-f", false).unwrap();
     wait_event(&events, T, "live again", |e| e.key == key && is_live(e));
     ingest.shutdown();
@@ -141,9 +138,8 @@ fn wrong_password_is_unauthorized_without_a_crash_loop_and_the_right_one_works()
     let mut spec = StreamSpec::new(bad.clone(), sim.url("cam-c", StreamProfile::Sub));
     spec.credentials = Some((USER.into(), "wrong".into()));
     let h = ingest.start(spec);
-    let (first, _) = wait_event(&events, T, "unauthorized", |e| {
-        matches!(&e.state, StreamState::Offline { reason: OfflineReason::Unauthorized, .. })
-    });
+    let (first, _) =
+        wait_event(&events, T, "unauthorized", |e| matches!(&e.state, StreamState::Offline { reason: OfflineReason::Unauthorized, .. }));
     // Retries back off: each retry waits longer than the one before, up to the cap.
     let mut delays = Vec::new();
     if let StreamState::Offline { retry_in_ms: Some(ms), .. } = first.state {

@@ -5,9 +5,9 @@
 mod common;
 
 use vigil::core::site::StreamProfile;
+use vigil::media::DecodedFrame;
 use vigil::media::playback::{GopDecoder, read_mp4_units};
 use vigil::media::simulate::{ClipJob, ClipSpec, Codec, read_barcode};
-use vigil::media::DecodedFrame;
 use vigil::record::TICKS_PER_S;
 use vigil::record::fabricate::fabricate_run;
 use vigil::record::reader::{RecordingReader, as_gop_frames};
@@ -20,13 +20,20 @@ fn clip_units() -> (vigil::media::CodecConfig, Vec<(Vec<u8>, bool)>) {
 /// of its cameras (cam-a H.264, cam-b H.265) are in the cache.
 fn clip_units_of(camera_id: &str, camera_name: &str, codec: Codec) -> (vigil::media::CodecConfig, Vec<(Vec<u8>, bool)>) {
     let _ = common::simulator();
-    let job = ClipJob { camera_id: camera_id.into(), camera_name: camera_name.into(), profile: StreamProfile::Main, spec: ClipSpec::main(codec) };
+    let job =
+        ClipJob { camera_id: camera_id.into(), camera_name: camera_name.into(), profile: StreamProfile::Main, spec: ClipSpec::main(codec) };
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sim-clips").join(job.file_name());
     read_mp4_units(&path).expect("the clip demuxes")
 }
 
 fn number(frame: &DecodedFrame) -> Option<u32> {
-    read_barcode(frame.plane(0), frame.strides[0], frame.width as usize, frame.height as usize, ClipSpec::main(Codec::H264).barcode_block() as usize)
+    read_barcode(
+        frame.plane(0),
+        frame.strides[0],
+        frame.width as usize,
+        frame.height as usize,
+        ClipSpec::main(Codec::H264).barcode_block() as usize,
+    )
 }
 
 #[test]
@@ -41,12 +48,26 @@ fn an_h265_recording_seeks_to_the_exact_frame_too() {
 
 fn seek_exactly(camera_id: &str, camera_name: &str, codec: Codec) {
     let (config, units) = clip_units_of(camera_id, camera_name, codec);
-    assert_eq!(config.codec, match codec { Codec::H264 => vigil::media::VideoCodec::H264, Codec::H265 => vigil::media::VideoCodec::H265 });
+    assert_eq!(
+        config.codec,
+        match codec {
+            Codec::H264 => vigil::media::VideoCodec::H264,
+            Codec::H265 => vigil::media::VideoCodec::H265,
+        }
+    );
     let clip_frames = units.len() as i64;
     assert_eq!(clip_frames as u32, ClipSpec::main(codec).frames());
     let dir = tempfile::tempdir().unwrap();
     let start = 1_800_000_000 * TICKS_PER_S;
-    let segments = fabricate_run(dir.path(), camera_id, &config, &units, 25, start, 20, 6).unwrap();
+    let segments = fabricate_run(
+        dir.path(),
+        camera_id,
+        &vigil::record::fabricate::LoopedClip { config: &config, frames: &units, fps: 25 },
+        start,
+        20,
+        6,
+    )
+    .unwrap();
     assert!(segments >= 3);
     let mut reader = RecordingReader::open(dir.path()).unwrap();
     let mut decoder = GopDecoder::new(&config).unwrap();
@@ -75,7 +96,8 @@ fn continuous_playback_decodes_each_frame_once_in_order_across_segments() {
     let clip_frames = units.len() as i64;
     let dir = tempfile::tempdir().unwrap();
     let start = 1_800_000_000 * TICKS_PER_S;
-    fabricate_run(dir.path(), "cam-a", &config, &units, 25, start, 12, 4).unwrap();
+    fabricate_run(dir.path(), "cam-a", &vigil::record::fabricate::LoopedClip { config: &config, frames: &units, fps: 25 }, start, 12, 4)
+        .unwrap();
     let mut reader = RecordingReader::open(dir.path()).unwrap();
     let mut decoder = GopDecoder::new(&config).unwrap();
     // Start at 1 s (inside the first GOP), then follow the clock 200 ms at a time for 9 s.
@@ -113,7 +135,8 @@ fn a_gop_decoded_once_gives_every_picture_for_stepping_back() {
     let clip_frames = units.len() as i64;
     let dir = tempfile::tempdir().unwrap();
     let start = 1_800_000_000 * TICKS_PER_S;
-    fabricate_run(dir.path(), "cam-a", &config, &units, 25, start, 6, 6).unwrap();
+    fabricate_run(dir.path(), "cam-a", &vigil::record::fabricate::LoopedClip { config: &config, frames: &units, fps: 25 }, start, 6, 6)
+        .unwrap();
     let mut reader = RecordingReader::open(dir.path()).unwrap();
     let mut decoder = GopDecoder::new(&config).unwrap();
     let t = start + 3_900 * 90; // 3.9 s: frame 97, in the GOP from frame 50
@@ -134,7 +157,7 @@ fn a_file_that_is_not_mp4_gives_the_demuxers_error_not_a_timeout() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("not-a-clip.mp4");
     std::fs::write(&path, b"this is not an MP4 file, just text that was renamed").unwrap();
-    let e = read_mp4_units(&path).expect_err("garbage does not demux");
+    let e = read_mp4_units(&path).expect_err("garbage does not demux").to_string();
     assert!(e.contains("not-a-clip.mp4"), "names the file: {e}");
     assert!(!e.contains("timed out"), "the demuxer's error is reported as it happens: {e}");
 }

@@ -25,10 +25,7 @@ fn hundred_reconnects_leak_nothing() {
         poll_ms: 10,
     };
     let (ingest, _events, wakes) = engine(policy);
-    let h = ingest.start(StreamSpec::new(
-        StreamKey::new("dead", StreamProfile::Sub),
-        format!("rtsp://127.0.0.1:{port}/cam/dead/sub"),
-    ));
+    let h = ingest.start(StreamSpec::new(StreamKey::new("dead", StreamProfile::Sub), format!("rtsp://127.0.0.1:{port}/cam/dead/sub")));
     // Warm up: GStreamer opens a few descriptors once (registry, clock) on first use.
     wakes.until(Duration::from_secs(60), "10 reconnects", || h.stats().reconnects >= 10);
     let (fds_before, rss_before) = (open_fds().unwrap(), rss_mb().unwrap());
@@ -64,7 +61,9 @@ fn hundred_live_sessions_leak_nothing() {
         one_session();
     }
     // Count only once the simulator's side has torn its serving pipeline down too.
-    let quiet = || wakes.until(Duration::from_secs(30), "the simulator to close the stream", || sim.active_pipelines("cam-a", StreamProfile::Sub) == 0);
+    let quiet = || {
+        wakes.until(Duration::from_secs(30), "the simulator to close the stream", || sim.active_pipelines("cam-a", StreamProfile::Sub) == 0)
+    };
     quiet();
     let (fds_before, rss_before) = (open_fds().unwrap(), rss_mb().unwrap());
     for _ in 0..100 {

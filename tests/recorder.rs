@@ -24,7 +24,7 @@ fn site(cameras: &[&str]) -> Site {
     let sim = common::simulator();
     Site {
         name: "Thị trấn thử".into(),
-        timezone: "Asia/Ho_Chi_Minh".into(),
+        timezone: chrono_tz::Asia::Ho_Chi_Minh,
         neighborhoods: vec![Neighborhood { id: "kp1".into(), name: "Khu phố 1".into(), colour: Rgb(0x3366cc) }],
         cameras: cameras
             .iter()
@@ -75,7 +75,11 @@ fn wait_record_event(events: &Receiver<RecordEvent>, what: &str, mut f: impl FnM
 
 /// Waits until `done` holds for the number of segments indexed per camera (track) so far;
 /// returns the camera of every segment indexed meanwhile, in order.
-fn wait_segments(events: &Receiver<RecordEvent>, what: &str, done: impl Fn(&std::collections::HashMap<String, usize>) -> bool) -> Vec<String> {
+fn wait_segments(
+    events: &Receiver<RecordEvent>,
+    what: &str,
+    done: impl Fn(&std::collections::HashMap<String, usize>) -> bool,
+) -> Vec<String> {
     let mut seen = Vec::new();
     let mut counts = std::collections::HashMap::<String, usize>::new();
     wait_record_event(events, what, |e| {
@@ -198,9 +202,7 @@ fn a_camera_that_goes_offline_gives_two_runs_with_the_gap_between() {
     wait_record_event(&events, "a segment of the second run", |e| matches!(e, RecordEvent::SegmentIndexed { .. }));
     recorder.shutdown();
 
-    let (RecordEvent::RunEnded { end_90k, .. }, RecordEvent::RunStarted { start_90k, .. }) = (ended, started) else {
-        unreachable!()
-    };
+    let (RecordEvent::RunEnded { end_90k, .. }, RecordEvent::RunStarted { start_90k, .. }) = (ended, started) else { unreachable!() };
     let store = Store::open_dir(dir.path()).unwrap();
     let runs = store.runs_of_camera("cam-d").unwrap();
     assert_eq!(runs.len(), 2, "{runs:#?}");
@@ -253,14 +255,17 @@ fn spawn_recorder(dir: &Path, extra: &[&str]) -> (Child, Receiver<RecordEvent>) 
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::sync_channel(1024);
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Ok(e) = serde_json::from_str::<RecordEvent>(&line) {
-                let _ = tx.send(e);
+    std::thread::Builder::new()
+        .name("recorder-events".into())
+        .spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Ok(e) = serde_json::from_str::<RecordEvent>(&line) {
+                    let _ = tx.send(e);
+                }
             }
-        }
-    });
+        })
+        .unwrap();
     (child, rx)
 }
 
@@ -373,9 +378,8 @@ fn fake_segment(root: &Path, rel: &str, frames: u32) -> u64 {
 }
 
 const AVCC: &[u8] = &[
-    0x01, 0x64, 0x00, 0x28, 0xff, 0xe1, 0x00, 0x19, 0x67, 0x64, 0x00, 0x28, 0xac, 0xd9, 0x40, 0x78, 0x02, 0x27, 0xe5, 0xc0, 0x44,
-    0x00, 0x00, 0x03, 0x00, 0x04, 0x00, 0x00, 0x03, 0x00, 0xc8, 0x3c, 0x60, 0x01, 0x00, 0x04, 0x68, 0xeb, 0xe3, 0xcb, 0xfd, 0xf8,
-    0xf8, 0x00,
+    0x01, 0x64, 0x00, 0x28, 0xff, 0xe1, 0x00, 0x19, 0x67, 0x64, 0x00, 0x28, 0xac, 0xd9, 0x40, 0x78, 0x02, 0x27, 0xe5, 0xc0, 0x44, 0x00,
+    0x00, 0x03, 0x00, 0x04, 0x00, 0x00, 0x03, 0x00, 0xc8, 0x3c, 0x60, 0x01, 0x00, 0x04, 0x68, 0xeb, 0xe3, 0xcb, 0xfd, 0xf8, 0xf8, 0x00,
 ];
 
 /// Indexes `n` one-minute segments per camera from `t0` on, each a real file.
@@ -455,7 +459,8 @@ fn retention_deletes_oldest_by_age_and_quota_but_never_a_locked_range() {
     let policy = RetentionPolicy { quota_bytes: Some(0), min_free_bytes: 0 };
     run_pass(&store, &root, &[], &policy, t0, &no_free_limit, 100).unwrap();
     let always_short = || Some(0u64);
-    let out = run_pass(&store, &root, &[], &RetentionPolicy { quota_bytes: None, min_free_bytes: 1 << 30 }, t0, &always_short, 100).unwrap();
+    let out =
+        run_pass(&store, &root, &[], &RetentionPolicy { quota_bytes: None, min_free_bytes: 1 << 30 }, t0, &always_short, 100).unwrap();
     assert!(out.space_short && out.blocked_by_locks, "{out:?}");
     let kept: Vec<i64> = store.lock().unwrap().segments_of_camera("cam01").unwrap().iter().map(|x| x.seq).collect();
     assert_eq!(kept, [2, 3]);
@@ -545,10 +550,7 @@ fn a_full_disk_stops_recording_cleanly_and_it_resumes_when_space_returns() {
     std::fs::write(&filler, vec![0u8; 19 << 20]).unwrap();
 
     let (ingest, _ev, _w) = common::engine(common::fast_policy());
-    let config = RecorderConfig {
-        retention: RetentionPolicy { quota_bytes: None, min_free_bytes: 0 },
-        ..fast_config(2)
-    };
+    let config = RecorderConfig { retention: RetentionPolicy { quota_bytes: None, min_free_bytes: 0 }, ..fast_config(2) };
     let (recorder, events) = Recorder::start(&data, &site, Arc::new(ingest), config).unwrap();
     let full = wait_record_event(&events, "disk full", |e| matches!(e, RecordEvent::DiskFull { .. }));
     let RecordEvent::DiskFull { message } = full else { unreachable!() };
@@ -603,11 +605,19 @@ fn a_camera_that_cannot_be_reached_says_why_it_is_not_recorded() {
     let dir = data_dir_with(&site);
     let (ingest, _ev, _w) = common::engine(common::fast_policy());
     let (recorder, events) = Recorder::start(dir.path(), &site, Arc::new(ingest), fast_config(3)).unwrap();
-    wait_record_event(&events, "the reachable camera to record", |e| matches!(e, RecordEvent::RunStarted { camera_id, .. } if camera_id == "cam-a"));
+    wait_record_event(
+        &events,
+        "the reachable camera to record",
+        |e| matches!(e, RecordEvent::RunStarted { camera_id, .. } if camera_id == "cam-a"),
+    );
     // The dead camera's stream reports "connection refused"; the recorder's status says so
     // instead of "connecting" forever.
     poll_until("the dead camera's reason", || {
-        recorder.status().cameras.iter().any(|c| c.camera_id == "cam-x" && c.reason.as_deref() == Some("camera offline: connection refused"))
+        recorder
+            .status()
+            .cameras
+            .iter()
+            .any(|c| c.camera_id == "cam-x" && c.reason.as_deref() == Some("camera offline: connection refused"))
     });
     let status = recorder.status();
     let a = status.cameras.iter().find(|c| c.camera_id == "cam-a").unwrap();
@@ -641,19 +651,25 @@ fn a_main_recording_gets_a_preview_track_from_the_substream() {
     // The preview covers about what the recording covers.
     let (main, prev) = (store.segments_of_camera("cam-d").unwrap(), segs);
     let span = |v: &[vigil::store::recordings::SegmentRow]| v.last().unwrap().end_90k() - v[0].start_90k;
-    assert!((span(&main) - span(&prev)).abs() < 3 * TICKS_PER_S, "main {} s, preview {} s", span(&main) / TICKS_PER_S, span(&prev) / TICKS_PER_S);
+    assert!(
+        (span(&main) - span(&prev)).abs() < 3 * TICKS_PER_S,
+        "main {} s, preview {} s",
+        span(&main) / TICKS_PER_S,
+        span(&prev) / TICKS_PER_S
+    );
 }
 
 #[test]
 fn preview_tracks_follow_the_site_setting_and_the_command_line() {
-    use vigil::record::{SETTING_RECORD_PREVIEWS, preview_track};
+    use vigil::core::settings::Setting;
+    use vigil::record::preview_track;
     let site = site(&["cam-b"]);
     let preview = preview_track("cam-b");
     // On by default; off by the site's setting (settings window) or by --no-previews.
     for (setting, flags, expected) in [(None, &[][..], true), (Some("off"), &[][..], false), (Some("on"), &["--no-previews"][..], false)] {
         let dir = data_dir_with(&site);
         if let Some(value) = setting {
-            Store::open_dir(dir.path()).unwrap().set_setting(SETTING_RECORD_PREVIEWS, value).unwrap();
+            Store::open_dir(dir.path()).unwrap().save_setting(&Setting::RecordPreviews(value == "on")).unwrap();
         }
         let (mut child, events) = spawn_recorder(dir.path(), flags);
         // A preview's segments are indexed within a fraction of a second of the camera's own
@@ -688,7 +704,11 @@ fn a_recorder_joining_a_running_h265_stream_starts_at_a_real_keyframe() {
     let gop = ClipSpec::main(Codec::H265).gop_frames;
     // Frames 5..20 of a 50-frame GOP: the recorder connects well before the next keyframe.
     wakes.until(T, "the viewer to be early in a GOP", || {
-        watched.slot.latest().and_then(|f| read_barcode(f.plane(0), f.strides[0], f.width as usize, f.height as usize, block)).is_some_and(|n| (5..20).contains(&(n % gop)))
+        watched
+            .slot
+            .latest()
+            .and_then(|f| read_barcode(f.plane(0), f.strides[0], f.width as usize, f.height as usize, block))
+            .is_some_and(|n| (5..20).contains(&(n % gop)))
     });
     let (ingest, _ev2, _w2) = common::engine(common::fast_policy());
     let (recorder, events) = Recorder::start(dir.path(), &site, Arc::new(ingest), fast_config(3)).unwrap();
@@ -722,7 +742,11 @@ fn a_camera_behind_digest_auth_records_with_the_sites_credential_and_a_wrong_one
             wait_segments(&events, "a segment of the camera and of its preview", |n| n.contains_key("cam-c") && n.contains_key(&preview));
         } else {
             poll_until("the 401 reason", || {
-                recorder.status().cameras.iter().any(|c| c.camera_id == "cam-c" && c.reason.as_deref().is_some_and(|r| r.starts_with("camera offline: 401")))
+                recorder
+                    .status()
+                    .cameras
+                    .iter()
+                    .any(|c| c.camera_id == "cam-c" && c.reason.as_deref().is_some_and(|r| r.starts_with("camera offline: 401")))
             });
             assert!(!recorder.status().cameras[0].recording);
         }

@@ -4,29 +4,8 @@
 
 use crate::media::OfflineReason;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Vi,
-    En,
-}
-
-impl Lang {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "vi" => Some(Lang::Vi),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Vi => "vi",
-            Lang::En => "en",
-        }
-    }
-}
+pub use crate::core::settings::Lang;
+use chrono_tz::Tz;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Msg {
@@ -427,17 +406,16 @@ pub fn record_reason_text(lang: Lang, reason: &str) -> String {
 }
 
 /// `hh:mm:ss` of a UTC instant (ns since the Unix epoch) in the site's time zone.
-pub fn local_time_hms(unix_ns: u64, timezone: &str) -> String {
-    local(unix_ns, timezone).format("%H:%M:%S").to_string()
+pub fn local_time_hms(unix_ns: u64, tz: Tz) -> String {
+    local(unix_ns, tz).format("%H:%M:%S").to_string()
 }
 
 /// `dd/mm/yyyy hh:mm:ss` in the site's time zone.
-pub fn local_date_time(unix_ns: u64, timezone: &str) -> String {
-    local(unix_ns, timezone).format("%d/%m/%Y %H:%M:%S").to_string()
+pub fn local_date_time(unix_ns: u64, tz: Tz) -> String {
+    local(unix_ns, tz).format("%d/%m/%Y %H:%M:%S").to_string()
 }
 
-fn local(unix_ns: u64, timezone: &str) -> chrono::DateTime<chrono_tz::Tz> {
-    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
+fn local(unix_ns: u64, tz: Tz) -> chrono::DateTime<Tz> {
     let utc = chrono::DateTime::from_timestamp_nanos(unix_ns as i64);
     utc.with_timezone(&tz)
 }
@@ -460,9 +438,9 @@ mod tests {
     fn times_are_local_to_the_site() {
         // 2026-11-28 16:40:12 UTC is 23:40:12 in Hà Nội (UTC+7, no summer time).
         let ns = 1_795_884_012u64 * 1_000_000_000;
-        assert_eq!(local_time_hms(ns, "Asia/Ho_Chi_Minh"), "23:40:12");
-        assert_eq!(local_date_time(ns, "Asia/Ho_Chi_Minh"), "28/11/2026 23:40:12");
-        assert_eq!(local_time_hms(ns, "UTC"), "16:40:12");
+        assert_eq!(local_time_hms(ns, chrono_tz::Asia::Ho_Chi_Minh), "23:40:12");
+        assert_eq!(local_date_time(ns, chrono_tz::Asia::Ho_Chi_Minh), "28/11/2026 23:40:12");
+        assert_eq!(local_time_hms(ns, chrono_tz::UTC), "16:40:12");
     }
 
     #[test]

@@ -25,9 +25,14 @@ enum State {
     /// Will start once the wall is live.
     Waiting,
     Starting(Receiver<Started>),
-    Running { recorder: Recorder, events: Receiver<RecordEvent> },
+    Running {
+        recorder: Recorder,
+        events: Receiver<RecordEvent>,
+    },
     /// Another process holds the data dir's recorder lock.
-    Elsewhere { pid: Option<u32> },
+    Elsewhere {
+        pid: Option<u32>,
+    },
     Failed(String),
 }
 
@@ -178,7 +183,7 @@ impl RecordingView {
                     ui.label(state);
                     let oldest = c.oldest_start_90k.map_or(String::new(), |t| {
                         let ns = crate::core::time::ns_from_90k(t);
-                        format!(" · {} {}", tr(lang, Msg::OldestKept), super::i18n::local_date_time(ns, &site.timezone))
+                        format!(" · {} {}", tr(lang, Msg::OldestKept), super::i18n::local_date_time(ns, site.timezone))
                     });
                     ui.label(format!("{} {}{oldest}", human_bytes(c.bytes_today), tr(lang, Msg::Today)));
                     ui.end_row();

@@ -3,24 +3,12 @@
 //! progress and cancel. Thin views over [`ReviewState`]; the app applies the commands.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::Receiver;
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-use super::AppCommand;
+use super::commands::{AppCommand, ReviewCommand};
 use super::i18n::{Lang, Msg, local_date_time, tr};
-use crate::export::manifest::Manifest;
+use super::jobs::ExportJob;
 use crate::store::bookmarks::Bookmark;
-
-/// An export running on its own thread.
-pub struct ExportJob {
-    pub out: PathBuf,
-    pub done_bytes: Arc<AtomicU64>,
-    pub total_bytes: Arc<AtomicU64>,
-    pub cancel: Arc<AtomicBool>,
-    /// The manifest and the SHA-256 of manifest.json (hashed on the export's thread).
-    pub result: Receiver<Result<(Manifest, String), String>>,
-}
 
 #[derive(Default)]
 pub struct ReviewState {
@@ -33,7 +21,6 @@ pub struct ReviewState {
     pub export_form: Option<String>,
     /// Burn camera name and time into the exported pictures (re-encode).
     pub burn_in: bool,
-    pub export_job: Option<ExportJob>,
     pub incidents_open: bool,
     pub search: String,
     /// A local day to search in, dd/mm/yyyy (empty: any day).
@@ -44,9 +31,8 @@ pub struct ReviewState {
 }
 
 /// The UTC range [start, end) of a local day written dd/mm/yyyy, 90 kHz.
-pub fn local_day_90k(text: &str, timezone: &str) -> Option<(i64, i64)> {
+pub fn local_day_90k(text: &str, tz: chrono_tz::Tz) -> Option<(i64, i64)> {
     use chrono::TimeZone;
-    let tz: chrono_tz::Tz = timezone.parse().ok()?;
     let date = chrono::NaiveDate::parse_from_str(text.trim(), "%d/%m/%Y").ok()?;
     let start = tz.from_local_datetime(&date.and_hms_opt(0, 0, 0)?).earliest()?;
     let end = tz.from_local_datetime(&date.succ_opt()?.and_hms_opt(0, 0, 0)?).earliest()?;
@@ -64,31 +50,36 @@ impl ReviewState {
 use crate::core::time::ns_from_90k as ns;
 
 /// The in/out/bookmark/export/incidents buttons of the timeline bar.
-pub fn review_bar_ui(ui: &mut egui::Ui, review: &ReviewState, timezone: &str, lang: Lang, commands: &mut Vec<AppCommand>) {
+pub fn review_bar_ui(
+    ui: &mut egui::Ui,
+    review: &ReviewState,
+    export: Option<&ExportJob>,
+    timezone: chrono_tz::Tz,
+    lang: Lang,
+    commands: &mut Vec<AppCommand>,
+) {
     if ui.button(tr(lang, Msg::SetIn)).clicked() {
-        commands.push(AppCommand::MarkIn);
+        commands.push(ReviewCommand::MarkIn.into());
     }
     if ui.button(tr(lang, Msg::SetOut)).clicked() {
-        commands.push(AppCommand::MarkOut);
+        commands.push(ReviewCommand::MarkOut.into());
     }
     let has = review.selection().is_some();
     if ui.add_enabled(has, egui::Button::new(tr(lang, Msg::BookmarkDots))).clicked() {
-        commands.push(AppCommand::OpenBookmarkForm);
+        commands.push(ReviewCommand::OpenBookmarkForm.into());
     }
-    if ui.add_enabled(has && review.export_job.is_none(), egui::Button::new(tr(lang, Msg::ExportDots))).clicked() {
-        commands.push(AppCommand::OpenExportForm);
+    if ui.add_enabled(has && export.is_none(), egui::Button::new(tr(lang, Msg::ExportDots))).clicked() {
+        commands.push(ReviewCommand::OpenExportForm.into());
     }
     if ui.selectable_label(review.incidents_open, tr(lang, Msg::Incidents)).clicked() {
-        commands.push(AppCommand::ToggleIncidents);
+        commands.push(ReviewCommand::ToggleIncidents.into());
     }
     if let Some((a, b)) = review.selection() {
         let text = format!("{}: {} – {}", tr(lang, Msg::Selection), local_date_time(ns(a), timezone), local_date_time(ns(b), timezone));
         ui.label(egui::RichText::new(text).small());
     }
-    if let Some(job) = &review.export_job {
-        let total = job.total_bytes.load(Ordering::Relaxed).max(1);
-        let done = job.done_bytes.load(Ordering::Relaxed);
-        ui.add(egui::ProgressBar::new(done as f32 / total as f32).desired_width(160.0).show_percentage().text(tr(lang, Msg::Exporting)));
+    if let Some(job) = export {
+        ui.add(egui::ProgressBar::new(job.fraction()).desired_width(160.0).show_percentage().text(tr(lang, Msg::Exporting)));
         if ui.button(tr(lang, Msg::Cancel)).clicked() {
             job.cancel.store(true, Ordering::Relaxed);
         }
@@ -98,42 +89,48 @@ pub fn review_bar_ui(ui: &mut egui::Ui, review: &ReviewState, timezone: &str, la
 /// The bookmark form and the export form, as small windows.
 pub fn forms_ui(ctx: &egui::Context, review: &mut ReviewState, lang: Lang, commands: &mut Vec<AppCommand>) {
     if let Some((title, note, lock)) = review.bookmark_form.as_mut() {
-        egui::Window::new(tr(lang, Msg::BookmarkDots)).id(egui::Id::unique("bookmark-form")).collapsible(false).resizable(false).show(ctx, |ui| {
-            let l = ui.label(tr(lang, Msg::Title));
-            ui.text_edit_singleline(title).labelled_by(l.id);
-            let l = ui.label(tr(lang, Msg::Note));
-            ui.text_edit_multiline(note).labelled_by(l.id);
-            ui.checkbox(lock, tr(lang, Msg::LockRange));
-            ui.horizontal(|ui| {
-                if ui.add_enabled(!title.trim().is_empty(), egui::Button::new(tr(lang, Msg::Save))).clicked() {
-                    commands.push(AppCommand::SaveBookmark { title: title.clone(), note: note.clone(), lock: *lock });
-                }
-                if ui.button(tr(lang, Msg::Cancel)).clicked() {
-                    commands.push(AppCommand::CloseForms);
-                }
-            });
-        });
+        egui::Window::new(tr(lang, Msg::BookmarkDots)).id(egui::Id::unique("bookmark-form")).collapsible(false).resizable(false).show(
+            ctx,
+            |ui| {
+                let l = ui.label(tr(lang, Msg::Title));
+                ui.text_edit_singleline(title).labelled_by(l.id);
+                let l = ui.label(tr(lang, Msg::Note));
+                ui.text_edit_multiline(note).labelled_by(l.id);
+                ui.checkbox(lock, tr(lang, Msg::LockRange));
+                ui.horizontal(|ui| {
+                    if ui.add_enabled(!title.trim().is_empty(), egui::Button::new(tr(lang, Msg::Save))).clicked() {
+                        commands.push(ReviewCommand::SaveBookmark { title: title.clone(), note: note.clone(), lock: *lock }.into());
+                    }
+                    if ui.button(tr(lang, Msg::Cancel)).clicked() {
+                        commands.push(ReviewCommand::CloseForms.into());
+                    }
+                });
+            },
+        );
     }
     let burn_in = &mut review.burn_in;
     if let Some(folder) = review.export_form.as_mut() {
-        egui::Window::new(tr(lang, Msg::ExportDots)).id(egui::Id::unique("export-form")).collapsible(false).resizable(false).show(ctx, |ui| {
-            let l = ui.label(tr(lang, Msg::ExportFolder));
-            ui.add(egui::TextEdit::singleline(folder).desired_width(420.0)).labelled_by(l.id);
-            ui.checkbox(burn_in, tr(lang, Msg::BurnIn));
-            ui.horizontal(|ui| {
-                if ui.add_enabled(!folder.trim().is_empty(), egui::Button::new(tr(lang, Msg::ExportDots))).clicked() {
-                    commands.push(AppCommand::StartExport(PathBuf::from(folder.trim())));
-                }
-                if ui.button(tr(lang, Msg::Cancel)).clicked() {
-                    commands.push(AppCommand::CloseForms);
-                }
-            });
-        });
+        egui::Window::new(tr(lang, Msg::ExportDots)).id(egui::Id::unique("export-form")).collapsible(false).resizable(false).show(
+            ctx,
+            |ui| {
+                let l = ui.label(tr(lang, Msg::ExportFolder));
+                ui.add(egui::TextEdit::singleline(folder).desired_width(420.0)).labelled_by(l.id);
+                ui.checkbox(burn_in, tr(lang, Msg::BurnIn));
+                ui.horizontal(|ui| {
+                    if ui.add_enabled(!folder.trim().is_empty(), egui::Button::new(tr(lang, Msg::ExportDots))).clicked() {
+                        commands.push(ReviewCommand::StartExport(PathBuf::from(folder.trim())).into());
+                    }
+                    if ui.button(tr(lang, Msg::Cancel)).clicked() {
+                        commands.push(ReviewCommand::CloseForms.into());
+                    }
+                });
+            },
+        );
     }
 }
 
 /// The incidents window: search, list, jump, lock/unlock.
-pub fn incidents_ui(ctx: &egui::Context, review: &mut ReviewState, timezone: &str, lang: Lang, commands: &mut Vec<AppCommand>) {
+pub fn incidents_ui(ctx: &egui::Context, review: &mut ReviewState, timezone: chrono_tz::Tz, lang: Lang, commands: &mut Vec<AppCommand>) {
     if !review.incidents_open {
         return;
     }
@@ -154,17 +151,25 @@ pub fn incidents_ui(ctx: &egui::Context, review: &mut ReviewState, timezone: &st
                         ui.label(egui::RichText::new(tr(lang, Msg::Locked)).color(egui::Color32::from_rgb(255, 200, 0)));
                     }
                 });
-                ui.label(egui::RichText::new(format!("{} – {} · {}", local_date_time(ns(b.start_90k), timezone), local_date_time(ns(b.end_90k), timezone), b.cameras.join(", "))).small());
+                ui.label(
+                    egui::RichText::new(format!(
+                        "{} – {} · {}",
+                        local_date_time(ns(b.start_90k), timezone),
+                        local_date_time(ns(b.end_90k), timezone),
+                        b.cameras.join(", ")
+                    ))
+                    .small(),
+                );
                 if !b.note.is_empty() {
                     ui.label(&b.note);
                 }
                 ui.horizontal(|ui| {
                     if ui.button(tr(lang, Msg::Show)).clicked() {
-                        commands.push(AppCommand::ShowBookmark(b.id));
+                        commands.push(ReviewCommand::ShowBookmark(b.id).into());
                     }
                     let (text, locked) = if b.locked { (Msg::Unlock, false) } else { (Msg::Lock, true) };
                     if ui.button(tr(lang, text)).clicked() {
-                        commands.push(AppCommand::LockBookmark(b.id, locked));
+                        commands.push(ReviewCommand::LockBookmark(b.id, locked).into());
                     }
                 });
                 ui.separator();
@@ -172,7 +177,7 @@ pub fn incidents_ui(ctx: &egui::Context, review: &mut ReviewState, timezone: &st
         });
     });
     if !open {
-        commands.push(AppCommand::ToggleIncidents);
+        commands.push(ReviewCommand::ToggleIncidents.into());
     }
 }
 
@@ -183,10 +188,10 @@ mod tests {
     #[test]
     fn a_local_day_is_its_utc_range() {
         // 28/11/2026 in Hà Nội (UTC+7) is 27/11 17:00 UTC to 28/11 17:00 UTC.
-        let (a, b) = local_day_90k("28/11/2026", "Asia/Ho_Chi_Minh").unwrap();
+        let (a, b) = local_day_90k("28/11/2026", chrono_tz::Asia::Ho_Chi_Minh).unwrap();
         assert_eq!(a, 1_795_798_800 * 90_000);
         assert_eq!(b - a, 86_400 * 90_000);
-        assert_eq!(local_day_90k("28/11", "Asia/Ho_Chi_Minh"), None);
-        assert_eq!(local_day_90k("31/02/2026", "Asia/Ho_Chi_Minh"), None);
+        assert_eq!(local_day_90k("28/11", chrono_tz::Asia::Ho_Chi_Minh), None);
+        assert_eq!(local_day_90k("31/02/2026", chrono_tz::Asia::Ho_Chi_Minh), None);
     }
 }

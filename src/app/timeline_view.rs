@@ -2,7 +2,7 @@
 //! coverage track per camera on the wall, the cursor. A thin view: it reads the
 //! [`Timeline`] model and pushes commands.
 
-use super::AppCommand;
+use super::commands::{AppCommand, ReviewCommand};
 use super::i18n::{Lang, Msg, tr};
 use crate::core::timeline::{Span90k, Timeline, TimelineCommand, coverage_px};
 
@@ -28,33 +28,33 @@ pub struct TimelinePanel<'a> {
     pub selection: Option<(i64, i64)>,
     /// Bookmarked ranges in view (90 kHz).
     pub bookmarks: &'a [(i64, i64)],
-    pub timezone: &'a str,
+    pub timezone: chrono_tz::Tz,
     pub lang: Lang,
 }
 
 /// Draws the panel; returns the row, instant and pointer position of a hovered track.
 pub fn timeline_ui(ui: &mut egui::Ui, panel: &TimelinePanel<'_>, commands: &mut Vec<AppCommand>) -> Option<(usize, i64, egui::Pos2)> {
     let TimelinePanel { timeline: tl, tracks, selection, bookmarks, timezone, lang } = *panel;
-    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
+    let tz = timezone;
     ui.horizontal(|ui| {
         if ui.add_enabled(!tl.is_live(), egui::Button::new(tr(lang, Msg::GoLive))).clicked() {
-            commands.push(AppCommand::Timeline(TimelineCommand::GoLive));
+            commands.push(ReviewCommand::Timeline(TimelineCommand::GoLive).into());
         }
         if ui.button(tr(lang, Msg::FrameBack)).clicked() {
-            commands.push(AppCommand::TimelineStep(-1));
+            commands.push(ReviewCommand::Step(-1).into());
         }
         let playing = matches!(tl.mode(), crate::core::timeline::Mode::Playback { playing: true });
         let (text, cmd) = if playing { (Msg::Pause, TimelineCommand::Pause) } else { (Msg::Play, TimelineCommand::Play) };
         if ui.add_enabled(!tl.is_live() || playing, egui::Button::new(tr(lang, text))).clicked() {
-            commands.push(AppCommand::Timeline(cmd));
+            commands.push(ReviewCommand::Timeline(cmd).into());
         }
         if ui.add_enabled(!tl.is_live(), egui::Button::new(tr(lang, Msg::FrameForward))).clicked() {
-            commands.push(AppCommand::TimelineStep(1));
+            commands.push(ReviewCommand::Step(1).into());
         }
         ui.label(format!("{}:", tr(lang, Msg::Speed)));
         for s in SPEEDS {
             if ui.selectable_label(tl.speed() == s, format!("{s}x")).clicked() {
-                commands.push(AppCommand::Timeline(TimelineCommand::SetSpeed(s)));
+                commands.push(ReviewCommand::Timeline(TimelineCommand::SetSpeed(s)).into());
             }
         }
         ui.separator();
@@ -69,7 +69,7 @@ pub fn timeline_ui(ui: &mut egui::Ui, panel: &TimelinePanel<'_>, commands: &mut 
     let (full, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), height), egui::Sense::hover());
     let area = egui::Rect::from_min_max(egui::pos2(full.min.x + NAMES_W, full.min.y), full.max);
     if (area.width() - tl.width_px()).abs() > 0.5 {
-        commands.push(AppCommand::Timeline(TimelineCommand::SetWidth(area.width())));
+        commands.push(ReviewCommand::Timeline(TimelineCommand::SetWidth(area.width())).into());
     }
     let painter = ui.painter_at(full);
     painter.rect_filled(area, 0.0, egui::Color32::from_gray(24));
@@ -79,13 +79,25 @@ pub fn timeline_ui(ui: &mut egui::Ui, panel: &TimelinePanel<'_>, commands: &mut 
         let x = x0 + tick.x;
         let colour = if tick.day_start { egui::Color32::from_gray(200) } else { egui::Color32::from_gray(90) };
         painter.line_segment([egui::pos2(x, area.min.y), egui::pos2(x, area.max.y)], egui::Stroke::new(1.0, colour));
-        painter.text(egui::pos2(x + 3.0, area.min.y + 2.0), egui::Align2::LEFT_TOP, &tick.label, egui::FontId::monospace(11.0), egui::Color32::from_gray(210));
+        painter.text(
+            egui::pos2(x + 3.0, area.min.y + 2.0),
+            egui::Align2::LEFT_TOP,
+            &tick.label,
+            egui::FontId::monospace(11.0),
+            egui::Color32::from_gray(210),
+        );
     }
     // Tracks.
     for (i, track) in tracks.iter().enumerate() {
         let y = area.min.y + AXIS_H + i as f32 * track_h;
         if track_h >= 10.0 {
-            painter.text(egui::pos2(full.min.x + 4.0, y + track_h / 2.0), egui::Align2::LEFT_CENTER, track.name, egui::FontId::proportional(11.0), egui::Color32::from_gray(220));
+            painter.text(
+                egui::pos2(full.min.x + 4.0, y + track_h / 2.0),
+                egui::Align2::LEFT_CENTER,
+                track.name,
+                egui::FontId::proportional(11.0),
+                egui::Color32::from_gray(220),
+            );
         }
         let gap = (track_h / 7.0).min(2.0);
         for (a, b) in coverage_px(tl, track.covered) {
@@ -104,7 +116,10 @@ pub fn timeline_ui(ui: &mut egui::Ui, panel: &TimelinePanel<'_>, commands: &mut 
     for (a, b) in bookmarks {
         let (xa, xb) = ((x0 + tl.x_of(*a)).max(area.min.x), (x0 + tl.x_of(*b)).min(area.max.x));
         if xb >= xa {
-            let r = egui::Rect::from_min_max(egui::pos2(xa, area.min.y + AXIS_H - 5.0), egui::pos2(xb.max(xa + 2.0), area.min.y + AXIS_H - 1.0));
+            let r = egui::Rect::from_min_max(
+                egui::pos2(xa, area.min.y + AXIS_H - 5.0),
+                egui::pos2(xb.max(xa + 2.0), area.min.y + AXIS_H - 1.0),
+            );
             painter.rect_filled(r, 0.0, egui::Color32::from_rgb(230, 120, 30));
         }
     }
@@ -122,9 +137,9 @@ pub fn timeline_ui(ui: &mut egui::Ui, panel: &TimelinePanel<'_>, commands: &mut 
     let t_at = |pos: egui::Pos2| tl.t_of(pos.x - x0);
     if let Some(pos) = response.interact_pointer_pos() {
         if response.drag_stopped() || response.clicked() {
-            commands.push(AppCommand::TimelineSeek { t_90k: t_at(pos), exact: true });
+            commands.push(ReviewCommand::Seek { t_90k: t_at(pos), exact: true }.into());
         } else if response.dragged() {
-            commands.push(AppCommand::TimelineSeek { t_90k: t_at(pos), exact: false });
+            commands.push(ReviewCommand::Seek { t_90k: t_at(pos), exact: false }.into());
         }
     }
     // Hover over a track: which camera, which instant (for a thumbnail).
@@ -141,12 +156,14 @@ pub fn timeline_ui(ui: &mut egui::Ui, panel: &TimelinePanel<'_>, commands: &mut 
     if response.hovered() {
         let d = ui.input(|i| i.smooth_scroll_delta);
         if d.x != 0.0 {
-            commands.push(AppCommand::Timeline(TimelineCommand::Pan { dx_px: d.x }));
+            commands.push(ReviewCommand::Timeline(TimelineCommand::Pan { dx_px: d.x }).into());
         }
         if d.y != 0.0
             && let Some(pos) = response.hover_pos()
         {
-            commands.push(AppCommand::Timeline(TimelineCommand::Zoom { factor: f64::from((d.y * 0.004).exp()), anchor_x: pos.x - x0 }));
+            commands.push(
+                ReviewCommand::Timeline(TimelineCommand::Zoom { factor: f64::from((d.y * 0.004).exp()), anchor_x: pos.x - x0 }).into(),
+            );
         }
     }
     hovered

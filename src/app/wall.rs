@@ -5,11 +5,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::commands::WallCommand;
 use super::i18n::{Lang, Msg, local_time_hms, reason_text, tr};
-use super::AppCommand;
+use super::streams::StreamPlanner;
 use super::streams::TileObservation;
 use crate::core::layout::{Rect, Wall};
-use crate::media::{StreamHandle, StreamState};
+use crate::core::site::{Site, StreamProfile};
+use crate::media::{Ingest, StreamHandle, StreamKey, StreamState};
 use crate::render::TileCallback;
 
 /// What one tile shows this frame.
@@ -19,7 +21,7 @@ pub struct TileView {
     /// The stream to draw (the planner's choice of profile).
     pub handle: Arc<StreamHandle>,
     /// In playback: the recorded picture for this camera (`Some(None)`: nothing decoded yet).
-    pub playback: Option<Option<Arc<super::playback::PlaybackTile>>>,
+    pub playback: Option<Option<Arc<crate::playback::PlaybackTile>>>,
 }
 
 /// What can be dragged onto a tile.
@@ -30,10 +32,10 @@ pub enum DragPayload {
 }
 
 /// How the wall words and times things.
-pub struct WallTexts<'a> {
+pub struct WallTexts {
     pub lang: Lang,
     /// The site's IANA time zone, for "last frame hh:mm:ss".
-    pub timezone: &'a str,
+    pub timezone: chrono_tz::Tz,
     /// Playback holds a tile's last picture where it has no recording (the gaps setting).
     pub hold_gaps: bool,
 }
@@ -44,6 +46,51 @@ pub struct WallState {
     uploaded_seq: HashMap<String, u64>,
     /// The tile rectangles last written to the log (end-to-end tests read them).
     logged_tiles: Vec<(usize, [i32; 4])>,
+}
+
+/// What a wall view needs to find each tile's stream.
+pub struct WallStreams<'a> {
+    pub site: &'a Site,
+    pub ingest: &'a Ingest,
+    pub planner: &'a StreamPlanner,
+    pub lang: Lang,
+    /// In playback: tiles show the engine's pictures instead of live video.
+    pub playback: Option<&'a crate::playback::PlaybackEngine>,
+    pub hold_gaps: bool,
+}
+
+impl WallStreams<'_> {
+    /// Draws `wall`; its tiles are numbered from `tile_offset` for the stream planner.
+    pub fn wall_ui(
+        &self,
+        ui: &mut egui::Ui,
+        wall: &Wall,
+        tile_offset: usize,
+        state: &mut WallState,
+        commands: &mut Vec<WallCommand>,
+        observations: &mut Vec<TileObservation>,
+    ) {
+        let texts = WallTexts { lang: self.lang, timezone: self.site.timezone, hold_gaps: self.hold_gaps };
+        let tile_view = |tile: usize, camera_id: &str| {
+            let cam = self.site.camera(camera_id)?;
+            let profile = self.planner.shown(tile + tile_offset, camera_id);
+            let handle = self
+                .ingest
+                .handle(&StreamKey::new(camera_id, profile))
+                .or_else(|| self.ingest.handle(&StreamKey::new(camera_id, StreamProfile::Sub)))?;
+            Some(TileView {
+                camera_name: cam.name.clone(),
+                neighborhood: self.site.neighborhood(&cam.neighborhood).map_or_else(String::new, |n| n.name.clone()),
+                handle,
+                playback: self.playback.map(|p| p.tile(camera_id)),
+            })
+        };
+        let first_new = observations.len();
+        wall_ui(ui, wall, tile_view, state, &texts, commands, observations);
+        for obs in &mut observations[first_new..] {
+            obs.tile += tile_offset;
+        }
+    }
 }
 
 /// The largest rectangle of the frame's aspect ratio centred in `outer` (letterbox).
@@ -66,8 +113,8 @@ pub fn wall_ui(
     wall: &Wall,
     tile_view: impl Fn(usize, &str) -> Option<TileView>,
     state: &mut WallState,
-    texts: &WallTexts<'_>,
-    commands: &mut Vec<AppCommand>,
+    texts: &WallTexts,
+    commands: &mut Vec<WallCommand>,
     observations: &mut Vec<TileObservation>,
 ) {
     let area = ui.available_rect_before_wrap();
@@ -75,10 +122,8 @@ pub fn wall_ui(
     let core_area = Rect { x: area.min.x, y: area.min.y, w: area.width(), h: area.height() };
     let painter = ui.painter_at(area);
     let tiles = wall.visible_tiles(core_area, 2.0);
-    let in_pixels: Vec<(usize, [i32; 4])> = tiles
-        .iter()
-        .map(|(i, r)| (*i, [r.x, r.y, r.w, r.h].map(|v| (v * ppp).round() as i32)))
-        .collect();
+    let in_pixels: Vec<(usize, [i32; 4])> =
+        tiles.iter().map(|(i, r)| (*i, [r.x, r.y, r.w, r.h].map(|v| (v * ppp).round() as i32))).collect();
     if in_pixels != state.logged_tiles {
         let text: Vec<String> = in_pixels.iter().map(|(i, [x, y, w, h])| format!("{i}:{w}x{h}+{x}+{y}")).collect();
         tracing::debug!(layout = %wall.layout.name, tiles = %text.join(" "), "wall tiles");
@@ -90,7 +135,12 @@ pub fn wall_ui(
         let response = ui.interact(rect, ui.scope_id().with(("tile", i)), egui::Sense::click_and_drag());
         tile_interaction(&response, i, wall, texts.lang, commands);
         if wall.selected == Some(i) {
-            painter.rect_stroke(rect.shrink(1.0), 0.0, egui::Stroke::new(2.0, egui::Color32::from_rgb(255, 200, 0)), egui::StrokeKind::Inside);
+            painter.rect_stroke(
+                rect.shrink(1.0),
+                0.0,
+                egui::Stroke::new(2.0, egui::Color32::from_rgb(255, 200, 0)),
+                egui::StrokeKind::Inside,
+            );
         }
         if response.dnd_hover_payload::<DragPayload>().is_some() {
             painter.rect_stroke(rect.shrink(1.0), 0.0, egui::Stroke::new(3.0, egui::Color32::LIGHT_BLUE), egui::StrokeKind::Inside);
@@ -153,13 +203,13 @@ pub fn wall_ui(
 }
 
 /// Clicks, double-clicks, drags and drops on one tile, turned into commands.
-fn tile_interaction(response: &egui::Response, i: usize, wall: &Wall, lang: Lang, commands: &mut Vec<AppCommand>) {
+fn tile_interaction(response: &egui::Response, i: usize, wall: &Wall, lang: Lang, commands: &mut Vec<WallCommand>) {
     let zoomed = wall.zoom(i).is_zoomed();
     if response.double_clicked() {
         // In a zoomed tile, double-click resets the zoom; otherwise it maximizes.
-        commands.push(if zoomed { AppCommand::ResetZoom(i) } else { AppCommand::ToggleMaximized(i) });
+        commands.push(if zoomed { WallCommand::ResetZoom(i) } else { WallCommand::ToggleMaximized(i) });
     } else if response.clicked() {
-        commands.push(AppCommand::Select(i));
+        commands.push(WallCommand::Select(i));
     }
     let has_camera = wall.cameras.get(i).is_some_and(Option::is_some);
     if response.drag_started() && has_camera && !zoomed {
@@ -167,8 +217,8 @@ fn tile_interaction(response: &egui::Response, i: usize, wall: &Wall, lang: Lang
     }
     if let Some(payload) = response.dnd_release_payload::<DragPayload>() {
         match payload.as_ref() {
-            DragPayload::Camera(id) => commands.push(AppCommand::Assign(i, id.clone())),
-            DragPayload::Tile(from) if *from != i => commands.push(AppCommand::Swap(*from, i)),
+            DragPayload::Camera(id) => commands.push(WallCommand::Assign(i, id.clone())),
+            DragPayload::Tile(from) if *from != i => commands.push(WallCommand::Swap(*from, i)),
             DragPayload::Tile(_) => {}
         }
     }
@@ -176,11 +226,11 @@ fn tile_interaction(response: &egui::Response, i: usize, wall: &Wall, lang: Lang
         response.context_menu(|ui| {
             let fill_text = if wall.is_fill(i) { Msg::KeepAspect } else { Msg::FillTile };
             if ui.button(tr(lang, fill_text)).clicked() {
-                commands.push(AppCommand::ToggleFill(i));
+                commands.push(WallCommand::ToggleFill(i));
                 ui.close();
             }
             if ui.button(tr(lang, Msg::RemoveFromTile)).clicked() {
-                commands.push(AppCommand::Remove(i));
+                commands.push(WallCommand::Remove(i));
                 ui.close();
             }
         });
@@ -195,7 +245,7 @@ fn zoom_interaction(
     i: usize,
     picture: egui::Rect,
     crop: ([f32; 2], [f32; 2]),
-    commands: &mut Vec<AppCommand>,
+    commands: &mut Vec<WallCommand>,
 ) {
     if response.hovered() {
         let scroll = ui.input(|inp| inp.smooth_scroll_delta.y);
@@ -204,13 +254,13 @@ fn zoom_interaction(
         {
             let in_tile = [(pos.x - picture.min.x) / picture.width(), (pos.y - picture.min.y) / picture.height()];
             let cursor = crate::core::layout::tile_to_zoom_space(in_tile, crop);
-            commands.push(AppCommand::Zoom(i, (scroll * 0.004).exp(), cursor));
+            commands.push(WallCommand::Zoom(i, (scroll * 0.004).exp(), cursor));
         }
     }
     if response.dragged() && !response.drag_started() {
         let d = response.drag_delta();
         // The picture follows the pointer: a tile's width shows crop width of the zoomed part.
-        commands.push(AppCommand::Pan(i, [d.x / picture.width() * crop.1[0], d.y / picture.height() * crop.1[1]]));
+        commands.push(WallCommand::Pan(i, [d.x / picture.width() * crop.1[0], d.y / picture.height() * crop.1[1]]));
     }
 }
 
@@ -229,7 +279,7 @@ fn playback_overlay_ui(
     view: &TileView,
     shown_90k: Option<i64>,
     held_90k: Option<i64>,
-    texts: &WallTexts<'_>,
+    texts: &WallTexts,
 ) {
     let font = egui::FontId::proportional((rect.height() / 12.0).clamp(10.0, 18.0));
     label(painter, rect.min, format!("{} · {}", view.camera_name, view.neighborhood), &font, egui::Color32::WHITE, false);
@@ -237,7 +287,10 @@ fn playback_overlay_ui(
     let (text, colour) = match shown_90k {
         Some(t) => {
             let ns = crate::core::time::ns_from_90k(t);
-            (format!("{} · {}", tr(lang, Msg::Recorded), super::i18n::local_date_time(ns, texts.timezone)), egui::Color32::from_rgb(255, 200, 0))
+            (
+                format!("{} · {}", tr(lang, Msg::Recorded), super::i18n::local_date_time(ns, texts.timezone)),
+                egui::Color32::from_rgb(255, 200, 0),
+            )
         }
         None => match held_90k {
             Some(t) => {
@@ -251,7 +304,7 @@ fn playback_overlay_ui(
     label(painter, egui::pos2(rect.min.x, rect.max.y), text, &font, colour, true);
 }
 
-fn overlay_ui(painter: &egui::Painter, rect: egui::Rect, view: &TileView, state: &StreamState, texts: &WallTexts<'_>, hovered: bool) {
+fn overlay_ui(painter: &egui::Painter, rect: egui::Rect, view: &TileView, state: &StreamState, texts: &WallTexts, hovered: bool) {
     let font = egui::FontId::proportional((rect.height() / 12.0).clamp(10.0, 18.0));
     label(painter, rect.min, format!("{} · {}", view.camera_name, view.neighborhood), &font, egui::Color32::WHITE, false);
     let lang = texts.lang;
@@ -272,10 +325,7 @@ fn overlay_ui(painter: &egui::Painter, rect: egui::Rect, view: &TileView, state:
     label(painter, egui::pos2(rect.min.x, rect.max.y), text, &font, colour, true);
     if hovered {
         let st = view.handle.stats();
-        let info = format!(
-            "{:.1} fps · {}x{} · {:.0} kbit/s · {}",
-            st.fps, st.width, st.height, st.bitrate_kbps, view.handle.key.profile
-        );
+        let info = format!("{:.1} fps · {}x{} · {:.0} kbit/s · {}", st.fps, st.width, st.height, st.bitrate_kbps, view.handle.key.profile);
         let galley = painter.layout_no_wrap(info.clone(), font.clone(), egui::Color32::WHITE);
         let pos = egui::pos2(rect.max.x - galley.size().x - 8.0, rect.max.y);
         label(painter, pos, info, &font, egui::Color32::WHITE, true);

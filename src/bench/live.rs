@@ -20,7 +20,7 @@ pub struct LiveBench {
     pub mode: DecodeMode,
 }
 
-pub fn run(bench: &LiveBench) -> Result<serde_json::Value, String> {
+pub fn run(bench: &LiveBench) -> anyhow::Result<serde_json::Value> {
     let (cpu_start, _) = super::rusage::self_usage();
     let started = Instant::now();
     let wake: crate::media::WakeFn = Arc::new(|| {});

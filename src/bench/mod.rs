@@ -3,8 +3,8 @@
 
 pub mod live;
 pub mod record;
+pub mod rusage;
 pub mod scrub;
 pub mod seek;
 pub mod timeline;
 pub mod wall;
-pub mod rusage;

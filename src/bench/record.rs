@@ -2,6 +2,7 @@
 //! dir (or `--data-dir`) with the real recorder, and reports CPU seconds of this process, bytes
 //! and segments written, the index's size per camera-minute, and frames received vs expected.
 
+use anyhow::Context;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,7 +28,7 @@ pub struct RecordBench {
     pub previews: bool,
 }
 
-pub fn run(bench: &RecordBench) -> Result<serde_json::Value, String> {
+pub fn run(bench: &RecordBench) -> anyhow::Result<serde_json::Value> {
     let base = bench.url_base.trim_end_matches('/');
     let mut site = bench.site.clone();
     site.cameras.truncate(bench.cameras);
@@ -40,14 +41,11 @@ pub fn run(bench: &RecordBench) -> Result<serde_json::Value, String> {
     }
     site.credentials.clear();
     let temp = bench.data_dir.is_none();
-    let dir = bench
-        .data_dir
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("vigil-bench-record-{}", std::process::id())));
+    let dir = bench.data_dir.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("vigil-bench-record-{}", std::process::id())));
     if temp {
         let _ = std::fs::remove_dir_all(&dir);
     }
-    Store::open_dir(&dir).and_then(|mut s| s.replace_site(&site)).map_err(|e| e.to_string())?;
+    Store::open_dir(&dir).and_then(|mut s| s.replace_site(&site))?;
 
     let (cpu_start, _) = super::rusage::self_usage();
     let (ingest, _events) = Ingest::new(Arc::new(|| {}), SupervisorPolicy::default(), 4096)?;
@@ -61,7 +59,7 @@ pub fn run(bench: &RecordBench) -> Result<serde_json::Value, String> {
         retention: RetentionPolicy { quota_bytes: None, min_free_bytes: 0 },
         ..RecorderConfig::default()
     };
-    let (recorder, events) = Recorder::start(&dir, &site, ingest.clone(), config).map_err(|e| e.to_string())?;
+    let (recorder, events) = Recorder::start(&dir, &site, ingest.clone(), config)?;
     let drain = std::thread::Builder::new().name("bench-events".into()).spawn(move || events.into_iter().count());
     let started = Instant::now();
     // First access unit time per stream, sampled every 50 ms (expected frames count from there).
@@ -90,19 +88,19 @@ pub fn run(bench: &RecordBench) -> Result<serde_json::Value, String> {
         StreamProfile::Sub => 15.0,
     };
     let expected: f64 = first.iter().flatten().map(|t| (end - *t).as_secs_f64() * fps).sum();
-    let store = Store::open_dir(&dir).map_err(|e| e.to_string())?;
-    let figures = store.index_figures().map_err(|e| e.to_string())?;
+    let store = Store::open_dir(&dir)?;
+    let figures = store.index_figures()?;
     let mut frames_recorded = 0i64;
     let mut bytes = 0i64;
     let mut gaps = 0usize;
     for c in &site.cameras {
-        let segs = store.segments_of_camera(&c.id).map_err(|e| e.to_string())?;
+        let segs = store.segments_of_camera(&c.id)?;
         frames_recorded += segs.iter().map(|s| s.frames).sum::<i64>();
         bytes += segs.iter().map(|s| s.bytes).sum::<i64>();
         gaps += segs.windows(2).filter(|w| w[0].run_id == w[1].run_id && w[0].end_90k() != w[1].start_90k).count();
     }
     let camera_minutes = figures.recorded_90k as f64 / TICKS_PER_S as f64 / 60.0;
-    let (payload_bytes, page_bytes) = store.recording_index_bytes().map_err(|e| format!("dbstat: {e}"))?;
+    let (payload_bytes, page_bytes) = store.recording_index_bytes().context("dbstat")?;
     drop(store);
     if temp {
         let _ = std::fs::remove_dir_all(&dir);

@@ -4,7 +4,7 @@
 //! reads come from the page cache: this measures decoding and the engine, not the disk).
 //! With previews (the default, as the recorder keeps them) each camera also has its substream
 //! recorded (640x360), which the engine scrubs from on walls of more than 4 cameras.
-//! A drag sends the real playback engine (`app::playback`) one scrub request per 60 Hz frame,
+//! A drag sends the real playback engine (`playback`) one scrub request per 60 Hz frame,
 //! each a GOP later than the last (the worst case: every request needs new keyframes), and counts
 //! the pictures each tile shows.
 
@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::app::playback::PlaybackEngine;
 use crate::core::time::{TICKS_PER_S, percentile};
+use crate::playback::PlaybackEngine;
 use crate::record::fabricate::fabricate_run;
 use crate::record::preview_track;
 use crate::store::Store;
@@ -57,13 +57,20 @@ fn drag(engine: &PlaybackEngine, cameras: &[String], start_90k: i64, span_90k: i
 
 /// `keep`: leave the recordings on disk (for the baseline run on the same files) and name them.
 /// `previews`: record each camera's preview track too (as the recorder does by default).
-pub fn run(clip_cache: &std::path::Path, walls: &[usize], seconds: f64, keep: bool, previews: bool) -> Result<serde_json::Value, String> {
+pub fn run(clip_cache: &std::path::Path, walls: &[usize], seconds: f64, keep: bool, previews: bool) -> anyhow::Result<serde_json::Value> {
     let (config, units) = super::seek::clip(clip_cache)?;
     let clip_path = super::seek::clip_path(clip_cache);
     let mut dir = super::seek::TempDir::new("scrub");
     let start = 1_800_000_000 * TICKS_PER_S;
     let minutes = 10;
-    fabricate_run(&dir.0, "cam01", &config, &units, 25, start, minutes * 60, 60).map_err(|e| e.to_string())?;
+    fabricate_run(
+        &dir.0,
+        "cam01",
+        &crate::record::fabricate::LoopedClip { config: &config, frames: &units, fps: 25 },
+        start,
+        minutes * 60,
+        60,
+    )?;
     let most = walls.iter().copied().max().unwrap_or(1).max(1);
     let cameras: Vec<String> = (1..=most).map(|i| format!("cam{i:02}")).collect();
     let mut tracks: Vec<(String, String)> = cameras[1..].iter().map(|c| ("cam01".to_string(), c.clone())).collect();
@@ -71,39 +78,44 @@ pub fn run(clip_cache: &std::path::Path, walls: &[usize], seconds: f64, keep: bo
         // The substream recorded beside (640x360, 15 fps, 2 s GOP), as the recorder keeps it.
         let (sub_config, sub_units) = super::seek::clip_of(clip_cache, crate::core::site::StreamProfile::Sub)?;
         let first = preview_track("cam01");
-        fabricate_run(&dir.0, &first, &sub_config, &sub_units, 15, start, minutes * 60, 60).map_err(|e| e.to_string())?;
+        fabricate_run(
+            &dir.0,
+            &first,
+            &crate::record::fabricate::LoopedClip { config: &sub_config, frames: &sub_units, fps: 15 },
+            start,
+            minutes * 60,
+            60,
+        )?;
         tracks.extend(cameras[1..].iter().map(|c| (first.clone(), preview_track(c))));
     }
-    let store = Store::open_dir(&dir.0).map_err(|e| e.to_string())?;
+    let store = Store::open_dir(&dir.0)?;
     let root = crate::record::recordings_root(&dir.0);
     for (from, to) in &tracks {
-        std::os::unix::fs::symlink(root.join(from), root.join(to)).map_err(|e| e.to_string())?;
+        std::os::unix::fs::symlink(root.join(from), root.join(to))?;
     }
-    store
-        .in_transaction(|s| {
-            for (from, to) in &tracks {
-                let run = s.begin_run(to, "main", start)?;
-                for seg in s.segments_of_camera(from)? {
-                    let path = seg.path.replacen(&format!("{from}/"), &format!("{to}/"), 1);
-                    s.insert_segment(&crate::store::recordings::NewSegment {
-                        run_id: run,
-                        camera_id: to,
-                        seq: seg.seq,
-                        start_90k: seg.start_90k,
-                        duration_90k: seg.duration_90k,
-                        path: &path,
-                        bytes: seg.bytes,
-                        frames: seg.frames,
-                        codec: &seg.codec,
-                        width: seg.width,
-                        height: seg.height,
-                        keyframe_index: &seg.keyframe_index,
-                    })?;
-                }
+    store.in_transaction(|s| {
+        for (from, to) in &tracks {
+            let run = s.begin_run(to, "main", start)?;
+            for seg in s.segments_of_camera(from)? {
+                let path = seg.path.replacen(&format!("{from}/"), &format!("{to}/"), 1);
+                s.insert_segment(&crate::store::recordings::NewSegment {
+                    run_id: run,
+                    camera_id: to,
+                    seq: seg.seq,
+                    start_90k: seg.start_90k,
+                    duration_90k: seg.duration_90k,
+                    path: &path,
+                    bytes: seg.bytes,
+                    frames: seg.frames,
+                    codec: &seg.codec,
+                    width: seg.width,
+                    height: seg.height,
+                    keyframe_index: &seg.keyframe_index,
+                })?;
             }
-            Ok(())
-        })
-        .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    })?;
     drop(store);
     let engine = PlaybackEngine::start(dir.0.clone(), Arc::new(|| {}));
     let span = i64::from(minutes) * 60 * TICKS_PER_S;
@@ -112,7 +124,7 @@ pub fn run(clip_cache: &std::path::Path, walls: &[usize], seconds: f64, keep: bo
     let deadline = Instant::now() + Duration::from_secs(60);
     while cameras.iter().any(|c| engine.tile(c).is_none_or(|t| t.slot.seq() == 0)) {
         if Instant::now() > deadline {
-            return Err("the playback engine showed no picture within 60 s".into());
+            anyhow::bail!("the playback engine showed no picture within 60 s");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -129,9 +141,9 @@ pub fn run(clip_cache: &std::path::Path, walls: &[usize], seconds: f64, keep: bo
         "recording": {"minutes": minutes, "resolution": "1920x1080", "fps": 25, "gop_s": 2},
         "clip": {"path": clip_path, "frames": units.len()},
         "drag": {"requests_per_s": 60, "step": "one GOP per request"},
-        "lanes": crate::app::playback::lanes(),
+        "lanes": crate::playback::lanes(),
         "previews": previews,
-        "preview_above_cameras": crate::app::playback::PREVIEW_ABOVE_CAMERAS,
+        "preview_above_cameras": crate::playback::PREVIEW_ABOVE_CAMERAS,
         "walls": results,
     }))
 }

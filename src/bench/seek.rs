@@ -2,6 +2,7 @@
 //! 1080p clip (written and indexed exactly as the recorder would, `record::fabricate`) in a temp
 //! data dir; then timed seeks (index lookup, file read, decode) and a timed 10-minute export.
 
+use anyhow::Context;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
@@ -18,9 +19,9 @@ use crate::record::fabricate::fabricate_run;
 use crate::record::reader::RecordingReader;
 
 /// The clip job of the demo town's first camera's main stream.
-fn clip_job(profile: StreamProfile) -> Result<ClipJob, String> {
+fn clip_job(profile: StreamProfile) -> anyhow::Result<ClipJob> {
     let site = crate::core::sitefile::demo_town(8554);
-    let cam = site.cameras.first().ok_or("the demo town has no camera")?;
+    let cam = site.cameras.first().context("the demo town has no camera")?;
     let spec = match profile {
         StreamProfile::Main => ClipSpec::main(Codec::H264),
         StreamProfile::Sub => ClipSpec::sub(Codec::H264),
@@ -34,16 +35,16 @@ pub(crate) fn clip_path(clip_cache: &Path) -> String {
 }
 
 /// The demo town's first camera's main clip (encoded into `clip_cache` if missing), as units.
-pub(crate) fn clip(clip_cache: &Path) -> Result<(CodecConfig, Vec<(Vec<u8>, bool)>), String> {
+pub(crate) fn clip(clip_cache: &Path) -> anyhow::Result<(CodecConfig, crate::media::playback::Mp4Units)> {
     clip_of(clip_cache, StreamProfile::Main)
 }
 
 /// That camera's clip of a profile (encoded into `clip_cache` if missing), as units.
-pub(crate) fn clip_of(clip_cache: &Path, profile: StreamProfile) -> Result<(CodecConfig, Vec<(Vec<u8>, bool)>), String> {
+pub(crate) fn clip_of(clip_cache: &Path, profile: StreamProfile) -> anyhow::Result<(CodecConfig, crate::media::playback::Mp4Units)> {
     crate::media::init()?;
     let job = clip_job(profile)?;
-    crate::media::simulate::clips::ensure_clips(clip_cache, std::slice::from_ref(&job), true).map_err(|e| e.to_string())?;
-    read_mp4_units(&clip_cache.join(job.file_name()))
+    crate::media::simulate::clips::ensure_clips(clip_cache, std::slice::from_ref(&job), true)?;
+    Ok(read_mp4_units(&clip_cache.join(job.file_name()))?)
 }
 
 pub(crate) struct TempDir(pub(crate) PathBuf, bool);
@@ -75,13 +76,20 @@ fn round(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
 
-pub fn seek(clip_cache: &Path, minutes: u32, seeks: usize) -> Result<serde_json::Value, String> {
+pub fn seek(clip_cache: &Path, minutes: u32, seeks: usize) -> anyhow::Result<serde_json::Value> {
     let (config, units) = clip(clip_cache)?;
     let dir = TempDir::new("seek");
     let start = 1_800_000_000 * TICKS_PER_S;
     let camera = "cam01";
-    fabricate_run(&dir.0, camera, &config, &units, 25, start, minutes * 60, 60).map_err(|e| e.to_string())?;
-    let mut reader = RecordingReader::open(&dir.0).map_err(|e| e.to_string())?;
+    fabricate_run(
+        &dir.0,
+        camera,
+        &crate::record::fabricate::LoopedClip { config: &config, frames: &units, fps: 25 },
+        start,
+        minutes * 60,
+        60,
+    )?;
+    let mut reader = RecordingReader::open(&dir.0)?;
     let mut decoder = GopDecoder::new(&config)?;
     let block = ClipSpec::main(Codec::H264).barcode_block() as usize;
     let number = |f: &crate::media::DecodedFrame| read_barcode(f.plane(0), f.strides[0], f.width as usize, f.height as usize, block);
@@ -94,7 +102,7 @@ pub fn seek(clip_cache: &Path, minutes: u32, seeks: usize) -> Result<serde_json:
         rng ^= rng << 17;
         let t = start + (rng % (u64::from(minutes) * 60 * TICKS_PER_S as u64)) as i64;
         let began = Instant::now();
-        let gop = reader.gop_at(camera, t).map_err(|e| e.to_string())?.ok_or("a seek found no recording")?;
+        let gop = reader.gop_at(camera, t)?.context("a seek found no recording")?;
         let frames = crate::record::reader::as_gop_frames(&gop.frames);
         let read = began.elapsed();
         let (frame, timings) = decoder.decode_to(&frames, gop.target, &mut |_| {})?;
@@ -116,15 +124,22 @@ pub fn seek(clip_cache: &Path, minutes: u32, seeks: usize) -> Result<serde_json:
     }))
 }
 
-pub fn export(clip_cache: &Path, minutes: u32) -> Result<serde_json::Value, String> {
+pub fn export(clip_cache: &Path, minutes: u32) -> anyhow::Result<serde_json::Value> {
     let (config, units) = clip(clip_cache)?;
     let dir = TempDir::new("export");
     let start = 1_800_000_000 * TICKS_PER_S;
     let camera = "cam01";
     // One minute more than exported on each side, so the export cuts inside segments.
-    fabricate_run(&dir.0, camera, &config, &units, 25, start, (minutes + 2) * 60, 60).map_err(|e| e.to_string())?;
-    let mut store = crate::store::Store::open_dir(&dir.0).map_err(|e| e.to_string())?;
-    store.replace_site(&crate::core::sitefile::demo_town(8554)).map_err(|e| e.to_string())?;
+    fabricate_run(
+        &dir.0,
+        camera,
+        &crate::record::fabricate::LoopedClip { config: &config, frames: &units, fps: 25 },
+        start,
+        (minutes + 2) * 60,
+        60,
+    )?;
+    let mut store = crate::store::Store::open_dir(&dir.0)?;
+    store.replace_site(&crate::core::sitefile::demo_town(8554))?;
     drop(store);
     let request = crate::export::ExportRequest {
         cameras: vec![camera.into()],
@@ -136,7 +151,7 @@ pub fn export(clip_cache: &Path, minutes: u32) -> Result<serde_json::Value, Stri
         burn_in: false,
     };
     let began = Instant::now();
-    let manifest = crate::export::export(&dir.0, &request, &mut |_| {}, &AtomicBool::new(false)).map_err(|e| e.to_string())?;
+    let manifest = crate::export::export(&dir.0, &request, &mut |_| {}, &AtomicBool::new(false))?;
     let seconds = began.elapsed().as_secs_f64();
     let bytes: u64 = manifest.files.iter().map(|f| f.bytes).sum();
     Ok(json!({

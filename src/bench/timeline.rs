@@ -31,7 +31,7 @@ impl Rng {
     }
 }
 
-pub fn run(bench: &TimelineBench) -> Result<serde_json::Value, String> {
+pub fn run(bench: &TimelineBench) -> anyhow::Result<serde_json::Value> {
     let dir = std::env::temp_dir().join(format!("vigil-bench-timeline-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let result = run_in(bench, &dir);
@@ -39,8 +39,8 @@ pub fn run(bench: &TimelineBench) -> Result<serde_json::Value, String> {
     result
 }
 
-fn run_in(bench: &TimelineBench, dir: &std::path::Path) -> Result<serde_json::Value, String> {
-    let store = Store::open_dir(dir).map_err(|e| e.to_string())?;
+fn run_in(bench: &TimelineBench, dir: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+    let store = Store::open_dir(dir)?;
     let minute = 60 * TICKS_PER_S;
     let end_90k = crate::core::time::now_90k() / minute * minute;
     let start_90k = end_90k - i64::from(bench.days) * 1440 * minute;
@@ -48,46 +48,44 @@ fn run_in(bench: &TimelineBench, dir: &std::path::Path) -> Result<serde_json::Va
     let built = Instant::now();
     let mut segments = 0u64;
     let blob = vec![0u8; 60]; // a 2 s GOP's keyframe index for one minute: ~30 entries × 2 bytes
-    store
-        .in_transaction(|s| {
-            for cam in 0..bench.cameras {
-                let camera_id = format!("cam{:02}", cam + 1);
-                let mut run = s.begin_run(&camera_id, "main", start_90k)?;
-                let mut seq = 0;
-                let mut t = start_90k;
-                while t < end_90k {
-                    // About one outage every 6 hours, 1–30 minutes long: a new run after it.
-                    if rng.next() % 360 == 0 {
-                        s.end_run(run, t, "no video from the camera")?;
-                        t += minute * (1 + (rng.next() % 30) as i64);
-                        run = s.begin_run(&camera_id, "main", t)?;
-                        seq = 0;
-                        continue;
-                    }
-                    let path = format!("{camera_id}/x/{t}_r{run}_s{seq}.mp4");
-                    s.insert_segment(&NewSegment {
-                        run_id: run,
-                        camera_id: &camera_id,
-                        seq,
-                        start_90k: t,
-                        duration_90k: minute,
-                        path: &path,
-                        bytes: 21_000_000,
-                        frames: 1500,
-                        codec: "H264",
-                        width: 1920,
-                        height: 1080,
-                        keyframe_index: &blob,
-                    })?;
-                    segments += 1;
-                    seq += 1;
-                    t += minute;
+    store.in_transaction(|s| {
+        for cam in 0..bench.cameras {
+            let camera_id = format!("cam{:02}", cam + 1);
+            let mut run = s.begin_run(&camera_id, "main", start_90k)?;
+            let mut seq = 0;
+            let mut t = start_90k;
+            while t < end_90k {
+                // About one outage every 6 hours, 1–30 minutes long: a new run after it.
+                if rng.next().is_multiple_of(360) {
+                    s.end_run(run, t, "no video from the camera")?;
+                    t += minute * (1 + (rng.next() % 30) as i64);
+                    run = s.begin_run(&camera_id, "main", t)?;
+                    seq = 0;
+                    continue;
                 }
-                s.end_run(run, t, "bench")?;
+                let path = format!("{camera_id}/x/{t}_r{run}_s{seq}.mp4");
+                s.insert_segment(&NewSegment {
+                    run_id: run,
+                    camera_id: &camera_id,
+                    seq,
+                    start_90k: t,
+                    duration_90k: minute,
+                    path: &path,
+                    bytes: 21_000_000,
+                    frames: 1500,
+                    codec: "H264",
+                    width: 1920,
+                    height: 1080,
+                    keyframe_index: &blob,
+                })?;
+                segments += 1;
+                seq += 1;
+                t += minute;
             }
-            Ok(())
-        })
-        .map_err(|e| e.to_string())?;
+            s.end_run(run, t, "bench")?;
+        }
+        Ok(())
+    })?;
     let build_seconds = built.elapsed().as_secs_f64();
 
     let cameras: Vec<String> = (0..bench.cameras).map(|c| format!("cam{:02}", c + 1)).collect();
@@ -105,7 +103,7 @@ fn run_in(bench: &TimelineBench, dir: &std::path::Path) -> Result<serde_json::Va
             let from = start_90k + (rng.next() % room) as i64;
             let t = Instant::now();
             for c in &cameras {
-                stretches += store.coverage(c, from, from + span).map_err(|e| e.to_string())?.len();
+                stretches += store.coverage(c, from, from + span)?.len();
             }
             times.push(t.elapsed().as_secs_f64() * 1000.0);
         }
@@ -115,7 +113,11 @@ fn run_in(bench: &TimelineBench, dir: &std::path::Path) -> Result<serde_json::Va
         }
         by_zoom.push(json!({"window": name, "p50": round(p50), "p95": round(p95)}));
     }
-    let db_bytes: u64 = ["", "-wal"].iter().filter_map(|x| std::fs::metadata(dir.join(format!("{}{x}", crate::store::DB_FILE_NAME))).ok()).map(|m| m.len()).sum();
+    let db_bytes: u64 = ["", "-wal"]
+        .iter()
+        .filter_map(|x| std::fs::metadata(dir.join(format!("{}{x}", crate::store::DB_FILE_NAME))).ok())
+        .map(|m| m.len())
+        .sum();
     Ok(json!({
         "bench": "timeline",
         "cameras": bench.cameras,

@@ -4,6 +4,7 @@
 //! waited for (so software rasterizers' work counts). Reports presented frames per second, upload
 //! bandwidth, CPU seconds of this process and the share of decoded frames that reached the screen.
 
+use anyhow::Context;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -26,14 +27,14 @@ pub struct WallBench {
     pub height: u32,
 }
 
-pub fn run(bench: &WallBench) -> Result<serde_json::Value, String> {
+pub fn run(bench: &WallBench) -> anyhow::Result<serde_json::Value> {
     let (cpu_start, _) = super::rusage::self_usage();
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
     let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions::default()))
-        .map_err(|e| format!("no GPU adapter (install mesa-vulkan-drivers for software Vulkan): {e}"))?;
+        .context("no GPU adapter (install mesa-vulkan-drivers for software Vulkan)")?;
     let adapter_info = adapter.get_info();
-    let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor::default()))
-        .map_err(|e| format!("cannot open the GPU device: {e}"))?;
+    let (device, queue) =
+        pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor::default())).context("cannot open the GPU device")?;
     let format = wgpu::TextureFormat::Rgba8Unorm;
     let target = device.create_texture(&wgpu::TextureDescriptor {
         label: Some("bench target"),

@@ -185,10 +185,10 @@ impl Zoom {
     /// `cursor` is the cursor's position in the tile's picture (0..1).
     pub fn zoom_at(&mut self, factor: f32, cursor: [f32; 2]) {
         let new_size = (self.size / factor.max(0.01)).clamp(1.0 / MAX_ZOOM, 1.0);
-        for k in 0..2 {
-            let c = cursor[k].clamp(0.0, 1.0);
-            let point = self.offset[k] + c * self.size;
-            self.offset[k] = point - c * new_size;
+        for (offset, c) in self.offset.iter_mut().zip(cursor) {
+            let c = c.clamp(0.0, 1.0);
+            let point = *offset + c * self.size;
+            *offset = point - c * new_size;
         }
         self.size = new_size;
         self.clamp();
@@ -196,8 +196,8 @@ impl Zoom {
 
     /// Moves the visible part by `delta` tile fractions (a drag of the picture).
     pub fn pan(&mut self, delta: [f32; 2]) {
-        for k in 0..2 {
-            self.offset[k] -= delta[k] * self.size;
+        for (offset, d) in self.offset.iter_mut().zip(delta) {
+            *offset -= d * self.size;
         }
         self.clamp();
     }

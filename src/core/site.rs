@@ -117,8 +117,9 @@ impl Camera {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Site {
     pub name: String,
-    /// IANA time zone shown in the UI, e.g. "Asia/Ho_Chi_Minh".
-    pub timezone: String,
+    /// The site's IANA time zone (Asia/Ho_Chi_Minh), parsed once when the site is read: every
+    /// local time on screen and in evidence is in it.
+    pub timezone: chrono_tz::Tz,
     pub neighborhoods: Vec<Neighborhood>,
     pub cameras: Vec<Camera>,
     pub credentials: Vec<Credential>,
@@ -158,17 +159,6 @@ impl Site {
         let err = |item: String, field: &'static str, message: String| SiteError { item, field, message };
         if self.name.trim().is_empty() {
             errors.push(err("site".into(), "name", "must not be empty".into()));
-        }
-        if self.timezone.trim().is_empty() {
-            errors.push(err("site".into(), "timezone", "must not be empty".into()));
-        } else if self.timezone.parse::<chrono_tz::Tz>().is_err() {
-            // Times on screen and in evidence manifests are local: a typo must not fall back
-            // silently to some other zone.
-            errors.push(err(
-                "site".into(),
-                "timezone",
-                format!("unknown time zone {:?} (an IANA name, e.g. \"Asia/Ho_Chi_Minh\")", self.timezone),
-            ));
         }
         let mut seen = HashSet::new();
         for (i, n) in self.neighborhoods.iter().enumerate() {
@@ -259,7 +249,7 @@ mod tests {
     fn small_site() -> Site {
         Site {
             name: "Test".into(),
-            timezone: "Asia/Ho_Chi_Minh".into(),
+            timezone: chrono_tz::Asia::Ho_Chi_Minh,
             neighborhoods: vec![Neighborhood { id: "kp1".into(), name: "Khu phố 1".into(), colour: Rgb(0xff0000) }],
             cameras: vec![Camera {
                 id: "cam01".into(),

@@ -139,10 +139,7 @@ pub fn parse_site_toml(text: &str) -> Result<Site, SiteFileError> {
                 Some("off") => None,
                 Some(other) => {
                     let at = c.record.as_ref().map_or(line, |s| line_of(text, s.span().start));
-                    errors.push(LineError {
-                        line: at,
-                        message: format!("field `record`: {other:?} is not \"main\", \"sub\" or \"off\""),
-                    });
+                    errors.push(LineError { line: at, message: format!("field `record`: {other:?} is not \"main\", \"sub\" or \"off\"") });
                     None
                 }
             },
@@ -162,7 +159,16 @@ pub fn parse_site_toml(text: &str) -> Result<Site, SiteFileError> {
         ("name", line_of(text, file.site.name.span().start)),
         ("timezone", file.site.timezone.as_ref().map_or(1, |t| line_of(text, t.span().start))),
     ];
-    let timezone = file.site.timezone.map_or_else(|| DEFAULT_TIMEZONE.to_string(), Spanned::into_inner);
+    let timezone_text = file.site.timezone.map_or_else(|| DEFAULT_TIMEZONE.to_string(), Spanned::into_inner);
+    // Times on screen and in evidence manifests are local: a typo must not fall back silently to
+    // some other zone.
+    let timezone = match parse_timezone(&timezone_text) {
+        Ok(tz) => tz,
+        Err(message) => {
+            errors.push(LineError { line: site_lines[1].1, message: format!("site: field `timezone`: {message}") });
+            chrono_tz::Tz::UTC
+        }
+    };
     let site = Site { name: file.site.name.into_inner(), timezone, neighborhoods, cameras, credentials };
 
     if let Err(problems) = site.validate() {
@@ -176,9 +182,7 @@ pub fn parse_site_toml(text: &str) -> Result<Site, SiteFileError> {
                 .and_then(|n| n.parse::<usize>().ok())
                 .map(|n| n - 1);
             let line = match (p.item.split_whitespace().next(), index) {
-                (Some("camera"), Some(i)) => {
-                    cam_fields[i].iter().find(|(f, _)| *f == p.field).map_or(1, |(_, l)| *l)
-                }
+                (Some("camera"), Some(i)) => cam_fields[i].iter().find(|(f, _)| *f == p.field).map_or(1, |(_, l)| *l),
                 (Some("neighborhood"), Some(i)) => nb_lines[i],
                 (Some("credentials"), Some(i)) => cred_lines[i],
                 (Some("site"), _) => site_lines.iter().find(|(f, _)| *f == p.field).map_or(1, |(_, l)| *l),
@@ -193,6 +197,14 @@ pub fn parse_site_toml(text: &str) -> Result<Site, SiteFileError> {
         errors.sort_by_key(|e| e.line);
         Err(SiteFileError::Invalid(errors))
     }
+}
+
+/// An IANA time zone name (e.g. "Asia/Ho_Chi_Minh"); the error says what is wrong in words.
+pub fn parse_timezone(text: &str) -> Result<chrono_tz::Tz, String> {
+    if text.trim().is_empty() {
+        return Err("must not be empty".into());
+    }
+    text.trim().parse().map_err(|_| format!("unknown time zone {text:?} (an IANA name, e.g. \"Asia/Ho_Chi_Minh\")"))
 }
 
 #[derive(Serialize)]
@@ -244,7 +256,7 @@ struct CredentialOut<'a> {
 /// Writes a site as TOML that `parse_site_toml` reads back to an equal site.
 pub fn site_to_toml(site: &Site) -> String {
     let out = FileOut {
-        site: SiteOut { name: &site.name, timezone: &site.timezone },
+        site: SiteOut { name: &site.name, timezone: site.timezone.name() },
         neighborhood: site
             .neighborhoods
             .iter()
@@ -269,11 +281,7 @@ pub fn site_to_toml(site: &Site) -> String {
                 retain_days: c.retain_days,
             })
             .collect(),
-        credentials: site
-            .credentials
-            .iter()
-            .map(|c| CredentialOut { id: &c.id, username: &c.username, password: &c.password })
-            .collect(),
+        credentials: site.credentials.iter().map(|c| CredentialOut { id: &c.id, username: &c.username, password: &c.password }).collect(),
     };
     // Serialising plain strings, bools and vectors of tables cannot fail.
     toml::to_string_pretty(&out).unwrap_or_default()

@@ -28,6 +28,29 @@ pub fn now_90k() -> i64 {
     ns_to_90k(unix_now_ns())
 }
 
+/// Where "now" comes from: the system clock, or a fixed instant (tests and snapshot images that
+/// must not change with the time of day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Clock {
+    #[default]
+    System,
+    /// Always this instant, ns since the Unix epoch.
+    Fixed(u64),
+}
+
+impl Clock {
+    pub fn now_unix_ns(self) -> u64 {
+        match self {
+            Clock::System => unix_now_ns(),
+            Clock::Fixed(ns) => ns,
+        }
+    }
+
+    pub fn now_90k(self) -> i64 {
+        ns_to_90k(self.now_unix_ns())
+    }
+}
+
 /// Converts an NTP timestamp (nanoseconds since 1900) to nanoseconds since the Unix epoch.
 pub fn unix_ns_from_ntp_ns(ntp_ns: u64) -> Option<u64> {
     ntp_ns.checked_sub(NTP_UNIX_OFFSET_NS)

@@ -32,12 +32,20 @@ pub enum TimelineCommand {
     /// Jump the cursor to an instant (leaves live).
     Seek(i64),
     /// One frame forward (+1) or back (−1), by that camera's frame duration.
-    StepFrame { direction: i8, frame_90k: i64 },
+    StepFrame {
+        direction: i8,
+        frame_90k: i64,
+    },
     GoLive,
     /// Zoom by `factor` (> 1 zooms in) keeping the time under pixel `anchor_x` where it is.
-    Zoom { factor: f64, anchor_x: f32 },
+    Zoom {
+        factor: f64,
+        anchor_x: f32,
+    },
     /// Move the window by `dx_px` pixels (positive: the picture moves right, time goes back).
-    Pan { dx_px: f32 },
+    Pan {
+        dx_px: f32,
+    },
     /// The panel's width changed.
     SetWidth(f32),
 }
@@ -295,11 +303,7 @@ pub fn gap_step(mode: GapMode, cursor_90k: i64, speed: f64, next_90k: Option<i64
     if mode == GapMode::Hold || recorded_here {
         return GapStep::Stay;
     }
-    if speed > 0.0 {
-        next_90k.map_or(GapStep::Live, GapStep::Jump)
-    } else {
-        prev_90k.map_or(GapStep::Pause, GapStep::Jump)
-    }
+    if speed > 0.0 { next_90k.map_or(GapStep::Live, GapStep::Jump) } else { prev_90k.map_or(GapStep::Pause, GapStep::Jump) }
 }
 
 /// A stretch of recorded time, [start, end).

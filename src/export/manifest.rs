@@ -96,14 +96,13 @@ pub struct SnapshotFile {
 }
 
 impl Manifest {
-    pub fn new(site_name: &str, timezone: &str, request: &ExportRequest, files: Vec<ExportedFile>, missing: Vec<String>) -> Self {
-        let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
+    pub fn new(site_name: &str, tz: chrono_tz::Tz, request: &ExportRequest, files: Vec<ExportedFile>, missing: Vec<String>) -> Self {
         let now_90k = crate::core::time::now_90k();
         Self {
             format: FORMAT.into(),
             app: format!("vigil {}", env!("CARGO_PKG_VERSION")),
             site_name: site_name.into(),
-            timezone: timezone.into(),
+            timezone: tz.name().into(),
             exported_by: request.exported_by.clone(),
             exported_at_utc: utc_text(now_90k),
             exported_at_local: local_text(now_90k, tz),
@@ -205,8 +204,7 @@ pub fn verify(dir: &Path) -> Result<(Manifest, VerifyReport), VerifyError> {
         return Err(VerifyError::Manifest { path, message: format!("format {:?}", manifest.format) });
     }
     let mut report = VerifyReport { manifest_sha256: sha256_hex(&text), ..VerifyReport::default() };
-    let listed_files =
-        manifest.files.iter().map(|f| (&f.file, &f.sha256)).chain(manifest.snapshots.iter().map(|s| (&s.file, &s.sha256)));
+    let listed_files = manifest.files.iter().map(|f| (&f.file, &f.sha256)).chain(manifest.snapshots.iter().map(|s| (&s.file, &s.sha256)));
     for (file, sha) in listed_files {
         match sha256_file(&dir.join(file)) {
             Ok(h) if h == *sha => report.ok.push(file.clone()),

@@ -30,12 +30,16 @@ pub enum ExportError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Format(String),
+    #[error("{0}")]
+    Media(#[from] crate::media::MediaError),
     #[error("the export was cancelled; nothing was kept")]
     Cancelled,
     #[error("{0} already exists; choose a new folder (an export never overwrites another)")]
     OutExists(PathBuf),
     #[error("the range is empty or reversed: from {from} to {to}")]
     BadRange { from: String, to: String },
+    #[error("no site is configured in this data dir (its time zone and cameras are needed for evidence)")]
+    NoSite,
     #[error("no camera {0:?} in this site")]
     UnknownCamera(String),
     #[error("no recording of {cameras} between {from} and {to}")]
@@ -105,10 +109,8 @@ pub fn plan_parts(store: &Store, root: &Path, camera_id: &str, from_90k: i64, to
                 if !s.keyframe {
                     continue;
                 }
-                let next_key_before_from = table
-                    .samples
-                    .iter()
-                    .any(|n| n.keyframe && n.time_90k > s.time_90k && seg.start_90k + (n.time_90k as i64) <= from_90k);
+                let next_key_before_from =
+                    table.samples.iter().any(|n| n.keyframe && n.time_90k > s.time_90k && seg.start_90k + (n.time_90k as i64) <= from_90k);
                 if next_key_before_from {
                     continue;
                 }
@@ -136,16 +138,12 @@ pub fn export(
         return Err(ExportError::OutExists(request.out_dir.clone()));
     }
     let store = Store::open_dir(data_dir)?;
-    let site = store.load_site()?;
-    let (site_name, timezone) = site.as_ref().map_or(("?".to_string(), "Asia/Ho_Chi_Minh".to_string()), |s| (s.name.clone(), s.timezone.clone()));
-    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
+    let Some(site) = store.load_site()? else { return Err(ExportError::NoSite) };
+    let (site_name, tz) = (site.name.clone(), site.timezone);
     let root = recordings_root(data_dir);
     let mut planned = Vec::new();
     for camera_id in &request.cameras {
-        let name = match &site {
-            Some(s) => s.camera(camera_id).map(|c| c.name.clone()).ok_or_else(|| ExportError::UnknownCamera(camera_id.clone()))?,
-            None => camera_id.clone(),
-        };
+        let name = site.camera(camera_id).map(|c| c.name.clone()).ok_or_else(|| ExportError::UnknownCamera(camera_id.clone()))?;
         let parts = plan_parts(&store, &root, camera_id, request.from_90k, request.to_90k)?;
         planned.push((camera_id.clone(), name, parts));
     }
@@ -176,7 +174,8 @@ pub fn export(
             return Err(e);
         }
     };
-    let mut manifest = Manifest::new(&site_name, &timezone, request, files, planned.iter().filter(|p| p.2.is_empty()).map(|p| p.0.clone()).collect());
+    let mut manifest =
+        Manifest::new(&site_name, tz, request, files, planned.iter().filter(|p| p.2.is_empty()).map(|p| p.0.clone()).collect());
     manifest.snapshots = pictures;
     let finish = || -> Result<(), ExportError> {
         let path = partial.join(manifest::MANIFEST_FILE);
@@ -216,15 +215,15 @@ fn write_snapshots(
         for &t in instants {
             let Some(gop) = reader.gop_at(camera_id, t).map_err(|e| ExportError::Format(e.to_string()))? else { continue };
             if decoder.as_ref().is_none_or(|d| *d.config() != gop.config) {
-                decoder = Some(crate::media::playback::GopDecoder::new(&gop.config).map_err(ExportError::Format)?);
+                decoder = Some(crate::media::playback::GopDecoder::new(&gop.config)?);
             }
             let Some(decoder) = decoder.as_mut() else { continue };
             let frames = gop.up_to(gop.target);
-            let (frame, _) = decoder.decode_to(&frames, gop.target, &mut |_| {}).map_err(ExportError::Format)?;
+            let (frame, _) = decoder.decode_to(&frames, gop.target, &mut |_| {})?;
             let shown_90k = gop.frames[gop.target].0;
             let file = format!("{camera_id}_{}.png", manifest::file_stamp_ms(shown_90k, tz));
             let path = dir.join(&file);
-            crate::media::snapshot::save_png(&frame, &path).map_err(ExportError::Format)?;
+            crate::media::snapshot::save_png(&frame, &path)?;
             let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
             let sha256 = manifest::sha256_file(&path).map_err(|source| ExportError::Io { path: path.clone(), source })?;
             out.push(manifest::SnapshotFile {
@@ -270,24 +269,31 @@ fn write_all(
             let written = if burn_in {
                 // Remux first (a tenth of the work), then re-encode with the text.
                 let remuxed = dir.join(format!(".{file_name}.remux"));
-                write_clip(&remuxed, part, &mut |done| progress(ExportProgress { done_bytes: done_before + done / 10, total_bytes }), cancel)?;
+                write_clip(
+                    &remuxed,
+                    part,
+                    &mut |done| progress(ExportProgress { done_bytes: done_before + done / 10, total_bytes }),
+                    cancel,
+                )?;
                 let start_ns = crate::core::time::ns_from_90k(part.start_90k);
                 let duration_ns = crate::core::time::ns_from_90k(part.duration_90k() as i64);
                 let burned = crate::media::burn::burn_in(
                     &remuxed,
                     &path,
-                    name,
-                    start_ns,
-                    duration_ns,
-                    tz,
-                    &mut |f| progress(ExportProgress { done_bytes: done_before + payload / 10 + (f * (payload - payload / 10) as f64) as u64, total_bytes }),
+                    &crate::media::burn::BurnIn { camera_name: name, start_unix_ns: start_ns, duration_ns, tz },
+                    &mut |f| {
+                        progress(ExportProgress {
+                            done_bytes: done_before + payload / 10 + (f * (payload - payload / 10) as f64) as u64,
+                            total_bytes,
+                        })
+                    },
                     cancel,
                 );
                 let _ = std::fs::remove_file(&remuxed);
                 match burned {
                     Ok(()) => {}
                     Err(_) if cancel.load(std::sync::atomic::Ordering::Relaxed) => return Err(ExportError::Cancelled),
-                    Err(e) => return Err(ExportError::Format(e)),
+                    Err(e) => return Err(ExportError::Media(e)),
                 }
                 let bytes = std::fs::metadata(&path).map_err(|source| ExportError::Io { path: path.clone(), source })?.len();
                 let sha256 = manifest::sha256_file(&path).map_err(|source| ExportError::Io { path: path.clone(), source })?;

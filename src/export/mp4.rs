@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use mp4_atom::{
-    Co64, Codec, Ctts, CttsEntry, Dinf, Dref, Encode, Ftyp, Hdlr, Mdhd, Mdia, Minf, Moov, Mvhd, Stbl, Stsc, StscEntry, Stss,
-    Stsz, StszSamples, Stts, SttsEntry, Tkhd, Trak, Url, Vmhd,
+    Co64, Codec, Ctts, CttsEntry, Dinf, Dref, Encode, Ftyp, Hdlr, Mdhd, Mdia, Minf, Moov, Mvhd, Stbl, Stsc, StscEntry, Stss, Stsz,
+    StszSamples, Stts, SttsEntry, Tkhd, Trak, Url, Vmhd,
 };
 use sha2::{Digest, Sha256};
 
@@ -72,12 +72,7 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// Writes `part` to `out` (created; must not exist). `progress(done_bytes)` is called as frames
 /// are copied; `cancel` stops the copy (the caller removes the file).
-pub fn write_clip(
-    out: &Path,
-    part: &ClipPart,
-    progress: &mut dyn FnMut(u64),
-    cancel: &AtomicBool,
-) -> Result<WrittenFile, ExportError> {
+pub fn write_clip(out: &Path, part: &ClipPart, progress: &mut dyn FnMut(u64), cancel: &AtomicBool) -> Result<WrittenFile, ExportError> {
     let io = |source: std::io::Error| ExportError::Io { path: out.to_path_buf(), source };
     let file = File::options().write(true).create_new(true).open(out).map_err(io)?;
     let mut w = Hashing { inner: BufWriter::with_capacity(1 << 20, file), hash: Sha256::new(), bytes: 0 };
@@ -108,10 +103,9 @@ pub fn write_clip(
         }
         let Some((_, f)) = current.as_mut() else { continue };
         buf.resize(s.size as usize, 0);
-        f.seek(SeekFrom::Start(s.offset)).and_then(|_| f.read_exact(&mut buf)).map_err(|source| ExportError::Io {
-            path: path.clone(),
-            source,
-        })?;
+        f.seek(SeekFrom::Start(s.offset))
+            .and_then(|_| f.read_exact(&mut buf))
+            .map_err(|source| ExportError::Io { path: path.clone(), source })?;
         w.write_all(&buf).map_err(io)?;
         done += u64::from(s.size);
         progress(done);

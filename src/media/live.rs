@@ -8,6 +8,7 @@
 //! store them as they are; the probe hands them to the stream's record tap, if any, before the
 //! decode mode drops anything.
 
+use super::MediaError;
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -36,7 +37,7 @@ impl PlaneData for GstPlanes {
 
 /// Builds (but does not start) the pipeline of a stream. Elements after rtspsrc are created when
 /// the camera's SDP tells which codec it sends.
-pub(crate) fn build(spec: &StreamSpec, handle: &Arc<StreamHandle>, wake: &WakeFn) -> Result<gst::Pipeline, String> {
+pub(crate) fn build(spec: &StreamSpec, handle: &Arc<StreamHandle>, wake: &WakeFn) -> Result<gst::Pipeline, MediaError> {
     let pipeline = gst::Pipeline::with_name(&format!("live-{}-{}", spec.key.camera_id, spec.key.profile));
     let src = gst::ElementFactory::make("rtspsrc")
         .name("src")
@@ -49,7 +50,7 @@ pub(crate) fn build(spec: &StreamSpec, handle: &Arc<StreamHandle>, wake: &WakeFn
         .property("tcp-timeout", 5_000_000u64)
         .property("teardown-timeout", 100_000_000u64)
         .build()
-        .map_err(|_| "the rtspsrc element is missing (install gstreamer1.0-plugins-good)".to_string())?;
+        .map_err(|_| MediaError::MissingElement("rtspsrc".into()))?;
     if let Some((user, password)) = &spec.credentials {
         src.set_property("user-id", user);
         src.set_property("user-pw", password);
@@ -57,14 +58,10 @@ pub(crate) fn build(spec: &StreamSpec, handle: &Arc<StreamHandle>, wake: &WakeFn
     // Cameras often send audio too; only video is wanted here.
     src.connect("select-stream", false, |args| {
         let caps = args.get(2).and_then(|v| v.get::<gst::Caps>().ok());
-        let is_video = caps
-            .as_ref()
-            .and_then(|c| c.structure(0))
-            .and_then(|s| s.get::<&str>("media").ok())
-            .is_some_and(|m| m == "video");
+        let is_video = caps.as_ref().and_then(|c| c.structure(0)).and_then(|s| s.get::<&str>("media").ok()).is_some_and(|m| m == "video");
         Some(is_video.to_value())
     });
-    pipeline.add(&src).map_err(|e| e.to_string())?;
+    pipeline.add(&src).map_err(MediaError::gst)?;
 
     let pipeline_weak = pipeline.downgrade();
     let handle = handle.clone();
@@ -73,7 +70,7 @@ pub(crate) fn build(spec: &StreamSpec, handle: &Arc<StreamHandle>, wake: &WakeFn
     src.connect_pad_added(move |src, pad| {
         let Some(pipeline) = pipeline_weak.upgrade() else { return };
         if let Err(message) = link_video_branch(&pipeline, pad, &handle, &wake, profile) {
-            let msg = gst::message::Error::builder(gst::StreamError::CodecNotFound, &message).src(src).build();
+            let msg = gst::message::Error::builder(gst::StreamError::CodecNotFound, &message.to_string()).src(src).build();
             let _ = src.post_message(msg);
         }
     });
@@ -86,28 +83,24 @@ fn link_video_branch(
     handle: &Arc<StreamHandle>,
     wake: &WakeFn,
     profile: StreamProfile,
-) -> Result<(), String> {
-    let caps = pad.current_caps().ok_or("the camera's stream has no caps")?;
-    let s = caps.structure(0).ok_or("the camera's stream has empty caps")?;
+) -> Result<(), MediaError> {
+    let caps = pad.current_caps().ok_or(MediaError::Gst("the camera's stream has no caps".into()))?;
+    let s = caps.structure(0).ok_or(MediaError::Gst("the camera's stream has empty caps".into()))?;
     let encoding = s.get::<&str>("encoding-name").unwrap_or("?").to_ascii_uppercase();
     let (depay, parse, media, stream_format) = match encoding.as_str() {
         "H264" => ("rtph264depay", "h264parse", "video/x-h264", "avc"),
         "H265" => ("rtph265depay", "h265parse", "video/x-h265", "hev1"),
-        other => return Err(format!("video codec {other} (only H.264 and H.265 are supported)")),
+        other => return Err(MediaError::UnsupportedCodec(other.to_string())),
     };
     let coded_caps = gst::Caps::builder(media).field("alignment", "au").field("stream-format", stream_format).build();
-    let factory = decoder::choose(&coded_caps).ok_or_else(|| format!("no decoder installed for {encoding}"))?;
-    let make = |name: &str| gst::ElementFactory::make(name).build().map_err(|_| format!("element {name} is missing"));
+    let factory = decoder::choose(&coded_caps).ok_or_else(|| MediaError::NoDecoder(encoding.clone()))?;
+    let make = |name: &str| gst::ElementFactory::make(name).build().map_err(|_| MediaError::MissingElement(name.into()));
     let depay = make(depay)?;
     let parse = make(parse)?;
-    let dec = factory.create().build().map_err(|e| format!("cannot create decoder {}: {e}", factory.name()))?;
+    let dec = factory.create().build().map_err(|e| MediaError::Gst(format!("cannot create decoder {}: {e}", factory.name())))?;
     decoder::configure(&dec, profile);
     let appsink = gst_app::AppSink::builder()
-        .caps(
-            &gst_video::VideoCapsBuilder::new()
-                .format_list([gst_video::VideoFormat::Nv12, gst_video::VideoFormat::I420])
-                .build(),
-        )
+        .caps(&gst_video::VideoCapsBuilder::new().format_list([gst_video::VideoFormat::Nv12, gst_video::VideoFormat::I420]).build())
         .max_buffers(1)
         .drop(true)
         .sync(false)
@@ -124,15 +117,15 @@ fn link_video_branch(
     install_sink_callbacks(&appsink, handle, wake, &entered);
 
     let elements = [&depay, &parse, &dec, appsink.upcast_ref()];
-    pipeline.add_many(elements).map_err(|e| e.to_string())?;
-    depay.link(&parse).map_err(|e| e.to_string())?;
-    parse.link_filtered(&dec, &coded_caps).map_err(|e| e.to_string())?;
-    dec.link(&appsink).map_err(|e| format!("decoder {} cannot produce NV12/I420: {e}", factory.name()))?;
+    pipeline.add_many(elements).map_err(MediaError::gst)?;
+    depay.link(&parse).map_err(MediaError::gst)?;
+    parse.link_filtered(&dec, &coded_caps).map_err(MediaError::gst)?;
+    dec.link(&appsink).map_err(|e| MediaError::Gst(format!("decoder {} cannot produce NV12/I420: {e}", factory.name())))?;
     for e in elements {
-        e.sync_state_with_parent().map_err(|e| e.to_string())?;
+        e.sync_state_with_parent().map_err(MediaError::gst)?;
     }
-    let sinkpad = depay.static_pad("sink").ok_or("depayloader without sink pad")?;
-    pad.link(&sinkpad).map_err(|e| format!("cannot link the camera's stream: {e:?}"))?;
+    let sinkpad = depay.static_pad("sink").ok_or(MediaError::Gst("depayloader without sink pad".into()))?;
+    pad.link(&sinkpad).map_err(|e| MediaError::Gst(format!("cannot link the camera's stream: {e:?}")))?;
     Ok(())
 }
 
@@ -255,13 +248,7 @@ fn feed_tap(
         None => now_ns,
     };
     let Ok(mapped) = buffer.clone().into_mapped_buffer_readable() else { return };
-    let unit = EncodedUnit {
-        pts_ns: pts.nseconds(),
-        dts_ns: dts.nseconds(),
-        keyframe,
-        wall_unix_ns,
-        data: Box::new(GstUnit(mapped)),
-    };
+    let unit = EncodedUnit { pts_ns: pts.nseconds(), dts_ns: dts.nseconds(), keyframe, wall_unix_ns, data: Box::new(GstUnit(mapped)) };
     if tap.try_send(TapMessage::Unit(unit)).is_err() {
         handle.tap_dropped.fetch_add(1, Ordering::Relaxed);
     }
@@ -345,8 +332,7 @@ fn install_sink_callbacks(
                 let (width, height) = (info.width(), info.height());
                 let strides = info.stride();
                 let strides = [0, 1, 2].map(|i| strides.get(i).copied().unwrap_or(0).max(0) as usize);
-                let mapped =
-                    gst_video::VideoFrame::from_buffer_readable(buffer, info).map_err(|_| gst::FlowError::Error)?;
+                let mapped = gst_video::VideoFrame::from_buffer_readable(buffer, info).map_err(|_| gst::FlowError::Error)?;
                 let frame = DecodedFrame::new(format, width, height, strides, matrix, range, pts_ns, Box::new(GstPlanes(mapped)));
                 handle.slot.store(frame);
                 c.frames.fetch_add(1, Ordering::Relaxed);

@@ -7,6 +7,7 @@
 pub mod burn;
 pub mod decoder;
 pub mod encoded;
+mod error;
 pub mod frame;
 mod live;
 pub mod playback;
@@ -23,6 +24,7 @@ use std::time::Duration;
 use gstreamer as gst;
 
 pub use encoded::{CodecConfig, EncodedUnit, RecordTap, TapMessage, UnitData, VideoCodec};
+pub use error::MediaError;
 pub use frame::{DecodedFrame, LatestFrameSlot, PixelFormat};
 pub use stream::{DecodeMode, OfflineReason, StreamEvent, StreamHandle, StreamKey, StreamState, StreamStats};
 
@@ -30,8 +32,8 @@ pub use stream::{DecodeMode, OfflineReason, StreamEvent, StreamHandle, StreamKey
 pub type WakeFn = Arc<dyn Fn() + Send + Sync>;
 
 /// Initialises GStreamer once; cheap afterwards.
-pub fn init() -> Result<(), String> {
-    gst::init().map_err(|e| format!("GStreamer failed to initialise: {e}"))
+pub fn init() -> Result<(), MediaError> {
+    gst::init().map_err(|e| MediaError::Init(e.to_string()))
 }
 
 /// What to open.
@@ -61,8 +63,7 @@ impl StreamSpec {
     pub fn for_camera(site: &crate::core::site::Site, camera_id: &str, profile: crate::core::site::StreamProfile) -> Option<Self> {
         let cam = site.camera(camera_id)?;
         let mut spec = Self::new(StreamKey::new(camera_id, profile), cam.url(profile));
-        spec.credentials =
-            cam.credential.as_ref().and_then(|id| site.credential(id)).map(|c| (c.username.clone(), c.password.clone()));
+        spec.credentials = cam.credential.as_ref().and_then(|id| site.credential(id)).map(|c| (c.username.clone(), c.password.clone()));
         Some(spec)
     }
 }
@@ -108,7 +109,7 @@ pub struct Ingest {
 
 impl Ingest {
     /// An engine whose state events go to the returned receiver (bounded: `event_capacity`).
-    pub fn new(wake: WakeFn, policy: SupervisorPolicy, event_capacity: usize) -> Result<(Self, Receiver<StreamEvent>), String> {
+    pub fn new(wake: WakeFn, policy: SupervisorPolicy, event_capacity: usize) -> Result<(Self, Receiver<StreamEvent>), MediaError> {
         init()?;
         let (tx, rx) = std::sync::mpsc::sync_channel(event_capacity.max(1));
         Ok((Self { streams: Mutex::new(HashMap::new()), events: tx, wake, policy }, rx))
@@ -180,8 +181,7 @@ impl Ingest {
     }
 
     pub fn handles(&self) -> Vec<Arc<StreamHandle>> {
-        let mut v: Vec<_> =
-            self.streams.lock().unwrap_or_else(|e| e.into_inner()).values().map(|r| r.handle.clone()).collect();
+        let mut v: Vec<_> = self.streams.lock().unwrap_or_else(|e| e.into_inner()).values().map(|r| r.handle.clone()).collect();
         v.sort_by(|a, b| a.key.cmp(&b.key));
         v
     }
@@ -198,11 +198,9 @@ impl Ingest {
     /// Signals a removed stream to stop and joins its supervisor on a reaper thread.
     fn retire(r: Running, key: &StreamKey) {
         Self::signal_stop(&r);
-        let _ = std::thread::Builder::new()
-            .name(format!("reap-{}", key.camera_id))
-            .spawn(move || {
-                let _ = r.thread.join();
-            });
+        let _ = std::thread::Builder::new().name(format!("reap-{}", key.camera_id)).spawn(move || {
+            let _ = r.thread.join();
+        });
     }
 
     /// Stops every stream and waits for their teardown. Blocking: call off the UI thread.

@@ -7,6 +7,7 @@
 //! arrives after one decode, the exact frame after the GOP's prefix. Every GOP starts with an
 //! IDR picture, so GOPs from different places can follow each other in one decoder.
 
+use super::MediaError;
 use std::time::{Duration, Instant};
 
 use gstreamer as gst;
@@ -73,26 +74,22 @@ pub struct GopDecoder {
 }
 
 impl GopDecoder {
-    pub fn new(config: &CodecConfig) -> Result<Self, String> {
+    pub fn new(config: &CodecConfig) -> Result<Self, MediaError> {
         super::init()?;
         let caps = caps_for(config);
-        let factory = super::decoder::choose(&caps).ok_or_else(|| format!("no decoder for {}", config.codec))?;
+        let factory = super::decoder::choose(&caps).ok_or_else(|| MediaError::NoDecoder(config.codec.to_string()))?;
         let parse = match config.codec {
             VideoCodec::H264 => "h264parse",
             VideoCodec::H265 => "h265parse",
         };
         let pipeline = gst::Pipeline::with_name("playback");
-        let parse = gst::ElementFactory::make(parse).build().map_err(|_| format!("element {parse} is missing"))?;
-        let dec = factory.create().build().map_err(|e| e.to_string())?;
+        let parse = gst::ElementFactory::make(parse).build().map_err(|_| MediaError::MissingElement(parse.into()))?;
+        let dec = factory.create().build().map_err(MediaError::gst)?;
         if dec.has_property("max-threads") {
             dec.set_property("max-threads", 2i32);
         }
         let sink = gst_app::AppSink::builder()
-            .caps(
-                &gst_video::VideoCapsBuilder::new()
-                    .format_list([gst_video::VideoFormat::Nv12, gst_video::VideoFormat::I420])
-                    .build(),
-            )
+            .caps(&gst_video::VideoCapsBuilder::new().format_list([gst_video::VideoFormat::Nv12, gst_video::VideoFormat::I420]).build())
             .sync(false)
             .enable_last_sample(false)
             .build();
@@ -112,15 +109,15 @@ impl GopDecoder {
                 })
                 .build(),
         );
-        pipeline.add_many([&parse, &dec, sink.upcast_ref()]).map_err(|e| e.to_string())?;
-        gst::Element::link_many([&parse, &dec, sink.upcast_ref()]).map_err(|e| e.to_string())?;
+        pipeline.add_many([&parse, &dec, sink.upcast_ref()]).map_err(MediaError::gst)?;
+        gst::Element::link_many([&parse, &dec, sink.upcast_ref()]).map_err(MediaError::gst)?;
         let src = gst::Pad::builder(gst::PadDirection::Src).name("feed").build();
-        let parse_sink = parse.static_pad("sink").ok_or("parser without sink pad")?;
-        src.link(&parse_sink).map_err(|e| format!("{e:?}"))?;
-        pipeline.set_state(gst::State::Playing).map_err(|e| format!("playback pipeline: {e}"))?;
+        let parse_sink = parse.static_pad("sink").ok_or(MediaError::Gst("parser without sink pad".into()))?;
+        src.link(&parse_sink).map_err(|e| MediaError::Gst(format!("{e:?}")))?;
+        pipeline.set_state(gst::State::Playing).map_err(|e| MediaError::Gst(format!("playback pipeline: {e}")))?;
         let (changed, _, _) = pipeline.state(gst::ClockTime::from_seconds(5));
-        changed.map_err(|e| format!("playback pipeline did not start: {e}"))?;
-        src.set_active(true).map_err(|e| e.to_string())?;
+        changed.map_err(|e| MediaError::Gst(format!("playback pipeline did not start: {e}")))?;
+        src.set_active(true).map_err(MediaError::gst)?;
         src.push_event(gst::event::StreamStart::new("vigil-playback"));
         src.push_event(gst::event::Caps::new(&caps));
         src.push_event(gst::event::Segment::new(&gst::FormattedSegment::<gst::ClockTime>::new()));
@@ -139,9 +136,9 @@ impl GopDecoder {
         frames: &[GopFrame<'_>],
         target: usize,
         first: &mut dyn FnMut(&DecodedFrame),
-    ) -> Result<(DecodedFrame, SeekTimings), String> {
+    ) -> Result<(DecodedFrame, SeekTimings), MediaError> {
         let (mut all, timings) = self.decode_all_to(frames, target, first)?;
-        let frame = all.pop().map(|(_, f)| f).ok_or("the decoder did not return the target frame")?;
+        let frame = all.pop().map(|(_, f)| f).ok_or(MediaError::Gst("the decoder did not return the target frame".into()))?;
         Ok((frame, timings))
     }
 
@@ -152,10 +149,10 @@ impl GopDecoder {
         frames: &[GopFrame<'_>],
         target: usize,
         first: &mut dyn FnMut(&DecodedFrame),
-    ) -> Result<(Vec<(i64, DecodedFrame)>, SeekTimings), String> {
+    ) -> Result<(Vec<(i64, DecodedFrame)>, SeekTimings), MediaError> {
         let started = Instant::now();
         if frames.is_empty() || target >= frames.len() || !frames[0].keyframe {
-            return Err("a GOP starts with a keyframe and holds the target".into());
+            return Err(MediaError::BadInput("a GOP starts with a keyframe and holds the target"));
         }
         self.arrivals.lock().unwrap_or_else(|e| e.into_inner()).clear();
         self.stream_base_90k = None;
@@ -175,14 +172,14 @@ impl GopDecoder {
         let mut arrivals = self.arrivals.lock().unwrap_or_else(|e| e.into_inner());
         let pictures: Vec<(DecodedFrame, Instant)> = arrivals.drain(..).filter(|(f, _)| f.pts_ns.is_some_and(|p| p >= origin_ns)).collect();
         drop(arrivals);
-        let (first_frame, first_at) = pictures.first().ok_or("the decoder returned no picture")?;
+        let (first_frame, first_at) = pictures.first().ok_or(MediaError::Gst("the decoder returned no picture".into()))?;
         first(first_frame);
         let first_picture = first_at.duration_since(started);
         let at = pictures
             .iter()
             .find(|(f, _)| f.pts_ns == Some(target_ns))
             .map(|(_, at)| *at)
-            .ok_or("the decoder did not return the target frame")?;
+            .ok_or(MediaError::Gst("the decoder did not return the target frame".into()))?;
         let all = pictures
             .into_iter()
             .filter(|(f, _)| f.pts_ns.is_some_and(|p| p <= target_ns))
@@ -192,7 +189,7 @@ impl GopDecoder {
     }
 
     /// Pushes one compressed frame at running time `ns` (decoded on this thread).
-    fn push_frame(&self, f: &GopFrame<'_>, ns: u64) -> Result<(), String> {
+    fn push_frame(&self, f: &GopFrame<'_>, ns: u64) -> Result<(), MediaError> {
         let mut buffer = gst::Buffer::from_slice(f.data.to_vec());
         if let Some(b) = buffer.get_mut() {
             b.set_pts(gst::ClockTime::from_nseconds(ns));
@@ -201,7 +198,7 @@ impl GopDecoder {
                 b.set_flags(gst::BufferFlags::DELTA_UNIT);
             }
         }
-        self.src.push(buffer).map(|_| ()).map_err(|e| format!("decoder input: {e:?}"))
+        self.src.push(buffer).map(|_| ()).map_err(|e| MediaError::Gst(format!("decoder input: {e:?}")))
     }
 
     /// Starts continuous decoding at a keyframe at `base_90k` (drops whatever the decoder held).
@@ -214,8 +211,8 @@ impl GopDecoder {
     /// Continuous decoding (playback): pushes frames that follow the ones before, without
     /// draining, and returns the pictures the decoder gave out meanwhile with their instants
     /// (90 kHz). Pictures lag the input by the decoder's delay (a frame or two).
-    pub fn push_stream(&mut self, frames: &[GopFrame<'_>]) -> Result<Vec<(i64, DecodedFrame)>, String> {
-        let base = self.stream_base_90k.ok_or("continuous decoding was not started")?;
+    pub fn push_stream(&mut self, frames: &[GopFrame<'_>]) -> Result<Vec<(i64, DecodedFrame)>, MediaError> {
+        let base = self.stream_base_90k.ok_or(MediaError::BadInput("continuous decoding was not started"))?;
         for f in frames {
             let ns = ((f.pts_90k - base).max(0) as u64) * 100_000 / 9;
             self.push_frame(f, ns)?;
@@ -239,9 +236,9 @@ impl GopDecoder {
     /// Makes the decoder give out every picture it holds: an end-of-stream (decoders finish their
     /// pending frames on it; everything runs on this thread, so when the push returns the
     /// pictures are out), then a flush and a new segment so the decoder takes the next GOP.
-    fn drain(&self) -> Result<(), String> {
+    fn drain(&self) -> Result<(), MediaError> {
         if !self.src.push_event(gst::event::Eos::new()) {
-            return Err("the decoder refused end-of-stream".into());
+            return Err(MediaError::Gst("the decoder refused end-of-stream".into()));
         }
         self.flush();
         Ok(())
@@ -255,10 +252,10 @@ impl Drop for GopDecoder {
     }
 }
 
-fn to_frame(sample: &gst::Sample) -> Result<DecodedFrame, String> {
-    let caps = sample.caps().ok_or("no caps")?;
-    let info = gst_video::VideoInfo::from_caps(caps).map_err(|e| e.to_string())?;
-    let buffer = sample.buffer_owned().ok_or("no buffer")?;
+fn to_frame(sample: &gst::Sample) -> Result<DecodedFrame, MediaError> {
+    let caps = sample.caps().ok_or(MediaError::Gst("no caps".into()))?;
+    let info = gst_video::VideoInfo::from_caps(caps).map_err(MediaError::gst)?;
+    let buffer = sample.buffer_owned().ok_or(MediaError::Gst("no buffer".into()))?;
     let pts = buffer.pts().map(gst::ClockTime::nseconds);
     let format = match info.format() {
         gst_video::VideoFormat::Nv12 => PixelFormat::Nv12,
@@ -275,15 +272,18 @@ fn to_frame(sample: &gst::Sample) -> Result<DecodedFrame, String> {
     let strides = info.stride();
     let strides = [0, 1, 2].map(|i| strides.get(i).copied().unwrap_or(0).max(0) as usize);
     let (w, h) = (info.width(), info.height());
-    let mapped = gst_video::VideoFrame::from_buffer_readable(buffer, &info).map_err(|_| "cannot map a frame".to_string())?;
+    let mapped = gst_video::VideoFrame::from_buffer_readable(buffer, &info).map_err(|_| MediaError::Gst("cannot map a frame".into()))?;
     Ok(DecodedFrame::new(format, w, h, strides, matrix, range, pts, Box::new(Planes(mapped))))
 }
 
+/// Compressed units in MP4 sample form, each with its keyframe flag.
+pub type Mp4Units = Vec<(Vec<u8>, bool)>;
+
 /// The video units of an MP4 file in MP4 sample form, with its codec configuration:
 /// `{filesrc} - {qtdemux} - {h26xparse} - {avc|hev1, au} - {appsink}`.
-pub fn read_mp4_units(path: &std::path::Path) -> Result<(CodecConfig, Vec<(Vec<u8>, bool)>), String> {
+pub fn read_mp4_units(path: &std::path::Path) -> Result<(CodecConfig, Mp4Units), MediaError> {
     super::init()?;
-    let err = |m: String| format!("{}: {m}", path.display());
+    let err = |m: String| MediaError::File { path: path.to_path_buf(), message: m };
     // The parser is picked from the demuxer's caps: parsebin would keep the file's `hvc1` form,
     // which cannot link to the `hev1` wanted here.
     let launch = "filesrc name=src ! qtdemux name=demux capsfilter name=caps ! appsink name=sink sync=false";

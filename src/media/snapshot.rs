@@ -3,6 +3,7 @@
 //!
 //! `{appsrc: the frame's YUV planes} - {videoconvert} - {pngenc} - {filesink}`
 
+use super::MediaError;
 use std::path::Path;
 
 use gstreamer as gst;
@@ -15,7 +16,7 @@ use super::frame::{DecodedFrame, PixelFormat, YuvMatrix, YuvRange};
 
 /// Writes `frame` to `path` as PNG. Blocking (tens of ms for 1080p): call off the UI thread.
 /// The file appears complete or not at all (written beside it, then renamed).
-pub fn save_png(frame: &DecodedFrame, path: &Path) -> Result<(), String> {
+pub fn save_png(frame: &DecodedFrame, path: &Path) -> Result<(), MediaError> {
     super::init()?;
     let format = match frame.format {
         PixelFormat::Nv12 => gst_video::VideoFormat::Nv12,
@@ -37,11 +38,11 @@ pub fn save_png(frame: &DecodedFrame, path: &Path) -> Result<(), String> {
         .colorimetry(&colorimetry)
         .fps(gst::Fraction::new(0, 1))
         .build()
-        .map_err(|e| format!("frame description: {e}"))?;
-    let mut buffer = gst::Buffer::with_size(info.size()).map_err(|e| e.to_string())?;
+        .map_err(|e| MediaError::Gst(format!("frame description: {e}")))?;
+    let mut buffer = gst::Buffer::with_size(info.size()).map_err(MediaError::gst)?;
     {
-        let buffer = buffer.get_mut().ok_or("buffer not writable")?;
-        let mut out = gst_video::VideoFrameRef::from_buffer_ref_writable(buffer, &info).map_err(|e| e.to_string())?;
+        let buffer = buffer.get_mut().ok_or(MediaError::Gst("buffer not writable".into()))?;
+        let mut out = gst_video::VideoFrameRef::from_buffer_ref_writable(buffer, &info).map_err(MediaError::gst)?;
         for plane in 0..frame.format.plane_count() {
             let rows = if plane == 0 { frame.height as usize } else { frame.height.div_ceil(2) as usize };
             let row_bytes = match (frame.format, plane) {
@@ -52,38 +53,41 @@ pub fn save_png(frame: &DecodedFrame, path: &Path) -> Result<(), String> {
             let dst_stride = out.plane_stride()[plane] as usize;
             let src_stride = frame.strides[plane];
             let src = frame.plane(plane);
-            let dst = out.plane_data_mut(plane as u32).map_err(|e| e.to_string())?;
+            let dst = out.plane_data_mut(plane as u32).map_err(MediaError::gst)?;
             for row in 0..rows {
-                let s = src.get(row * src_stride..row * src_stride + row_bytes).ok_or("decoded plane too small")?;
+                let s = src.get(row * src_stride..row * src_stride + row_bytes).ok_or(MediaError::Gst("decoded plane too small".into()))?;
                 dst[row * dst_stride..row * dst_stride + row_bytes].copy_from_slice(s);
             }
         }
     }
     let partial = path.with_extension("png.partial");
     let pipeline = gst::Pipeline::with_name("snapshot");
-    let src = gst_app::AppSrc::builder().caps(&info.to_caps().map_err(|e| e.to_string())?).format(gst::Format::Time).build();
-    let make = |name: &str| gst::ElementFactory::make(name).build().map_err(|_| format!("GStreamer element {name} is missing"));
+    let src = gst_app::AppSrc::builder().caps(&info.to_caps().map_err(MediaError::gst)?).format(gst::Format::Time).build();
+    let make = |name: &str| gst::ElementFactory::make(name).build().map_err(|_| MediaError::MissingElement(name.into()));
     let (convert, encode, sink) = (make("videoconvert")?, make("pngenc")?, make("filesink")?);
     sink.set_property("location", partial.to_string_lossy().as_ref());
-    pipeline.add_many([src.upcast_ref(), &convert, &encode, &sink]).map_err(|e| e.to_string())?;
-    gst::Element::link_many([src.upcast_ref(), &convert, &encode, &sink]).map_err(|e| e.to_string())?;
-    pipeline.set_state(gst::State::Playing).map_err(|e| e.to_string())?;
-    let pushed = src.push_buffer(buffer).map_err(|e| format!("{e:?}")).and_then(|_| src.end_of_stream().map_err(|e| format!("{e:?}")));
-    let bus = pipeline.bus().ok_or("pipeline without bus")?;
+    pipeline.add_many([src.upcast_ref(), &convert, &encode, &sink]).map_err(MediaError::gst)?;
+    gst::Element::link_many([src.upcast_ref(), &convert, &encode, &sink]).map_err(MediaError::gst)?;
+    pipeline.set_state(gst::State::Playing).map_err(MediaError::gst)?;
+    let pushed = src
+        .push_buffer(buffer)
+        .map_err(|e| MediaError::Gst(format!("{e:?}")))
+        .and_then(|_| src.end_of_stream().map_err(|e| MediaError::Gst(format!("{e:?}"))));
+    let bus = pipeline.bus().ok_or(MediaError::Gst("pipeline without bus".into()))?;
     let result = match bus.timed_pop_filtered(gst::ClockTime::from_seconds(30), &[gst::MessageType::Eos, gst::MessageType::Error]) {
         Some(msg) => match msg.view() {
             gst::MessageView::Eos(_) => pushed,
-            gst::MessageView::Error(e) => Err(e.error().to_string()),
-            _ => Err("unexpected message".into()),
+            gst::MessageView::Error(e) => Err(MediaError::gst(e.error())),
+            _ => Err(MediaError::Gst("unexpected message".into())),
         },
-        None => Err("timed out writing the snapshot".into()),
+        None => Err(MediaError::Timeout("writing the snapshot")),
     };
     let _ = pipeline.set_state(gst::State::Null);
     match result {
-        Ok(_) => std::fs::rename(&partial, path).map_err(|e| format!("{}: {e}", path.display())),
+        Ok(_) => std::fs::rename(&partial, path).map_err(|e| MediaError::File { path: path.to_path_buf(), message: e.to_string() }),
         Err(e) => {
             let _ = std::fs::remove_file(&partial);
-            Err(format!("cannot write {}: {e}", path.display()))
+            Err(MediaError::File { path: path.to_path_buf(), message: format!("cannot write: {e}") })
         }
     }
 }
@@ -108,10 +112,7 @@ mod tests {
 
     #[test]
     fn file_names_keep_vietnamese_letters_and_drop_separators() {
-        assert_eq!(
-            snapshot_file_name("Phố Lê Lợi – tiệm vàng", "28/11/2026 23:40:12"),
-            "Phố_Lê_Lợi_tiệm_vàng_28-11-2026-23-40-12.png"
-        );
+        assert_eq!(snapshot_file_name("Phố Lê Lợi – tiệm vàng", "28/11/2026 23:40:12"), "Phố_Lê_Lợi_tiệm_vàng_28-11-2026-23-40-12.png");
         assert_eq!(snapshot_file_name("a/b\\c", "1"), "a_b_c_1.png");
     }
 }

@@ -90,7 +90,7 @@ impl Supervisor {
     fn attempt(&self, backoff: &mut Backoff) -> Outcome {
         let pipeline = match live::build(&self.spec, &self.handle, &self.wake) {
             Ok(p) => p,
-            Err(message) => return Outcome::Failed(OfflineReason::Other(message)),
+            Err(e) => return Outcome::Failed(OfflineReason::Other(e.to_string())),
         };
         let outcome = self.watch(&pipeline, backoff);
         // Teardown happens on this thread, whatever state the camera is in.

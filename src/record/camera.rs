@@ -13,10 +13,11 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use super::fmp4::{Sample, SegmentWriter, encode_keyframe_index};
+use super::fmp4::{Sample, SegmentWriter};
 use super::{RecordEvent, RecorderConfig, Shared, TICKS_PER_S, ns_to_90k};
 use crate::core::site::StreamProfile;
 use crate::media::{CodecConfig, EncodedUnit, TapMessage};
+use crate::store::keyframe_index::encode_keyframe_index;
 use crate::store::recordings::{MAX_SEGMENT_DURATION_90K, SegmentState};
 
 /// Arrival times this far from the stream's own clock end the run.
@@ -101,9 +102,9 @@ impl CameraRecorder {
                     rate.add(unit.data.bytes().len());
                     if self.shared.disk_full.load(Ordering::Acquire) {
                         if run.is_some() {
-                            self.end_run(&mut run, "disk full");
+                            self.end_run(&mut run, &RunError::DiskFull.to_string());
                         }
-                        self.shared.set_status(&self.camera_id, |s| s.set_not_recording("disk full"));
+                        self.shared.set_status(&self.camera_id, |s| s.set_not_recording(&RunError::DiskFull.to_string()));
                         continue;
                     }
                     self.accept(&mut run, config.as_ref(), unit);
@@ -142,8 +143,8 @@ impl CameraRecorder {
             let (Some(config), true) = (config, unit.keyframe) else { return };
             match self.begin_run(config, &unit) {
                 Ok(r) => *run = Some(r),
-                Err(message) => {
-                    self.fail(&message);
+                Err(e) => {
+                    self.fail(&e.to_string());
                     return;
                 }
             }
@@ -151,17 +152,13 @@ impl CameraRecorder {
         let Some(r) = run.as_mut() else { return };
         let t_90k = r.start_90k + ((i128::from(unit.dts_ns) - i128::from(r.first_dts_ns)) * 9 / 100_000) as i64;
         if let Err(reason) = self.push(r, unit, t_90k) {
-            self.end_run(run, &reason);
+            self.end_run(run, &reason.to_string());
         }
     }
 
-    fn begin_run(&self, config: &CodecConfig, first: &EncodedUnit) -> Result<Run, String> {
+    fn begin_run(&self, config: &CodecConfig, first: &EncodedUnit) -> Result<Run, RunError> {
         let start_90k = ns_to_90k(first.wall_unix_ns);
-        let id = self
-            .shared
-            .store()
-            .begin_run(&self.camera_id, self.profile.as_str(), start_90k)
-            .map_err(|e| format!("cannot start a run: {e}"))?;
+        let id = self.shared.store().begin_run(&self.camera_id, self.profile.as_str(), start_90k).map_err(RunError::Start)?;
         tracing::info!(camera = %self.camera_id, run = id, "recording run started");
         self.shared.set_status(&self.camera_id, |s| s.set_recording());
         self.shared.emit(RecordEvent::RunStarted { camera_id: self.camera_id.clone(), run_id: id, start_90k });
@@ -180,7 +177,7 @@ impl CameraRecorder {
 
     /// Takes the next unit: writes the pending one (now that its duration is known), cuts the
     /// segment at a keyframe past the boundary, and keeps `unit` pending.
-    fn push(&self, r: &mut Run, unit: EncodedUnit, t_90k: i64) -> Result<(), String> {
+    fn push(&self, r: &mut Run, unit: EncodedUnit, t_90k: i64) -> Result<(), RunError> {
         if let Some((prev, prev_t)) = r.pending.take() {
             let mut duration = t_90k - prev_t;
             if duration <= 0 {
@@ -196,7 +193,7 @@ impl CameraRecorder {
             if unit.keyframe && self.boundary_reached(seg_start, t_90k) {
                 self.finish_segment(r)?;
             } else if length >= MAX_SEGMENT_DURATION_90K - TICKS_PER_S {
-                return Err("no keyframe for 10 minutes".into());
+                return Err(RunError::NoKeyframe);
             }
         }
         r.pending = Some((unit, t_90k));
@@ -209,7 +206,7 @@ impl CameraRecorder {
         (length >= self.segment_target_90k / 2 && slot(t) > slot(seg_start)) || length >= self.segment_target_90k * 3 / 2
     }
 
-    fn write(&self, r: &mut Run, unit: EncodedUnit, t_90k: i64, duration_90k: u32) -> Result<(), String> {
+    fn write(&self, r: &mut Run, unit: EncodedUnit, t_90k: i64, duration_90k: u32) -> Result<(), RunError> {
         if r.segment.is_none() {
             if !unit.keyframe {
                 return Ok(());
@@ -229,10 +226,10 @@ impl CameraRecorder {
             let _ = self.finish_segment(r);
             if disk_full {
                 self.report_disk_full(&e.to_string());
-                return Err("disk full".into());
+                return Err(RunError::DiskFull);
             }
             self.fail(&e.to_string());
-            return Err("write error".into());
+            return Err(RunError::Write);
         }
         self.shared.set_status(&self.camera_id, |s| s.open_segment_bytes = bytes);
         if self.index_open_90k > 0 && seg.writer.written_90k() >= seg.indexed_90k + self.index_open_90k {
@@ -264,7 +261,7 @@ impl CameraRecorder {
         }
     }
 
-    fn open_segment(&self, r: &mut Run, start_90k: i64) -> Result<OpenSegment, String> {
+    fn open_segment(&self, r: &mut Run, start_90k: i64) -> Result<OpenSegment, RunError> {
         let seq = r.next_seq;
         r.next_seq += 1;
         let rel_path = segment_rel_path(&self.camera_id, start_90k, r.id, seq);
@@ -276,17 +273,17 @@ impl CameraRecorder {
                 tracing::error!(camera = %self.camera_id, "cannot create {rel_path}: {e}");
                 if e.is_disk_full() {
                     self.report_disk_full(&e.to_string());
-                    Err("disk full".into())
+                    Err(RunError::DiskFull)
                 } else {
                     self.fail(&e.to_string());
-                    Err("cannot create a segment file".into())
+                    Err(RunError::CreateFile)
                 }
             }
         }
     }
 
     /// Finishes the open segment (durable on disk) and then indexes it.
-    fn finish_segment(&self, r: &mut Run) -> Result<(), String> {
+    fn finish_segment(&self, r: &mut Run) -> Result<(), RunError> {
         let Some(seg) = r.segment.take() else { return Ok(()) };
         let summary = match seg.writer.finish() {
             Ok(s) => s,
@@ -296,7 +293,7 @@ impl CameraRecorder {
                 if e.is_disk_full() {
                     self.report_disk_full(&e.to_string());
                 }
-                return Err(e.to_string());
+                return Err(RunError::Finish(e));
             }
         };
         if summary.frames == 0 {
@@ -311,7 +308,7 @@ impl CameraRecorder {
         };
         if let Err(e) = indexed {
             tracing::error!(camera = %self.camera_id, "indexing {}: {e}", seg.rel_path);
-            return Err(e.to_string());
+            return Err(RunError::Index(e));
         }
         self.shared.set_status(&self.camera_id, |s| {
             s.bytes_today += summary.bytes;
@@ -336,9 +333,7 @@ impl CameraRecorder {
         }
         let end_90k = r.segment.as_ref().map(|s| s.start_90k + s.writer.duration_90k() as i64);
         let _ = self.finish_segment(&mut r);
-        let end_90k = end_90k.or_else(|| {
-            self.shared.store().run_segments_end(r.id).ok().flatten()
-        });
+        let end_90k = end_90k.or_else(|| self.shared.store().run_segments_end(r.id).ok().flatten());
         let end_90k = end_90k.unwrap_or(r.start_90k);
         if let Err(e) = self.shared.store().end_run(r.id, end_90k, reason) {
             tracing::error!(camera = %self.camera_id, "closing run {}: {e}", r.id);
@@ -358,6 +353,27 @@ impl CameraRecorder {
     fn fail(&self, message: &str) {
         self.shared.emit(RecordEvent::Error { camera_id: self.camera_id.clone(), message: message.to_string() });
     }
+}
+
+/// Why a run ends early; its text is the run's `end_reason` in the index and the camera's reason
+/// in the recorder status (the GUI translates the known ones).
+#[derive(Debug, thiserror::Error)]
+enum RunError {
+    /// The disk is full (ENOSPC, quota): the recorder waits for space (`RecordEvent::DiskFull`).
+    #[error("disk full")]
+    DiskFull,
+    #[error("write error")]
+    Write,
+    #[error("cannot create a segment file")]
+    CreateFile,
+    #[error("no keyframe for 10 minutes")]
+    NoKeyframe,
+    #[error("cannot start a run: {0}")]
+    Start(crate::store::StoreError),
+    #[error("{0}")]
+    Finish(super::fmp4::Fmp4Error),
+    #[error("{0}")]
+    Index(crate::store::StoreError),
 }
 
 /// `<camera>/<YYYY-MM-DD UTC>/<start_90k>_r<run>_s<seq>.mp4`: the start time and run can be read

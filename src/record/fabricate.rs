@@ -4,9 +4,10 @@
 
 use std::path::Path;
 
-use super::fmp4::{Sample, SegmentWriter, encode_keyframe_index};
+use super::fmp4::{Sample, SegmentWriter};
 use super::{TICKS_PER_S, recordings_root};
 use crate::media::CodecConfig;
+use crate::store::keyframe_index::encode_keyframe_index;
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -17,19 +18,26 @@ pub enum FabricateError {
     Write(String),
 }
 
-/// Writes one run of `camera_id` from `start_90k` for `seconds`, looping `frames` (MP4-form
-/// units, the first a keyframe) at `fps`, in segments cut at the first keyframe after
-/// `segment_s`. Frame `k` of the run is `frames[k % frames.len()]` at `start + k / fps`.
+/// A clip to loop: its codec configuration, its frames (MP4-form units, the first a keyframe) and
+/// its frame rate.
+pub struct LoopedClip<'a> {
+    pub config: &'a CodecConfig,
+    pub frames: &'a [(Vec<u8>, bool)],
+    pub fps: u32,
+}
+
+/// Writes one run of `camera_id` from `start_90k` for `seconds`, looping the clip's frames at
+/// its `fps`, in segments cut at the first keyframe after `segment_s`. Frame `k` of the run is
+/// `frames[k % frames.len()]` at `start + k / fps`.
 pub fn fabricate_run(
     data_dir: &Path,
     camera_id: &str,
-    config: &CodecConfig,
-    frames: &[(Vec<u8>, bool)],
-    fps: u32,
+    clip: &LoopedClip<'_>,
     start_90k: i64,
     seconds: u32,
     segment_s: u32,
 ) -> Result<usize, FabricateError> {
+    let LoopedClip { config, frames, fps } = *clip;
     if frames.is_empty() || !frames[0].1 || fps == 0 {
         return Err(FabricateError::Write("frames must start with a keyframe".into()));
     }

@@ -9,14 +9,14 @@
 //!
 //! The boxes are encoded with the `mp4-atom` crate; this module decides their contents.
 
+use crate::store::keyframe_index::KeyframeEntry;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use mp4_atom::{
-    Atom, Avc1, Avcc, Codec, Decode, Dinf, Dref, Encode, Ftyp, Hdlr, Hev1, Hvcc, Mdhd, Mdia, Mehd, Mfhd, Minf, Moof, Moov,
-    Mvex, Mvhd, Stbl, Stco, Stsc, Stsd, Stsz, Stts, Tfdt, Tfhd, Tkhd, Traf, Trak, Trex, Trun, TrunEntry, TrunSamples, Url,
-    Visual, Vmhd,
+    Atom, Avc1, Avcc, Codec, Decode, Dinf, Dref, Encode, Ftyp, Hdlr, Hev1, Hvcc, Mdhd, Mdia, Mehd, Mfhd, Minf, Moof, Moov, Mvex, Mvhd,
+    Stbl, Stco, Stsc, Stsd, Stsz, Stts, Tfdt, Tfhd, Tkhd, Traf, Trak, Trex, Trun, TrunEntry, TrunSamples, Url, Visual, Vmhd,
 };
 
 use crate::media::{CodecConfig, UnitData, VideoCodec};
@@ -55,13 +55,6 @@ pub struct Sample {
     pub cts_offset_90k: i32,
     pub keyframe: bool,
     pub data: Box<dyn UnitData>,
-}
-
-/// A keyframe: its time since the segment start and the byte offset of its fragment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeyframeEntry {
-    pub time_90k: u64,
-    pub offset: u64,
 }
 
 /// What a finished (or scanned) segment holds.
@@ -114,19 +107,23 @@ fn init_segment(config: &CodecConfig, creation_unix_s: u64) -> Result<(Vec<u8>, 
     };
     let codec: Codec = match config.codec {
         VideoCodec::H264 => {
-            let avcc = Avcc::decode_body(&mut config.codec_data.as_slice())
-                .map_err(|e| Fmp4Error::Config(format!("avcC: {e}")))?;
+            let avcc = Avcc::decode_body(&mut config.codec_data.as_slice()).map_err(|e| Fmp4Error::Config(format!("avcC: {e}")))?;
             Avc1 { visual, avcc, btrt: None, colr: None, pasp: None, taic: None, fiel: None, spatial: None }.into()
         }
         VideoCodec::H265 => {
-            let hvcc = Hvcc::decode_body(&mut config.codec_data.as_slice())
-                .map_err(|e| Fmp4Error::Config(format!("hvcC: {e}")))?;
+            let hvcc = Hvcc::decode_body(&mut config.codec_data.as_slice()).map_err(|e| Fmp4Error::Config(format!("hvcC: {e}")))?;
             Hev1 { visual, hvcc, lhvc: None, btrt: None, colr: None, pasp: None, taic: None, fiel: None, spatial: None }.into()
         }
     };
     let mp4_time = creation_unix_s + MP4_EPOCH_OFFSET_S;
     let moov = Moov {
-        mvhd: Mvhd { creation_time: mp4_time, modification_time: mp4_time, timescale: TIMESCALE, next_track_id: TRACK_ID + 1, ..Default::default() },
+        mvhd: Mvhd {
+            creation_time: mp4_time,
+            modification_time: mp4_time,
+            timescale: TIMESCALE,
+            next_track_id: TRACK_ID + 1,
+            ..Default::default()
+        },
         mvex: Some(Mvex {
             mehd: Some(Mehd { fragment_duration: 0 }),
             trex: vec![Trex { track_id: TRACK_ID, default_sample_description_index: 1, ..Default::default() }],
@@ -143,7 +140,13 @@ fn init_segment(config: &CodecConfig, creation_unix_s: u64) -> Result<(Vec<u8>, 
                 ..Default::default()
             },
             mdia: Mdia {
-                mdhd: Mdhd { creation_time: mp4_time, modification_time: mp4_time, timescale: TIMESCALE, duration: 0, language: "und".into() },
+                mdhd: Mdhd {
+                    creation_time: mp4_time,
+                    modification_time: mp4_time,
+                    timescale: TIMESCALE,
+                    duration: 0,
+                    language: "und".into(),
+                },
                 hdlr: Hdlr { handler: b"vide".into(), name: "Vigil video".into() },
                 minf: Minf {
                     vmhd: Some(Vmhd::default()),
@@ -557,12 +560,9 @@ pub fn read_samples(path: &Path) -> Result<SegmentSamples, Fmp4Error> {
                     }
                 }
             }
-            b"mdat" => {
-                // The fragment counts once its data is all there.
-                if pending.iter().all(|s| s.offset + u64::from(s.size) <= at + size) {
-                    samples.append(&mut pending);
-                }
-            }
+            // The fragment counts once its data is all there.
+            b"mdat" if pending.iter().all(|s| s.offset + u64::from(s.size) <= at + size) => samples.append(&mut pending),
+            b"mdat" => {}
             _ => {}
         }
         at += size;
@@ -595,58 +595,6 @@ pub fn repair(path: &Path, scanned: &ScanResult) -> Result<(), Fmp4Error> {
     Ok(())
 }
 
-/// Encodes a keyframe list as the index blob: per entry, LEB128 varints of the time since the
-/// previous keyframe and the byte offset since the previous one.
-pub fn encode_keyframe_index(entries: &[KeyframeEntry]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(entries.len() * 5);
-    let (mut t, mut o) = (0u64, 0u64);
-    for e in entries {
-        put_varint(&mut out, e.time_90k.saturating_sub(t));
-        put_varint(&mut out, e.offset.saturating_sub(o));
-        (t, o) = (e.time_90k, e.offset);
-    }
-    out
-}
-
-/// The inverse of [`encode_keyframe_index`]; `None` for a malformed blob.
-pub fn decode_keyframe_index(blob: &[u8]) -> Option<Vec<KeyframeEntry>> {
-    let mut out = Vec::new();
-    let (mut t, mut o) = (0u64, 0u64);
-    let mut rest = blob;
-    while !rest.is_empty() {
-        let (dt, r) = get_varint(rest)?;
-        let (doff, r) = get_varint(r)?;
-        rest = r;
-        t += dt;
-        o += doff;
-        out.push(KeyframeEntry { time_90k: t, offset: o });
-    }
-    Some(out)
-}
-
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-fn get_varint(buf: &[u8]) -> Option<(u64, &[u8])> {
-    let mut v = 0u64;
-    for (i, b) in buf.iter().enumerate().take(10) {
-        v |= u64::from(b & 0x7f) << (7 * i);
-        if b & 0x80 == 0 {
-            return Some((v, &buf[i + 1..]));
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -654,8 +602,8 @@ mod tests {
     /// A real avcC (High profile 1920x1080, from x264) so the init segment encodes.
     pub(crate) const AVCC: &[u8] = &[
         0x01, 0x64, 0x00, 0x28, 0xff, 0xe1, 0x00, 0x19, // version, High, level 4.0, 4-byte lengths, 1 SPS of 25 bytes
-        0x67, 0x64, 0x00, 0x28, 0xac, 0xd9, 0x40, 0x78, 0x02, 0x27, 0xe5, 0xc0, 0x44, 0x00, 0x00, 0x03, 0x00, 0x04, 0x00,
-        0x00, 0x03, 0x00, 0xc8, 0x3c, 0x60, // SPS
+        0x67, 0x64, 0x00, 0x28, 0xac, 0xd9, 0x40, 0x78, 0x02, 0x27, 0xe5, 0xc0, 0x44, 0x00, 0x00, 0x03, 0x00, 0x04, 0x00, 0x00, 0x03, 0x00,
+        0xc8, 0x3c, 0x60, // SPS
         0x01, 0x00, 0x04, 0x68, 0xeb, 0xe3, 0xcb, // 1 PPS of 4 bytes
         0xfd, 0xf8, 0xf8, 0x00, // High-profile extension: 4:2:0, 8-bit, no SPS ext
     ];
@@ -666,16 +614,6 @@ mod tests {
 
     fn sample(key: bool, len: usize) -> Sample {
         Sample { duration_90k: 3600, cts_offset_90k: 0, keyframe: key, data: Box::new(vec![0xAB; len]) }
-    }
-
-    #[test]
-    fn varint_index_round_trips_and_is_compact() {
-        let entries: Vec<_> = (0..30).map(|i| KeyframeEntry { time_90k: i * 180_000, offset: 700 + i * 1_000_000 }).collect();
-        let blob = encode_keyframe_index(&entries);
-        assert_eq!(decode_keyframe_index(&blob).unwrap(), entries);
-        // 30 keyframes a minute (2 s GOP): well under 5 KB per camera-minute.
-        assert!(blob.len() < 30 * 8, "{} bytes", blob.len());
-        assert_eq!(decode_keyframe_index(&[0x80]), None, "a truncated varint is malformed");
     }
 
     #[test]

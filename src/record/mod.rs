@@ -12,7 +12,6 @@
 //! [`reconcile`] repairs whatever a crash left half-done, before recording starts.
 
 mod camera;
-pub mod command;
 pub mod fabricate;
 pub mod fmp4;
 pub mod lock;
@@ -80,7 +79,6 @@ pub(crate) fn segment_row<'a>(
     }
 }
 
-
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
     #[error("{0}")]
@@ -118,16 +116,6 @@ pub struct RecorderConfig {
     pub record_previews: bool,
 }
 
-/// Site-wide setting (in the store's settings table): "off" stops recording preview tracks from
-/// the next start of the recorder (GUI or `vigil record`); anything else, or no value, records them.
-pub const SETTING_RECORD_PREVIEWS: &str = "recording.previews";
-
-/// Whether the site records preview tracks (see [`SETTING_RECORD_PREVIEWS`]); on by default and
-/// when the store cannot be read.
-pub fn previews_wanted(store: &crate::store::Store) -> bool {
-    !matches!(store.setting(SETTING_RECORD_PREVIEWS), Ok(Some(v)) if v == "off")
-}
-
 impl Default for RecorderConfig {
     fn default() -> Self {
         Self {
@@ -147,14 +135,34 @@ impl Default for RecorderConfig {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum RecordEvent {
-    RunStarted { camera_id: String, run_id: i64, start_90k: i64 },
-    SegmentIndexed { camera_id: String, run_id: i64, path: String, start_90k: i64, duration_90k: i64 },
-    RunEnded { camera_id: String, run_id: i64, end_90k: i64, reason: String },
+    RunStarted {
+        camera_id: String,
+        run_id: i64,
+        start_90k: i64,
+    },
+    SegmentIndexed {
+        camera_id: String,
+        run_id: i64,
+        path: String,
+        start_90k: i64,
+        duration_90k: i64,
+    },
+    RunEnded {
+        camera_id: String,
+        run_id: i64,
+        end_90k: i64,
+        reason: String,
+    },
     /// The disk is full and retention may not delete anything: recording stopped.
-    DiskFull { message: String },
+    DiskFull {
+        message: String,
+    },
     /// Space is back: recording resumes at the next keyframe.
     SpaceRecovered,
-    Error { camera_id: String, message: String },
+    Error {
+        camera_id: String,
+        message: String,
+    },
 }
 
 /// State shared by the camera threads and the housekeeping thread.
@@ -220,13 +228,10 @@ impl Recorder {
         let report = reconcile::reconcile(&store, &root)?;
         report.log();
         let (tx, rx) = std::sync::mpsc::sync_channel(4096);
-        let timezone = site.timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
+        let timezone = site.timezone;
         let recorded: Vec<(String, StreamProfile)> =
             site.cameras.iter().filter(|c| c.enabled).filter_map(|c| Some((c.id.clone(), c.record?))).collect();
-        let status = recorded
-            .iter()
-            .map(|(id, profile)| (id.clone(), CameraRecordStatus::new(id, *profile)))
-            .collect::<HashMap<_, _>>();
+        let status = recorded.iter().map(|(id, profile)| (id.clone(), CameraRecordStatus::new(id, *profile))).collect::<HashMap<_, _>>();
         // (camera, stream profile, track id in the index): the recordings, then the previews.
         let mut tracks: Vec<(String, StreamProfile, String)> = recorded.iter().map(|(id, p)| (id.clone(), *p, id.clone())).collect();
         if config.record_previews {
@@ -263,11 +268,8 @@ impl Recorder {
 
         let (house_tx, house_rx) = std::sync::mpsc::sync_channel::<()>(1);
         // Previews age with their camera's recordings.
-        let retained: Vec<(String, Option<u32>)> = site
-            .cameras
-            .iter()
-            .flat_map(|c| [(c.id.clone(), c.retain_days), (preview_track(&c.id), c.retain_days)])
-            .collect();
+        let retained: Vec<(String, Option<u32>)> =
+            site.cameras.iter().flat_map(|c| [(c.id.clone(), c.retain_days), (preview_track(&c.id), c.retain_days)]).collect();
         status::refresh_figures(&shared);
         let house_shared = shared.clone();
         let dir = data_dir.to_path_buf();
@@ -281,15 +283,7 @@ impl Recorder {
             .map_err(|source| RecordError::Io { path: PathBuf::from("thread"), source })?;
         tracing::info!(cameras = cameras.len(), dir = %data_dir.display(), "recording");
         Ok((
-            Self {
-                shared,
-                ingest,
-                cameras,
-                house_stop: Some(house_tx),
-                house: Some(house),
-                data_dir: data_dir.to_path_buf(),
-                _lock: lock,
-            },
+            Self { shared, ingest, cameras, house_stop: Some(house_tx), house: Some(house), data_dir: data_dir.to_path_buf(), _lock: lock },
             rx,
         ))
     }

@@ -29,6 +29,9 @@ pub enum ReadError {
     File(String),
 }
 
+/// Frames with their instant (90 kHz), keyframe flag and bytes.
+pub type TimedFrames = Vec<(i64, bool, Vec<u8>)>;
+
 /// Recorded frames as a decoder takes them (borrowed, no copy).
 pub fn as_gop_frames(frames: &[(i64, bool, Vec<u8>)]) -> Vec<crate::media::playback::GopFrame<'_>> {
     frames.iter().map(|(t, key, data)| crate::media::playback::GopFrame { data, keyframe: *key, pts_90k: *t }).collect()
@@ -68,7 +71,7 @@ impl RecordingReader {
 
     /// Frames of a camera with instants in (after, until], in order, across segments; with
     /// whether they continue the frame at `after` (same run, no gap).
-    pub fn frames_after(&mut self, camera_id: &str, after_90k: i64, until_90k: i64) -> Result<(Vec<(i64, bool, Vec<u8>)>, bool), ReadError> {
+    pub fn frames_after(&mut self, camera_id: &str, after_90k: i64, until_90k: i64) -> Result<(TimedFrames, bool), ReadError> {
         let segments = self.store.segments_overlapping(camera_id, after_90k, until_90k + 1)?;
         let mut out = Vec::new();
         let mut continuous = true;
@@ -139,10 +142,7 @@ impl RecordingReader {
         let Some(first) = table.samples.iter().position(|s| s.keyframe && s.time_90k as i64 == rel_key) else {
             return Err(ReadError::File(format!("{}: the indexed keyframe is not in the file", seg.path)));
         };
-        let target = table.samples[first..]
-            .iter()
-            .rposition(|s| s.time_90k as i64 <= rel_t)
-            .map_or(first, |i| first + i);
+        let target = table.samples[first..].iter().rposition(|s| s.time_90k as i64 <= rel_t).map_or(first, |i| first + i);
         let last = (target + LOOKAHEAD).min(table.samples.len() - 1);
         let slice = &table.samples[first..=last];
         let config = codec_config(&table.codec).ok_or_else(|| ReadError::File(format!("{}: unknown codec", seg.path)))?;

@@ -11,7 +11,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::camera::parse_segment_name;
-use super::fmp4::{encode_keyframe_index, repair, scan, sync_dir_of};
+use super::fmp4::{repair, scan, sync_dir_of};
+use crate::store::keyframe_index::encode_keyframe_index;
 use crate::store::recordings::SegmentState;
 use crate::store::{Store, StoreError};
 
@@ -148,9 +149,7 @@ fn quarantine(root: &Path, rel: &str, path: &Path, why: &str, report: &mut Recon
 /// `(relative path, full path)` of every `*.mp4` under `<root>/<camera>/<day>/`.
 fn segment_files_on_disk(root: &Path) -> Vec<(String, PathBuf)> {
     let mut out = Vec::new();
-    let dirs = |p: &Path| -> Vec<PathBuf> {
-        std::fs::read_dir(p).map(|rd| rd.flatten().map(|e| e.path()).collect()).unwrap_or_default()
-    };
+    let dirs = |p: &Path| -> Vec<PathBuf> { std::fs::read_dir(p).map(|rd| rd.flatten().map(|e| e.path()).collect()).unwrap_or_default() };
     for cam in dirs(root) {
         let Some(cam_name) = cam.file_name().and_then(|n| n.to_str()).map(str::to_string) else { continue };
         if cam_name == QUARANTINE_DIR || !cam.is_dir() {

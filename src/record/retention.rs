@@ -80,11 +80,8 @@ pub fn run_pass(
         if out.deleted.len() >= max_deletions {
             return Ok(out);
         }
-        let candidates: Vec<SegmentRow> = lock()
-            .oldest_segments(BATCH + skipped_ids.len() as i64)?
-            .into_iter()
-            .filter(|s| !skipped_ids.contains(&s.id))
-            .collect();
+        let candidates: Vec<SegmentRow> =
+            lock().oldest_segments(BATCH + skipped_ids.len() as i64)?.into_iter().filter(|s| !skipped_ids.contains(&s.id)).collect();
         if candidates.is_empty() {
             out.space_short = short_of_space();
             break;
@@ -110,12 +107,7 @@ pub fn run_pass(
 }
 
 /// Deletes one segment unless a lock covers it; true when deleted.
-fn delete_unless_locked(
-    store: &Mutex<Store>,
-    root: &Path,
-    seg: &SegmentRow,
-    out: &mut RetentionOutcome,
-) -> Result<bool, StoreError> {
+fn delete_unless_locked(store: &Mutex<Store>, root: &Path, seg: &SegmentRow, out: &mut RetentionOutcome) -> Result<bool, StoreError> {
     let lock = || store.lock().unwrap_or_else(|e| e.into_inner());
     if lock().is_locked(&seg.camera_id, seg.start_90k, seg.end_90k())? {
         out.blocked_by_locks = true;

@@ -75,9 +75,7 @@ pub(crate) fn refresh_figures(shared: &Shared) {
     let ids: Vec<String> = shared.status.lock().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect();
     let figures: Vec<(String, i64, Option<i64>)> = {
         let store = shared.store();
-        ids.into_iter()
-            .filter_map(|id| store.camera_figures(&id, today_90k).ok().map(|(bytes, oldest)| (id, bytes, oldest)))
-            .collect()
+        ids.into_iter().filter_map(|id| store.camera_figures(&id, today_90k).ok().map(|(bytes, oldest)| (id, bytes, oldest))).collect()
     };
     for (id, bytes, oldest) in figures {
         shared.set_status(&id, |c| {
@@ -89,8 +87,7 @@ pub(crate) fn refresh_figures(shared: &Shared) {
 
 /// The in-memory status (today's bytes include the segment being written).
 pub(crate) fn snapshot(shared: &Shared) -> RecorderStatus {
-    let mut cameras: Vec<CameraRecordStatus> =
-        shared.status.lock().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
+    let mut cameras: Vec<CameraRecordStatus> = shared.status.lock().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
     cameras.sort_by(|a, b| a.camera_id.cmp(&b.camera_id));
     for c in &mut cameras {
         c.bytes_today += c.open_segment_bytes;

@@ -191,10 +191,7 @@ impl VideoRenderer {
     }
 
     fn textures_for(&mut self, device: &wgpu::Device, id: &str, frame: &DecodedFrame) -> &mut StreamTextures {
-        let fits = self
-            .streams
-            .get(id)
-            .is_some_and(|s| s.width == frame.width && s.height == frame.height && s.format == frame.format);
+        let fits = self.streams.get(id).is_some_and(|s| s.width == frame.width && s.height == frame.height && s.format == frame.format);
         if !fits {
             let textures = self.create_textures(device, frame);
             self.streams.insert(id.to_string(), textures);
@@ -252,7 +249,11 @@ impl VideoRenderer {
             format: frame.format,
             matrix: frame.matrix,
             range: frame.range,
-            planes, uniform, bind_group, uploaded_bytes: 0 }
+            planes,
+            uniform,
+            bind_group,
+            uploaded_bytes: 0,
+        }
     }
 }
 

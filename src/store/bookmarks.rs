@@ -12,7 +12,8 @@ const INSERT_BOOKMARK_LOCK: &str = "INSERT INTO evidence_lock (camera_id, start_
 const DELETE_BOOKMARK_LOCKS: &str = "DELETE FROM evidence_lock WHERE bookmark_id = :id";
 const DELETE_BOOKMARK: &str = "DELETE FROM bookmark WHERE id = :id";
 const SET_BOOKMARK_LOCKED: &str = "UPDATE bookmark SET locked = :locked WHERE id = :id";
-const SELECT_BOOKMARK: &str = "SELECT id, title, note, start_90k, end_90k, cameras_json, locked, created_unix_ms FROM bookmark WHERE id = :id";
+const SELECT_BOOKMARK: &str =
+    "SELECT id, title, note, start_90k, end_90k, cameras_json, locked, created_unix_ms FROM bookmark WHERE id = :id";
 /// Newest first; text matches title or note (SQLite's LIKE: case-insensitive for ASCII only).
 const SEARCH_BOOKMARKS: &str = "SELECT id, title, note, start_90k, end_90k, cameras_json, locked, created_unix_ms FROM bookmark \
      WHERE (title LIKE :pattern OR note LIKE :pattern) AND end_90k > :from_90k AND start_90k < :to_90k \
@@ -74,7 +75,15 @@ impl Store {
         })
     }
 
-    fn lock_bookmark_range(&self, id: i64, title: &str, cameras: &[String], start_90k: i64, end_90k: i64, now_ms: i64) -> Result<(), StoreError> {
+    fn lock_bookmark_range(
+        &self,
+        id: i64,
+        title: &str,
+        cameras: &[String],
+        start_90k: i64,
+        end_90k: i64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
         for camera in cameras {
             self.conn.execute(
                 INSERT_BOOKMARK_LOCK,

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// The schema version `schema.sql` describes.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// Migration `i` upgrades version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -133,6 +133,77 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX bookmark_by_start ON bookmark (start_90k);
     ALTER TABLE evidence_lock ADD COLUMN bookmark_id INTEGER REFERENCES bookmark (id);
     ",
+    // 7 -> 8: CHECK constraints on the columns that hold a closed set of values (SQLite adds a
+    // CHECK only by rebuilding the table: create, copy, drop, rename, re-index; foreign keys are
+    // off during migrations and checked after each step). A row outside the set fails the copy,
+    // and with it the whole step: nothing is half-migrated.
+    r"
+    CREATE TABLE camera_v8 (
+      id TEXT PRIMARY KEY,
+      name TEXT NOT NULL,
+      neighborhood_id TEXT NOT NULL REFERENCES neighborhood (id),
+      main_url TEXT NOT NULL,
+      sub_url TEXT,
+      enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+      sort_order INTEGER NOT NULL,
+      credential_id TEXT REFERENCES credential (id),
+      record_profile TEXT NOT NULL DEFAULT 'main' CHECK (record_profile IN ('main', 'sub', 'off')),
+      retain_days INTEGER CHECK (retain_days IS NULL OR retain_days > 0)
+    ) STRICT;
+    INSERT INTO camera_v8 SELECT id, name, neighborhood_id, main_url, sub_url, enabled, sort_order, credential_id, record_profile, retain_days FROM camera;
+    DROP TABLE camera;
+    ALTER TABLE camera_v8 RENAME TO camera;
+    CREATE INDEX camera_by_neighborhood ON camera (neighborhood_id, sort_order);
+
+    CREATE TABLE recording_run_v8 (
+      id INTEGER PRIMARY KEY,
+      camera_id TEXT NOT NULL,
+      profile TEXT NOT NULL CHECK (profile IN ('main', 'sub')),
+      start_90k INTEGER NOT NULL,
+      end_90k INTEGER,
+      end_reason TEXT
+    ) STRICT;
+    INSERT INTO recording_run_v8 SELECT id, camera_id, profile, start_90k, end_90k, end_reason FROM recording_run;
+    DROP TABLE recording_run;
+    ALTER TABLE recording_run_v8 RENAME TO recording_run;
+
+    CREATE TABLE segment_v8 (
+      id INTEGER PRIMARY KEY,
+      run_id INTEGER NOT NULL REFERENCES recording_run (id),
+      camera_id TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      start_90k INTEGER NOT NULL,
+      duration_90k INTEGER NOT NULL CHECK (duration_90k >= 0),
+      path TEXT NOT NULL UNIQUE,
+      bytes INTEGER NOT NULL,
+      frames INTEGER NOT NULL,
+      codec TEXT NOT NULL CHECK (codec IN ('H264', 'H265')),
+      width INTEGER NOT NULL,
+      height INTEGER NOT NULL,
+      keyframe_index BLOB NOT NULL,
+      state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2, 3))
+    ) STRICT;
+    INSERT INTO segment_v8 SELECT id, run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index, state FROM segment;
+    DROP TABLE segment;
+    ALTER TABLE segment_v8 RENAME TO segment;
+    CREATE INDEX segment_by_camera_start ON segment (camera_id, start_90k);
+    CREATE INDEX segment_by_run ON segment (run_id, seq);
+
+    CREATE TABLE bookmark_v8 (
+      id INTEGER PRIMARY KEY,
+      title TEXT NOT NULL,
+      note TEXT NOT NULL,
+      start_90k INTEGER NOT NULL,
+      end_90k INTEGER NOT NULL CHECK (end_90k > start_90k),
+      cameras_json TEXT NOT NULL,
+      locked INTEGER NOT NULL CHECK (locked IN (0, 1)),
+      created_unix_ms INTEGER NOT NULL
+    ) STRICT;
+    INSERT INTO bookmark_v8 SELECT id, title, note, start_90k, end_90k, cameras_json, locked, created_unix_ms FROM bookmark;
+    DROP TABLE bookmark;
+    ALTER TABLE bookmark_v8 RENAME TO bookmark;
+    CREATE INDEX bookmark_by_start ON bookmark (start_90k);
+    ",
 ];
 
 const SCHEMA_SQL: &str = include_str!("schema.sql");
@@ -154,10 +225,24 @@ pub fn upgrade(conn: &mut Connection) -> Result<(), StoreError> {
     migrate_from(conn, version)
 }
 
-fn migrate_from(conn: &mut Connection, mut version: i64) -> Result<(), StoreError> {
+fn migrate_from(conn: &mut Connection, version: i64) -> Result<(), StoreError> {
+    // Steps that rebuild a table drop it while others refer to it: foreign keys are off during
+    // the migration (the pragma cannot change inside a transaction) and checked in each step.
+    let foreign_keys: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let result = run_steps(conn, version);
+    conn.pragma_update(None, "foreign_keys", foreign_keys)?;
+    result
+}
+
+fn run_steps(conn: &mut Connection, mut version: i64) -> Result<(), StoreError> {
     while version < SCHEMA_VERSION {
         let tx = conn.transaction()?;
         tx.execute_batch(MIGRATIONS[version as usize])?;
+        let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
+        if broken > 0 {
+            return Err(StoreError::Migration { to: version + 1, message: format!("{broken} rows refer to rows that do not exist") });
+        }
         version += 1;
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
@@ -178,9 +263,8 @@ mod tests {
     /// Tables with their columns (name, type, not-null, default, pk, foreign key) and indexes, sorted.
     fn describe(conn: &Connection) -> Vec<String> {
         let mut out = Vec::new();
-        let mut tables = conn
-            .prepare("SELECT type, name, tbl_name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name")
-            .unwrap();
+        let mut tables =
+            conn.prepare("SELECT type, name, tbl_name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name").unwrap();
         let rows: Vec<(String, String, String)> =
             tables.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
         for (kind, name, table) in rows {
@@ -211,16 +295,42 @@ mod tests {
                     .map(Result::unwrap)
                     .collect();
                 out.extend(f);
-                let strict: i64 = conn
-                    .query_row("SELECT strict FROM pragma_table_list WHERE name = ?1", [&name], |r| r.get(0))
-                    .unwrap();
+                let strict: i64 = conn.query_row("SELECT strict FROM pragma_table_list WHERE name = ?1", [&name], |r| r.get(0)).unwrap();
                 out.push(format!("{name} strict={strict}"));
+                let sql: String = conn.query_row("SELECT sql FROM sqlite_schema WHERE name = ?1", [&name], |r| r.get(0)).unwrap();
+                out.extend(checks_of(&sql).into_iter().map(|c| format!("{name} {c}")));
             } else {
                 let mut cols = conn.prepare(&format!("PRAGMA index_info({name})")).unwrap();
                 let c: Vec<String> = cols.query_map([], |r| r.get::<_, String>(2)).unwrap().map(Result::unwrap).collect();
                 out.push(format!("{kind} {name} on {table}({})", c.join(",")));
             }
         }
+        out
+    }
+
+    /// The CHECK clauses of a CREATE TABLE statement, whitespace and comments removed.
+    fn checks_of(sql: &str) -> Vec<String> {
+        let sql: String = sql.lines().map(|l| l.split("--").next().unwrap_or("")).collect::<Vec<_>>().join(" ");
+        let mut out = Vec::new();
+        let mut rest = sql.as_str();
+        while let Some(at) = rest.find("CHECK (") {
+            let body = &rest[at + "CHECK ".len()..];
+            let mut depth = 0;
+            let end = body
+                .char_indices()
+                .find(|&(_, c)| {
+                    depth += match c {
+                        '(' => 1,
+                        ')' => -1,
+                        _ => 0,
+                    };
+                    depth == 0
+                })
+                .map_or(body.len(), |(i, _)| i + 1);
+            out.push(format!("CHECK {}", body[..end].split_whitespace().collect::<Vec<_>>().join(" ")));
+            rest = &body[end..];
+        }
+        out.sort();
         out
     }
 
@@ -294,14 +404,64 @@ mod tests {
     fn every_schema_column_has_a_comment() {
         for line in SCHEMA_SQL.lines() {
             let t = line.trim();
-            let is_column = !t.is_empty()
-                && !t.starts_with("--")
-                && !t.starts_with("CREATE")
-                && !t.starts_with(')');
+            let is_column = !t.is_empty() && !t.starts_with("--") && !t.starts_with("CREATE") && !t.starts_with(')');
             if is_column {
                 assert!(t.contains("--"), "schema.sql column without a comment: {t}");
             }
         }
+    }
+
+    #[test]
+    fn closed_sets_are_checked_and_a_v7_database_upgrades_with_its_rows() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", true).unwrap();
+        migrate_to(&mut conn, 7);
+        conn.execute_batch(
+            "INSERT INTO neighborhood VALUES ('kp1', 'Khu phố 1', 255, 0);
+             INSERT INTO camera VALUES ('c1', 'C', 'kp1', 'rtsp://h/m', NULL, 1, 0, NULL, 'sub', 3);
+             INSERT INTO recording_run (id, camera_id, profile, start_90k) VALUES (1, 'c1', 'sub', 0);
+             INSERT INTO segment (run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index, state)
+               VALUES (1, 'c1', 0, 0, 100, 'a', 1, 1, 'H264', 1, 1, x'', 3);
+             INSERT INTO bookmark VALUES (1, 'T', '', 0, 100, '[]', 1, 0);
+             INSERT INTO evidence_lock (camera_id, start_90k, end_90k, reason, created_unix_ms, bookmark_id) VALUES ('c1', 0, 100, 'T', 0, 1);",
+        )
+        .unwrap();
+        upgrade(&mut conn).unwrap();
+        let fk: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert!(fk, "foreign keys are back on after the migration");
+        let kept: (String, i64, i64) = conn
+            .query_row("SELECT c.record_profile, s.state, l.bookmark_id FROM camera c, segment s, evidence_lock l", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!(kept, ("sub".into(), 3, 1));
+        for bad in [
+            "UPDATE segment SET state = 7",
+            "UPDATE camera SET record_profile = 'both'",
+            "UPDATE camera SET enabled = 2",
+            "UPDATE recording_run SET profile = 'preview'",
+            "UPDATE bookmark SET locked = 5",
+        ] {
+            let err = conn.execute(bad, []).unwrap_err().to_string();
+            assert!(err.contains("CHECK constraint failed"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_row_outside_a_closed_set_stops_the_step_and_changes_nothing() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 7);
+        conn.execute_batch(
+            "INSERT INTO recording_run (id, camera_id, profile, start_90k) VALUES (1, 'c1', 'main', 0);
+             INSERT INTO segment (run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index, state)
+               VALUES (1, 'c1', 0, 0, 100, 'a', 1, 1, 'H264', 1, 1, x'', 9);",
+        )
+        .unwrap();
+        assert!(upgrade(&mut conn).is_err());
+        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, 7, "the failed step left the database as it was");
+        let state: i64 = conn.query_row("SELECT state FROM segment", [], |r| r.get(0)).unwrap();
+        assert_eq!(state, 9);
     }
 
     #[test]

@@ -1,9 +1,13 @@
 //! The SQLite store of a data dir (`vigil.sqlite`): the site today, recordings later.
 //! WAL mode so the GUI reads while a recorder writes. SQL lives in named constants.
 
-mod migrations;
 pub mod bookmarks;
+pub mod coverage;
+pub mod keyframe_index;
+pub mod locks;
+mod migrations;
 pub mod recordings;
+mod settings;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -25,6 +29,8 @@ pub enum StoreError {
     DataDir { path: PathBuf, source: std::io::Error },
     #[error("the database has schema version {found}, newer than this Vigil understands ({supported}); upgrade Vigil")]
     TooNew { found: i64, supported: i64 },
+    #[error("cannot upgrade the database to version {to}: {message}")]
+    Migration { to: i64, message: String },
     #[error("invalid site: {0}")]
     InvalidSite(String),
 }
@@ -35,8 +41,7 @@ pub struct Store {
 
 const SELECT_SITE: &str = "SELECT name, timezone FROM site WHERE id = 1";
 const SELECT_NEIGHBORHOODS: &str = "SELECT id, name, colour_rgb FROM neighborhood ORDER BY sort_order, id";
-const SELECT_CAMERAS: &str =
-    "SELECT id, name, neighborhood_id, main_url, sub_url, credential_id, enabled, record_profile, retain_days FROM camera ORDER BY sort_order, id";
+const SELECT_CAMERAS: &str = "SELECT id, name, neighborhood_id, main_url, sub_url, credential_id, enabled, record_profile, retain_days FROM camera ORDER BY sort_order, id";
 const SELECT_CREDENTIALS: &str = "SELECT id, username, password FROM credential ORDER BY id";
 const DELETE_SITE: &str = "DELETE FROM camera; DELETE FROM credential; DELETE FROM neighborhood; DELETE FROM site;";
 const INSERT_SITE: &str = "INSERT INTO site (id, name, timezone) VALUES (1, :name, :timezone)";
@@ -51,8 +56,6 @@ const UPSERT_LAYOUT: &str = "INSERT INTO wall_layout (name, layout, cameras_json
      VALUES (:name, :layout, :cameras_json, :created_unix_ms) \
      ON CONFLICT (name) DO UPDATE SET layout = excluded.layout, cameras_json = excluded.cameras_json";
 const DELETE_LAYOUT: &str = "DELETE FROM wall_layout WHERE name = :name";
-const SELECT_SETTING: &str = "SELECT value FROM setting WHERE key = :key";
-const UPSERT_SETTING: &str = "INSERT INTO setting (key, value) VALUES (:key, :value) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
 /// A wall layout saved by name: a standard layout and the camera of each tile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,10 +87,8 @@ impl Store {
 
     /// The configured site, or `None` when none has been imported yet.
     pub fn load_site(&self) -> Result<Option<Site>, StoreError> {
-        let Some((name, timezone)) = self
-            .conn
-            .query_row(SELECT_SITE, [], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .optional()?
+        let Some((name, timezone)) =
+            self.conn.query_row(SELECT_SITE, [], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).optional()?
         else {
             return Ok(None);
         };
@@ -118,17 +119,17 @@ impl Store {
             .prepare(SELECT_CREDENTIALS)?
             .query_map([], |r| Ok(Credential { id: r.get(0)?, username: r.get(1)?, password: r.get(2)? }))?
             .collect::<Result<Vec<_>, _>>()?;
+        let timezone = crate::core::sitefile::parse_timezone(&timezone)
+            .map_err(|e| StoreError::InvalidSite(format!("site: field `timezone`: {e}")))?;
         Ok(Some(Site { name, timezone, neighborhoods, cameras, credentials }))
     }
 
     /// Replaces the whole site in one transaction: on any error nothing changes.
     pub fn replace_site(&mut self, site: &Site) -> Result<(), StoreError> {
-        site.validate().map_err(|errors| {
-            StoreError::InvalidSite(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
-        })?;
+        site.validate().map_err(|errors| StoreError::InvalidSite(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))?;
         let tx = self.conn.transaction()?;
         tx.execute_batch(DELETE_SITE)?;
-        tx.execute(INSERT_SITE, named_params! {":name": site.name, ":timezone": site.timezone})?;
+        tx.execute(INSERT_SITE, named_params! {":name": site.name, ":timezone": site.timezone.name()})?;
         {
             let mut stmt = tx.prepare(INSERT_NEIGHBORHOOD)?;
             for (i, n) in site.neighborhoods.iter().enumerate() {
@@ -187,16 +188,6 @@ impl Store {
             .collect())
     }
 
-    /// A GUI setting, if set.
-    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.conn.query_row(SELECT_SETTING, named_params! {":key": key}, |r| r.get(0)).optional()?)
-    }
-
-    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.conn.execute(UPSERT_SETTING, named_params! {":key": key, ":value": value})?;
-        Ok(())
-    }
-
     pub fn delete_layout(&mut self, name: &str) -> Result<(), StoreError> {
         self.conn.execute(DELETE_LAYOUT, named_params! {":name": name})?;
         Ok(())
@@ -243,7 +234,11 @@ mod tests {
     #[test]
     fn layouts_round_trip_and_replace_by_name() {
         let dir = tempfile::tempdir().unwrap();
-        let a = SavedLayout { name: "Chợ đêm".into(), layout: "2x2".into(), cameras: vec![Some("cam01".into()), None, Some("cam07".into()), None] };
+        let a = SavedLayout {
+            name: "Chợ đêm".into(),
+            layout: "2x2".into(),
+            cameras: vec![Some("cam01".into()), None, Some("cam07".into()), None],
+        };
         let b = SavedLayout { name: "Cầu".into(), layout: "1+5".into(), cameras: vec![Some("cam10".into()); 6] };
         {
             let mut store = Store::open_dir(dir.path()).unwrap();

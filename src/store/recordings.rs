@@ -4,17 +4,16 @@
 
 use rusqlite::{OptionalExtension, Row, named_params};
 
+use super::coverage::{coverage_add, coverage_remove};
 use super::{Store, StoreError};
 
 /// No segment is longer than this (the recorder cuts one at the latest here), 10 minutes.
 pub const MAX_SEGMENT_DURATION_90K: i64 = 10 * 60 * 90_000;
 
-const INSERT_RUN: &str =
-    "INSERT INTO recording_run (camera_id, profile, start_90k) VALUES (:camera_id, :profile, :start_90k)";
+const INSERT_RUN: &str = "INSERT INTO recording_run (camera_id, profile, start_90k) VALUES (:camera_id, :profile, :start_90k)";
 const END_RUN: &str = "UPDATE recording_run SET end_90k = :end_90k, end_reason = :reason WHERE id = :id";
 const SELECT_OPEN_RUNS: &str = "SELECT id, start_90k FROM recording_run WHERE end_90k IS NULL";
-const SELECT_RUN_END: &str =
-    "SELECT max(start_90k + duration_90k) FROM segment WHERE run_id = :run_id AND state != 1";
+const SELECT_RUN_END: &str = "SELECT max(start_90k + duration_90k) FROM segment WHERE run_id = :run_id AND state != :deleting";
 const SELECT_RUN: &str = "SELECT camera_id, profile, start_90k, end_90k, end_reason FROM recording_run WHERE id = :id";
 const SELECT_RUNS_OF_CAMERA: &str = "SELECT id, start_90k, end_90k, end_reason FROM recording_run \
      WHERE camera_id = :camera_id ORDER BY start_90k";
@@ -27,53 +26,30 @@ const INSERT_SEGMENT: &str = "INSERT INTO segment \
 const UPDATE_SEGMENT: &str = "UPDATE segment SET duration_90k = :duration_90k, bytes = :bytes, frames = :frames, \
      keyframe_index = :keyframe_index, state = :state WHERE id = :id";
 /// Merged stretches of one camera overlapping [start, end), oldest first.
-const SELECT_COVERAGE: &str = "SELECT start_90k, end_90k FROM coverage \
-     WHERE camera_id = :camera_id AND end_90k > :start_90k AND start_90k < :end_90k ORDER BY start_90k";
-/// Stretches that touch or overlap [start, end] (to merge a new segment in).
-const SELECT_COVERAGE_TOUCHING: &str = "SELECT id, start_90k, end_90k FROM coverage \
-     WHERE camera_id = :camera_id AND end_90k >= :start_90k AND start_90k <= :end_90k";
-/// Stretches that overlap [start, end) (to cut a deleted segment out).
-const SELECT_COVERAGE_OVERLAPPING: &str = "SELECT id, start_90k, end_90k FROM coverage \
-     WHERE camera_id = :camera_id AND end_90k > :start_90k AND start_90k < :end_90k";
-/// The first stretch of a camera that ends after an instant (holds it, or comes next).
-const SELECT_COVERAGE_FROM: &str = "SELECT start_90k, end_90k FROM coverage \
-     WHERE camera_id = :camera_id AND end_90k > :t_90k ORDER BY end_90k LIMIT 1";
-/// The last stretch of a camera that ends at or before an instant.
-const SELECT_COVERAGE_BEFORE: &str = "SELECT start_90k, end_90k FROM coverage \
-     WHERE camera_id = :camera_id AND end_90k <= :t_90k ORDER BY end_90k DESC LIMIT 1";
-const DELETE_COVERAGE: &str = "DELETE FROM coverage WHERE id = :id";
-const INSERT_COVERAGE: &str = "INSERT INTO coverage (camera_id, start_90k, end_90k) VALUES (:camera_id, :start_90k, :end_90k)";
 const SELECT_SEGMENT_SPAN: &str = "SELECT camera_id, start_90k, start_90k + duration_90k, state FROM segment WHERE id = :id";
 const SELECT_SEGMENT_AT: &str = "SELECT id, run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index, state \
      FROM segment WHERE camera_id = :camera_id AND start_90k <= :t_90k AND start_90k > :t_90k - :max_90k \
-     AND state != 1 ORDER BY start_90k DESC LIMIT 1";
+     AND state != :deleting ORDER BY start_90k DESC LIMIT 1";
 const SELECT_SEGMENTS_OVERLAPPING: &str = "SELECT id, run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index, state \
      FROM segment WHERE camera_id = :camera_id AND start_90k < :end_90k AND start_90k > :start_90k - :max_90k \
-     AND start_90k + duration_90k > :start_90k AND state != 1 ORDER BY start_90k";
+     AND start_90k + duration_90k > :start_90k AND state != :deleting ORDER BY start_90k";
 const SELECT_SEGMENTS_OF_CAMERA: &str = "SELECT id, run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index, state \
-     FROM segment WHERE camera_id = :camera_id AND state != 1 ORDER BY start_90k";
+     FROM segment WHERE camera_id = :camera_id AND state != :deleting ORDER BY start_90k";
 const SELECT_SEGMENT_FILES: &str = "SELECT id, path, bytes, state FROM segment";
 const SELECT_OLDEST_SEGMENTS: &str = "SELECT id, run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index, state \
-     FROM segment WHERE state NOT IN (1, 3) ORDER BY start_90k LIMIT :limit";
+     FROM segment WHERE state NOT IN (:deleting, :open) ORDER BY start_90k LIMIT :limit";
 const SELECT_EXPIRED_SEGMENTS: &str = "SELECT id, run_id, camera_id, seq, start_90k, duration_90k, path, bytes, frames, codec, width, height, keyframe_index, state \
-     FROM segment WHERE camera_id = :camera_id AND start_90k + duration_90k <= :cutoff_90k AND state NOT IN (1, 3) \
+     FROM segment WHERE camera_id = :camera_id AND start_90k + duration_90k <= :cutoff_90k AND state NOT IN (:deleting, :open) \
      ORDER BY start_90k LIMIT :limit";
 const MARK_SEGMENT: &str = "UPDATE segment SET state = :state WHERE id = :id";
 const DELETE_SEGMENT: &str = "DELETE FROM segment WHERE id = :id";
-const SELECT_DELETING: &str = "SELECT id, path FROM segment WHERE state = 1";
-const SELECT_TOTAL_BYTES: &str = "SELECT coalesce(sum(bytes), 0) FROM segment WHERE state != 1";
+const SELECT_DELETING: &str = "SELECT id, path FROM segment WHERE state = :deleting";
+const SELECT_TOTAL_BYTES: &str = "SELECT coalesce(sum(bytes), 0) FROM segment WHERE state != :deleting";
 const SELECT_CAMERA_BYTES_SINCE: &str = "SELECT coalesce(sum(bytes), 0) FROM segment \
-     WHERE camera_id = :camera_id AND start_90k >= :since_90k AND state != 1";
+     WHERE camera_id = :camera_id AND start_90k >= :since_90k AND state != :deleting";
 const SELECT_CAMERA_OLDEST: &str = "SELECT min(start_90k) FROM segment WHERE camera_id = :camera_id";
 const SELECT_INDEX_FIGURES: &str =
     "SELECT count(*), coalesce(sum(length(keyframe_index) + length(path)), 0), coalesce(sum(duration_90k), 0) FROM segment";
-
-const INSERT_LOCK: &str = "INSERT INTO evidence_lock (camera_id, start_90k, end_90k, reason, created_unix_ms) \
-     VALUES (:camera_id, :start_90k, :end_90k, :reason, :created_unix_ms)";
-const DELETE_LOCK: &str = "DELETE FROM evidence_lock WHERE id = :id";
-const SELECT_LOCKS: &str = "SELECT id, camera_id, start_90k, end_90k, reason, created_unix_ms FROM evidence_lock ORDER BY start_90k";
-const SELECT_IS_LOCKED: &str = "SELECT EXISTS (SELECT 1 FROM evidence_lock \
-     WHERE (camera_id IS NULL OR camera_id = :camera_id) AND start_90k < :end_90k AND end_90k > :start_90k)";
 
 /// Life of a segment row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,7 +65,8 @@ pub enum SegmentState {
 }
 
 impl SegmentState {
-    fn to_i64(self) -> i64 {
+    /// The value stored in `segment.state` (schema.sql; a CHECK keeps the column to these).
+    fn code(self) -> i64 {
         match self {
             SegmentState::Ok => 0,
             SegmentState::Deleting => 1,
@@ -97,13 +74,24 @@ impl SegmentState {
             SegmentState::Open => 3,
         }
     }
+}
 
-    fn from_i64(v: i64) -> Self {
-        match v {
-            1 => SegmentState::Deleting,
-            2 => SegmentState::Damaged,
-            3 => SegmentState::Open,
-            _ => SegmentState::Ok,
+impl rusqlite::types::ToSql for SegmentState {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.code().into())
+    }
+}
+
+impl rusqlite::types::FromSql for SegmentState {
+    /// An unknown state is an error, never taken for "ok": a row this build does not understand
+    /// must not be served, exported or aged out as if it were a finished segment.
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        match value.as_i64()? {
+            0 => Ok(SegmentState::Ok),
+            1 => Ok(SegmentState::Deleting),
+            2 => Ok(SegmentState::Damaged),
+            3 => Ok(SegmentState::Open),
+            other => Err(rusqlite::types::FromSqlError::OutOfRange(other)),
         }
     }
 }
@@ -164,7 +152,7 @@ impl SegmentRow {
             width: r.get(10)?,
             height: r.get(11)?,
             keyframe_index: r.get(12)?,
-            state: SegmentState::from_i64(r.get(13)?),
+            state: r.get(13)?,
         })
     }
 }
@@ -176,25 +164,6 @@ pub struct RunRow {
     pub start_90k: i64,
     pub end_90k: Option<i64>,
     pub end_reason: Option<String>,
-}
-
-/// A range retention must not delete.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EvidenceLock {
-    pub id: i64,
-    /// `None` locks every camera.
-    pub camera_id: Option<String>,
-    pub start_90k: i64,
-    pub end_90k: i64,
-    pub reason: String,
-    pub created_unix_ms: i64,
-}
-
-/// A stretch of time with recordings, [start, end).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Covered {
-    pub start_90k: i64,
-    pub end_90k: i64,
 }
 
 /// Size of the index, for the benchmark.
@@ -226,50 +195,10 @@ fn atomically<T>(conn: &rusqlite::Connection, f: impl FnOnce(&rusqlite::Connecti
 }
 
 fn segment_span(conn: &rusqlite::Connection, id: i64) -> Result<Option<(String, i64, i64, SegmentState)>, StoreError> {
-    Ok(conn
-        .query_row(SELECT_SEGMENT_SPAN, named_params! {":id": id}, |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, SegmentState::from_i64(r.get(3)?)))
-        })
-        .optional()?)
+    Ok(conn.query_row(SELECT_SEGMENT_SPAN, named_params! {":id": id}, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).optional()?)
 }
 
 /// Adds [start, end) to a camera's coverage, merging with stretches it touches.
-fn coverage_add(conn: &rusqlite::Connection, camera_id: &str, start_90k: i64, end_90k: i64) -> Result<(), StoreError> {
-    let touching: Vec<(i64, i64, i64)> = conn
-        .prepare_cached(SELECT_COVERAGE_TOUCHING)?
-        .query_map(named_params! {":camera_id": camera_id, ":start_90k": start_90k, ":end_90k": end_90k}, |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    let (mut s, mut e) = (start_90k, end_90k);
-    for (id, a, b) in touching {
-        s = s.min(a);
-        e = e.max(b);
-        conn.prepare_cached(DELETE_COVERAGE)?.execute(named_params! {":id": id})?;
-    }
-    conn.prepare_cached(INSERT_COVERAGE)?.execute(named_params! {":camera_id": camera_id, ":start_90k": s, ":end_90k": e})?;
-    Ok(())
-}
-
-/// Cuts [start, end) out of a camera's coverage (splitting a stretch when needed).
-fn coverage_remove(conn: &rusqlite::Connection, camera_id: &str, start_90k: i64, end_90k: i64) -> Result<(), StoreError> {
-    let overlapping: Vec<(i64, i64, i64)> = conn
-        .prepare_cached(SELECT_COVERAGE_OVERLAPPING)?
-        .query_map(named_params! {":camera_id": camera_id, ":start_90k": start_90k, ":end_90k": end_90k}, |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    for (id, a, b) in overlapping {
-        conn.prepare_cached(DELETE_COVERAGE)?.execute(named_params! {":id": id})?;
-        for (s, e) in [(a, start_90k.min(b)), (end_90k.max(a), b)] {
-            if s < e {
-                conn.prepare_cached(INSERT_COVERAGE)?.execute(named_params! {":camera_id": camera_id, ":start_90k": s, ":end_90k": e})?;
-            }
-        }
-    }
-    Ok(())
-}
-
 impl Store {
     /// Runs `f` in one transaction (bulk loads: a synthetic index, imports).
     pub fn in_transaction<T>(&self, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
@@ -298,13 +227,11 @@ impl Store {
 
     /// Runs left open by a crash are closed at the end of their last indexed segment.
     pub fn close_open_runs(&self, reason: &str) -> Result<usize, StoreError> {
-        let open: Vec<(i64, i64)> = self
-            .conn
-            .prepare(SELECT_OPEN_RUNS)?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?;
+        let open: Vec<(i64, i64)> =
+            self.conn.prepare(SELECT_OPEN_RUNS)?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
         for (id, start) in &open {
-            let end: Option<i64> = self.conn.query_row(SELECT_RUN_END, named_params! {":run_id": id}, |r| r.get(0))?;
+            let end: Option<i64> =
+                self.conn.query_row(SELECT_RUN_END, named_params! {":run_id": id, ":deleting": SegmentState::Deleting}, |r| r.get(0))?;
             self.end_run(*id, end.unwrap_or(*start), reason)?;
         }
         Ok(open.len())
@@ -312,15 +239,12 @@ impl Store {
 
     /// End of a run's last indexed segment.
     pub fn run_segments_end(&self, run_id: i64) -> Result<Option<i64>, StoreError> {
-        Ok(self.conn.query_row(SELECT_RUN_END, named_params! {":run_id": run_id}, |r| r.get(0))?)
+        Ok(self.conn.query_row(SELECT_RUN_END, named_params! {":run_id": run_id, ":deleting": SegmentState::Deleting}, |r| r.get(0))?)
     }
 
     /// (camera id, profile, start) of a run.
     pub fn run(&self, run_id: i64) -> Result<Option<(String, String, i64)>, StoreError> {
-        Ok(self
-            .conn
-            .query_row(SELECT_RUN, named_params! {":id": run_id}, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .optional()?)
+        Ok(self.conn.query_row(SELECT_RUN, named_params! {":id": run_id}, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?)
     }
 
     pub fn runs_of_camera(&self, camera_id: &str) -> Result<Vec<RunRow>, StoreError> {
@@ -334,7 +258,9 @@ impl Store {
     }
 
     pub fn next_seq_of_run(&self, run_id: i64) -> Result<i64, StoreError> {
-        Ok(self.conn.query_row(SELECT_RUN_NEXT_SEQ, named_params! {":run_id": run_id}, |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row(SELECT_RUN_NEXT_SEQ, named_params! {":run_id": run_id, ":deleting": SegmentState::Deleting}, |r| r.get(0))?)
     }
 
     /// Indexes a segment whose file is complete and durable.
@@ -356,7 +282,7 @@ impl Store {
                     ":run_id": s.run_id, ":camera_id": s.camera_id, ":seq": s.seq, ":start_90k": s.start_90k,
                     ":duration_90k": s.duration_90k, ":path": s.path, ":bytes": s.bytes, ":frames": s.frames,
                     ":codec": s.codec, ":width": s.width, ":height": s.height, ":keyframe_index": s.keyframe_index,
-                    ":state": state.to_i64(),
+                    ":state": state,
                 },
             )?;
             let id = tx.last_insert_rowid();
@@ -376,7 +302,7 @@ impl Store {
                 UPDATE_SEGMENT,
                 named_params! {
                     ":id": id, ":duration_90k": s.duration_90k, ":bytes": s.bytes, ":frames": s.frames,
-                    ":keyframe_index": s.keyframe_index, ":state": state.to_i64(),
+                    ":keyframe_index": s.keyframe_index, ":state": state,
                 },
             )?;
             let new_end = start + s.duration_90k;
@@ -389,63 +315,12 @@ impl Store {
         })
     }
 
-    /// Recorded stretches of one camera within [start, end), adjacent segments merged: what the
-    /// timeline draws (the holes are gaps).
-    pub fn coverage(&self, camera_id: &str, start_90k: i64, end_90k: i64) -> Result<Vec<Covered>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(SELECT_COVERAGE)?;
-        let rows = stmt.query_map(named_params! {":camera_id": camera_id, ":start_90k": start_90k, ":end_90k": end_90k}, |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-        })?;
-        let mut out: Vec<Covered> = Vec::new();
-        for row in rows {
-            let (s, e) = row?;
-            let (s, e) = (s.max(start_90k), e.min(end_90k));
-            match out.last_mut() {
-                Some(last) if s <= last.end_90k => last.end_90k = last.end_90k.max(e),
-                _ => out.push(Covered { start_90k: s, end_90k: e }),
-            }
-        }
-        Ok(out)
-    }
-
-    /// (earliest recorded instant at or after `t_90k`, latest at or before it) over `cameras`:
-    /// both are `t_90k` when one of them recorded it; playback skips gaps with them.
-    pub fn recorded_around(&self, cameras: &[String], t_90k: i64) -> Result<(Option<i64>, Option<i64>), StoreError> {
-        let (mut next, mut prev): (Option<i64>, Option<i64>) = (None, None);
-        for camera in cameras {
-            let from: Option<(i64, i64)> = self
-                .conn
-                .prepare_cached(SELECT_COVERAGE_FROM)?
-                .query_row(named_params! {":camera_id": camera, ":t_90k": t_90k}, |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
-            if let Some((start, _)) = from {
-                let n = start.max(t_90k);
-                next = Some(next.map_or(n, |x| x.min(n)));
-                if start <= t_90k {
-                    prev = Some(t_90k);
-                    continue;
-                }
-            }
-            let before: Option<i64> = self
-                .conn
-                .prepare_cached(SELECT_COVERAGE_BEFORE)?
-                .query_row(named_params! {":camera_id": camera, ":t_90k": t_90k}, |r| r.get(1))
-                .optional()?;
-            if let Some(end) = before {
-                // The stretch is [start, end): its last recorded instant is just before `end`.
-                let p = end - 1;
-                prev = Some(prev.map_or(p, |x| x.max(p)));
-            }
-        }
-        Ok((next, prev))
-    }
-
     /// The segment of a camera that contains instant `t_90k`, if any.
     pub fn segment_at(&self, camera_id: &str, t_90k: i64) -> Result<Option<SegmentRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(SELECT_SEGMENT_AT)?;
         let row = stmt
             .query_row(
-                named_params! {":camera_id": camera_id, ":t_90k": t_90k, ":max_90k": MAX_SEGMENT_DURATION_90K},
+                named_params! {":camera_id": camera_id, ":t_90k": t_90k, ":max_90k": MAX_SEGMENT_DURATION_90K, ":deleting": SegmentState::Deleting},
                 SegmentRow::from_row,
             )
             .optional()?;
@@ -458,13 +333,13 @@ impl Store {
         &self,
         camera_id: &str,
         t_90k: i64,
-    ) -> Result<Option<(SegmentRow, crate::record::fmp4::KeyframeEntry)>, StoreError> {
+    ) -> Result<Option<(SegmentRow, crate::store::keyframe_index::KeyframeEntry)>, StoreError> {
         let Some(seg) = self.segment_at(camera_id, t_90k)? else { return Ok(None) };
-        let entries = crate::record::fmp4::decode_keyframe_index(&seg.keyframe_index).unwrap_or_default();
+        let entries = crate::store::keyframe_index::decode_keyframe_index(&seg.keyframe_index).unwrap_or_default();
         let rel = (t_90k - seg.start_90k) as u64;
         let found = entries.iter().rev().find(|k| k.time_90k <= rel).copied();
         Ok(found.map(|k| {
-            let abs = crate::record::fmp4::KeyframeEntry { time_90k: seg.start_90k as u64 + k.time_90k, offset: k.offset };
+            let abs = crate::store::keyframe_index::KeyframeEntry { time_90k: seg.start_90k as u64 + k.time_90k, offset: k.offset };
             (seg, abs)
         }))
     }
@@ -475,7 +350,7 @@ impl Store {
             .conn
             .prepare_cached(SELECT_SEGMENTS_OVERLAPPING)?
             .query_map(
-                named_params! {":camera_id": camera_id, ":start_90k": start_90k, ":end_90k": end_90k, ":max_90k": MAX_SEGMENT_DURATION_90K},
+                named_params! {":camera_id": camera_id, ":start_90k": start_90k, ":end_90k": end_90k, ":max_90k": MAX_SEGMENT_DURATION_90K, ":deleting": SegmentState::Deleting},
                 SegmentRow::from_row,
             )?
             .collect::<Result<_, _>>()?)
@@ -485,7 +360,7 @@ impl Store {
         Ok(self
             .conn
             .prepare(SELECT_SEGMENTS_OF_CAMERA)?
-            .query_map(named_params! {":camera_id": camera_id}, SegmentRow::from_row)?
+            .query_map(named_params! {":camera_id": camera_id, ":deleting": SegmentState::Deleting}, SegmentRow::from_row)?
             .collect::<Result<_, _>>()?)
     }
 
@@ -494,7 +369,7 @@ impl Store {
         Ok(self
             .conn
             .prepare(SELECT_SEGMENT_FILES)?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, SegmentState::from_i64(r.get(3)?))))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<Result<_, _>>()?)
     }
 
@@ -502,7 +377,10 @@ impl Store {
         Ok(self
             .conn
             .prepare_cached(SELECT_OLDEST_SEGMENTS)?
-            .query_map(named_params! {":limit": limit}, SegmentRow::from_row)?
+            .query_map(
+                named_params! {":limit": limit, ":deleting": SegmentState::Deleting, ":open": SegmentState::Open},
+                SegmentRow::from_row,
+            )?
             .collect::<Result<_, _>>()?)
     }
 
@@ -511,7 +389,7 @@ impl Store {
         Ok(self
             .conn
             .prepare_cached(SELECT_EXPIRED_SEGMENTS)?
-            .query_map(named_params! {":camera_id": camera_id, ":cutoff_90k": cutoff_90k, ":limit": limit}, SegmentRow::from_row)?
+            .query_map(named_params! {":camera_id": camera_id, ":cutoff_90k": cutoff_90k, ":limit": limit, ":deleting": SegmentState::Deleting, ":open": SegmentState::Open}, SegmentRow::from_row)?
             .collect::<Result<_, _>>()?)
     }
 
@@ -519,7 +397,7 @@ impl Store {
     pub fn set_segment_state(&self, id: i64, state: SegmentState) -> Result<(), StoreError> {
         atomically(&self.conn, |tx| {
             let span = segment_span(tx, id)?;
-            tx.execute(MARK_SEGMENT, named_params! {":id": id, ":state": state.to_i64()})?;
+            tx.execute(MARK_SEGMENT, named_params! {":id": id, ":state": state})?;
             if let Some((camera, start, end, old)) = span
                 && state == SegmentState::Deleting
                 && old != SegmentState::Deleting
@@ -544,20 +422,26 @@ impl Store {
 
     /// (id, path) of rows marked for deletion whose deletion did not finish.
     pub fn segments_being_deleted(&self) -> Result<Vec<(i64, String)>, StoreError> {
-        Ok(self.conn.prepare(SELECT_DELETING)?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?)
+        Ok(self
+            .conn
+            .prepare(SELECT_DELETING)?
+            .query_map(named_params! {":deleting": SegmentState::Deleting}, |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?)
     }
 
     /// Bytes of all kept segments.
     pub fn recorded_bytes(&self) -> Result<i64, StoreError> {
-        Ok(self.conn.query_row(SELECT_TOTAL_BYTES, [], |r| r.get(0))?)
+        Ok(self.conn.query_row(SELECT_TOTAL_BYTES, named_params! {":deleting": SegmentState::Deleting}, |r| r.get(0))?)
     }
 
     /// (bytes recorded since `since_90k`, start of the oldest kept recording) of a camera.
     pub fn camera_figures(&self, camera_id: &str, since_90k: i64) -> Result<(i64, Option<i64>), StoreError> {
-        let bytes = self.conn.prepare_cached(SELECT_CAMERA_BYTES_SINCE)?.query_row(
-            named_params! {":camera_id": camera_id, ":since_90k": since_90k},
-            |r| r.get(0),
-        )?;
+        let bytes = self
+            .conn
+            .prepare_cached(SELECT_CAMERA_BYTES_SINCE)?
+            .query_row(named_params! {":camera_id": camera_id, ":since_90k": since_90k, ":deleting": SegmentState::Deleting}, |r| {
+                r.get(0)
+            })?;
         let oldest = self.conn.prepare_cached(SELECT_CAMERA_OLDEST)?.query_row(named_params! {":camera_id": camera_id}, |r| r.get(0))?;
         Ok((bytes, oldest))
     }
@@ -574,45 +458,6 @@ impl Store {
         Ok(self.conn.query_row(SELECT_INDEX_DBSTAT, [], |r| Ok((r.get(0)?, r.get(1)?)))?)
     }
 
-    pub fn add_lock(&self, camera_id: Option<&str>, start_90k: i64, end_90k: i64, reason: &str) -> Result<i64, StoreError> {
-        self.conn.execute(
-            INSERT_LOCK,
-            named_params! {":camera_id": camera_id, ":start_90k": start_90k, ":end_90k": end_90k, ":reason": reason,
-            ":created_unix_ms": (crate::core::time::unix_now_ns() / 1_000_000) as i64},
-        )?;
-        Ok(self.conn.last_insert_rowid())
-    }
-
-    pub fn remove_lock(&self, id: i64) -> Result<(), StoreError> {
-        self.conn.execute(DELETE_LOCK, named_params! {":id": id})?;
-        Ok(())
-    }
-
-    pub fn locks(&self) -> Result<Vec<EvidenceLock>, StoreError> {
-        Ok(self
-            .conn
-            .prepare(SELECT_LOCKS)?
-            .query_map([], |r| {
-                Ok(EvidenceLock {
-                    id: r.get(0)?,
-                    camera_id: r.get(1)?,
-                    start_90k: r.get(2)?,
-                    end_90k: r.get(3)?,
-                    reason: r.get(4)?,
-                    created_unix_ms: r.get(5)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?)
-    }
-
-    /// Does a lock cover any part of [start, end) of this camera?
-    pub fn is_locked(&self, camera_id: &str, start_90k: i64, end_90k: i64) -> Result<bool, StoreError> {
-        Ok(self.conn.prepare_cached(SELECT_IS_LOCKED)?.query_row(
-            named_params! {":camera_id": camera_id, ":start_90k": start_90k, ":end_90k": end_90k},
-            |r| r.get(0),
-        )?)
-    }
-
     /// `PRAGMA integrity_check`: "ok" for a sound file.
     pub fn integrity_check(&self) -> Result<String, StoreError> {
         Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
@@ -622,6 +467,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::coverage::{Covered, SELECT_COVERAGE};
 
     const S: i64 = 90_000;
 
@@ -656,13 +502,7 @@ mod tests {
         store.insert_segment(&seg(r2, "cam02", 0, t0, 500 * S, "d")).unwrap();
 
         let cov = store.coverage("cam01", t0 - 10 * S, t0 + 1000 * S).unwrap();
-        assert_eq!(
-            cov,
-            vec![
-                Covered { start_90k: t0, end_90k: t0 + 120 * S },
-                Covered { start_90k: t0 + 130 * S, end_90k: t0 + 160 * S }
-            ]
-        );
+        assert_eq!(cov, vec![Covered { start_90k: t0, end_90k: t0 + 120 * S }, Covered { start_90k: t0 + 130 * S, end_90k: t0 + 160 * S }]);
         // Clipped to the window.
         let cov = store.coverage("cam01", t0 + 30 * S, t0 + 140 * S).unwrap();
         assert_eq!(cov[0], Covered { start_90k: t0 + 30 * S, end_90k: t0 + 120 * S });
@@ -731,13 +571,12 @@ mod tests {
 
     #[test]
     fn the_keyframe_at_or_before_comes_from_the_index_blob() {
-        use crate::record::fmp4::{KeyframeEntry, encode_keyframe_index};
+        use crate::store::keyframe_index::{KeyframeEntry, encode_keyframe_index};
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_dir(dir.path()).unwrap();
         let t0 = 2_000_000 * S;
         let run = store.begin_run("cam01", "main", t0).unwrap();
-        let blob =
-            encode_keyframe_index(&[0, 1, 2].map(|i| KeyframeEntry { time_90k: i * 2 * S as u64, offset: 800 + i * 100_000 }));
+        let blob = encode_keyframe_index(&[0, 1, 2].map(|i| KeyframeEntry { time_90k: i * 2 * S as u64, offset: 800 + i * 100_000 }));
         let mut s = seg(run, "cam01", 0, t0, 6 * S, "k");
         s.keyframe_index = &blob;
         store.insert_segment(&s).unwrap();
@@ -752,8 +591,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_dir(dir.path()).unwrap();
         let coverage = named_params! {":camera_id": "c", ":start_90k": 0, ":end_90k": 1};
-        let overlapping = named_params! {":camera_id": "c", ":start_90k": 0, ":end_90k": 1, ":max_90k": 1};
-        let at = named_params! {":camera_id": "c", ":t_90k": 0, ":max_90k": 1};
+        let overlapping = named_params! {":camera_id": "c", ":start_90k": 0, ":end_90k": 1, ":max_90k": 1, ":deleting": 1};
+        let at = named_params! {":camera_id": "c", ":t_90k": 0, ":max_90k": 1, ":deleting": 1};
         let plan_of = |sql: &str, params: &[(&str, &dyn rusqlite::ToSql)]| -> Vec<String> {
             store
                 .conn
@@ -766,26 +605,14 @@ mod tests {
         };
         let plan = plan_of(SELECT_COVERAGE, coverage);
         assert!(plan.iter().any(|p| p.contains("USING INDEX coverage_by_camera_end (camera_id=? AND end_90k>?)")), "{plan:?}");
-        for (name, sql, params) in [("segments overlapping", SELECT_SEGMENTS_OVERLAPPING, overlapping), ("segment at", SELECT_SEGMENT_AT, at)] {
+        for (name, sql, params) in
+            [("segments overlapping", SELECT_SEGMENTS_OVERLAPPING, overlapping), ("segment at", SELECT_SEGMENT_AT, at)]
+        {
             let plan = plan_of(sql, params);
             assert!(
                 plan.iter().any(|p| p.contains("USING INDEX segment_by_camera_start (camera_id=? AND start_90k>? AND start_90k<?)")),
                 "{name}: {plan:?}"
             );
         }
-    }
-
-    #[test]
-    fn locks_cover_overlapping_ranges_of_their_camera_or_all() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_dir(dir.path()).unwrap();
-        store.add_lock(Some("cam01"), 100, 200, "Trộm xe máy").unwrap();
-        assert!(store.is_locked("cam01", 150, 300).unwrap());
-        assert!(!store.is_locked("cam01", 200, 300).unwrap(), "end is exclusive");
-        assert!(!store.is_locked("cam02", 150, 160).unwrap());
-        let all = store.add_lock(None, 1000, 2000, "Tai nạn").unwrap();
-        assert!(store.is_locked("cam02", 1500, 1600).unwrap());
-        store.remove_lock(all).unwrap();
-        assert!(!store.is_locked("cam02", 1500, 1600).unwrap());
     }
 }

@@ -1,7 +1,7 @@
 -- Vigil's canonical database schema. This file is the truth: a fresh database is created from it,
 -- and the migrations in src/store/migrations.rs must upgrade any older database to exactly this
 -- (a test compares the two). Times are UTC; every unit is stated.
--- Schema version: 7 (kept in PRAGMA user_version).
+-- Schema version: 8 (kept in PRAGMA user_version). Closed sets of values are CHECKed (v8).
 
 -- The one site this data dir describes (a single row, id = 1).
 CREATE TABLE site (
@@ -25,11 +25,11 @@ CREATE TABLE camera (
   neighborhood_id TEXT NOT NULL REFERENCES neighborhood (id),  -- neighborhood the camera stands in
   main_url TEXT NOT NULL,                 -- rtsp:// URL of the full-resolution main stream
   sub_url TEXT,                           -- rtsp:// URL of the substream; NULL when the camera has none
-  enabled INTEGER NOT NULL,               -- 1 = shown and recorded, 0 = configured but ignored
+  enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),  -- 1 = shown and recorded, 0 = configured but ignored
   sort_order INTEGER NOT NULL,            -- position in lists, 0-based, ascending
   credential_id TEXT REFERENCES credential (id),  -- login for the camera; NULL when it needs none (added in v2)
-  record_profile TEXT NOT NULL DEFAULT 'main',  -- which stream is recorded: 'main', 'sub' or 'off' (added in v4)
-  retain_days INTEGER                     -- keep recordings at most this many days (24 h each); NULL = until the disk quota needs room (added in v4)
+  record_profile TEXT NOT NULL DEFAULT 'main' CHECK (record_profile IN ('main', 'sub', 'off')),  -- which stream is recorded: 'main', 'sub' or 'off' (added in v4)
+  retain_days INTEGER CHECK (retain_days IS NULL OR retain_days > 0)  -- keep recordings at most this many days (24 h each); NULL = until the disk quota needs room (added in v4)
 ) STRICT;
 
 -- Logins that cameras ask for (RTSP basic/digest auth).
@@ -56,7 +56,7 @@ CREATE TABLE wall_layout (
 CREATE TABLE recording_run (
   id INTEGER PRIMARY KEY,                 -- run id, also part of its segments' file names
   camera_id TEXT NOT NULL,                -- camera.id at recording time (no foreign key: recordings outlive the camera's configuration)
-  profile TEXT NOT NULL,                  -- 'main' or 'sub'
+  profile TEXT NOT NULL CHECK (profile IN ('main', 'sub')),  -- the stream recorded: 'main' or 'sub' (a preview track's run is 'sub')
   start_90k INTEGER NOT NULL,             -- UTC start, 90 kHz units since 1970-01-01
   end_90k INTEGER,                        -- UTC end (exclusive), 90 kHz units since 1970-01-01; NULL while the run is open
   end_reason TEXT                         -- why it ended, e.g. "stream ended", "disk full", "shutdown"; NULL while open
@@ -70,15 +70,15 @@ CREATE TABLE segment (
   camera_id TEXT NOT NULL,                -- same as its run's camera_id (copied so coverage queries need no join)
   seq INTEGER NOT NULL,                   -- 0-based position within the run
   start_90k INTEGER NOT NULL,             -- UTC time of the first frame, 90 kHz units since 1970-01-01
-  duration_90k INTEGER NOT NULL,          -- sum of frame durations, 90 kHz units; the segment covers [start_90k, start_90k + duration_90k)
+  duration_90k INTEGER NOT NULL CHECK (duration_90k >= 0),  -- sum of frame durations, 90 kHz units; the segment covers [start_90k, start_90k + duration_90k)
   path TEXT NOT NULL UNIQUE,              -- file path relative to the recordings root, '/'-separated
   bytes INTEGER NOT NULL,                 -- file size, bytes
   frames INTEGER NOT NULL,                -- number of video frames (samples)
-  codec TEXT NOT NULL,                    -- 'H264' or 'H265'
+  codec TEXT NOT NULL CHECK (codec IN ('H264', 'H265')),  -- 'H264' or 'H265'
   width INTEGER NOT NULL,                 -- coded picture width, pixels
   height INTEGER NOT NULL,                -- coded picture height, pixels
   keyframe_index BLOB NOT NULL,           -- per keyframe: LEB128 varints (time since previous keyframe (first: since start_90k), 90 kHz units; byte offset of its fragment since the previous one (first: since file start))
-  state INTEGER NOT NULL DEFAULT 0        -- 0 = ok, 1 = being deleted (file may already be gone), 2 = damaged (file shorter than indexed or unreadable), 3 = open (still being written; duration, bytes, frames and keyframe_index grow every few seconds with the complete fragments on disk)
+  state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2, 3))  -- 0 = ok, 1 = being deleted (file may already be gone), 2 = damaged (file shorter than indexed or unreadable), 3 = open (still being written; duration, bytes, frames and keyframe_index grow every few seconds with the complete fragments on disk)
 ) STRICT;
 
 CREATE INDEX segment_by_camera_start ON segment (camera_id, start_90k);
@@ -119,9 +119,9 @@ CREATE TABLE bookmark (
   title TEXT NOT NULL,                    -- short title, e.g. "Trộm xe máy chợ trung tâm"
   note TEXT NOT NULL,                     -- free text; may be empty
   start_90k INTEGER NOT NULL,             -- UTC start, 90 kHz units since 1970-01-01
-  end_90k INTEGER NOT NULL,               -- UTC end (exclusive), 90 kHz units since 1970-01-01
+  end_90k INTEGER NOT NULL CHECK (end_90k > start_90k),  -- UTC end (exclusive), 90 kHz units since 1970-01-01
   cameras_json TEXT NOT NULL,             -- JSON array of the camera ids it concerns
-  locked INTEGER NOT NULL,                -- 1 = its range is locked from retention (evidence_lock rows with this bookmark_id)
+  locked INTEGER NOT NULL CHECK (locked IN (0, 1)),  -- 1 = its range is locked from retention (evidence_lock rows with this bookmark_id)
   created_unix_ms INTEGER NOT NULL        -- when it was made, ms since 1970-01-01 UTC
 ) STRICT;
 

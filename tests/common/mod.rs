@@ -2,7 +2,7 @@
 //! under the cargo target dir), and helpers that wait on events with timeouts (no sleeps).
 #![allow(dead_code)]
 
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -51,10 +51,10 @@ pub struct Wakes {
 }
 
 pub fn wake_channel() -> (WakeFn, Arc<Wakes>) {
-    let (tx, rx): (Sender<()>, Receiver<()>) = channel();
-    let tx = Mutex::new(tx);
+    // One pending wake is enough: the waiter re-checks its condition on every wake.
+    let (tx, rx): (SyncSender<()>, Receiver<()>) = sync_channel(1);
     let wake: WakeFn = Arc::new(move || {
-        let _ = tx.lock().unwrap().send(());
+        let _ = tx.try_send(());
     });
     (wake, Arc::new(Wakes { rx: Mutex::new(rx) }))
 }

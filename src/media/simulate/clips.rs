@@ -139,8 +139,7 @@ pub fn ensure_clips(cache_dir: &Path, jobs: &[ClipJob], progress: bool) -> Resul
         crate::paths::create_data_dir(data_dir).map_err(|source| ClipError::Io { path: data_dir.into(), source })?;
     }
     std::fs::create_dir_all(cache_dir).map_err(|source| ClipError::Io { path: cache_dir.into(), source })?;
-    let missing: VecDeque<ClipJob> =
-        jobs.iter().filter(|j| !cache_dir.join(j.file_name()).exists()).cloned().collect();
+    let missing: VecDeque<ClipJob> = jobs.iter().filter(|j| !cache_dir.join(j.file_name()).exists()).cloned().collect();
     if !missing.is_empty() {
         encode_all(cache_dir, missing, progress)?;
     }
@@ -219,7 +218,7 @@ fn encode_clip(dir: &Path, job: &ClipJob) -> Result<(), ClipError> {
         match scene % 3 {
             1 => {
                 src.set_property_from_str("pattern", "smpte75");
-                src.set_property("horizontal-speed", (spec.width / 480).max(1) as i32 * if seed % 2 == 0 { 1 } else { -1 });
+                src.set_property("horizontal-speed", (spec.width / 480).max(1) as i32 * if seed.is_multiple_of(2) { 1 } else { -1 });
             }
             k => {
                 src.set_property_from_str("pattern", "ball");
@@ -302,10 +301,7 @@ fn encode_clip(dir: &Path, job: &ClipJob) -> Result<(), ClipError> {
 
     let bus = pipeline.bus().ok_or_else(|| err("pipeline without bus".into()))?;
     pipeline.set_state(gst::State::Playing).map_err(|e| err(e.to_string()))?;
-    let result = match bus.timed_pop_filtered(
-        gst::ClockTime::from_seconds(600),
-        &[gst::MessageType::Eos, gst::MessageType::Error],
-    ) {
+    let result = match bus.timed_pop_filtered(gst::ClockTime::from_seconds(600), &[gst::MessageType::Eos, gst::MessageType::Error]) {
         Some(msg) => match msg.view() {
             gst::MessageView::Eos(_) => Ok(()),
             gst::MessageView::Error(e) => Err(err(format!("{} ({:?})", e.error(), e.debug()))),
@@ -388,10 +384,7 @@ fn load_clip(path: &Path, spec: ClipSpec) -> Result<Clip, ClipError> {
         .map_err(|_| err("not a pipeline".into()))?;
     let src = pipeline.by_name("src").ok_or_else(|| err("no filesrc".into()))?;
     src.set_property("location", path.to_string_lossy().as_ref());
-    let sink = pipeline
-        .by_name("sink")
-        .and_then(|s| s.downcast::<gst_app::AppSink>().ok())
-        .ok_or_else(|| err("no appsink".into()))?;
+    let sink = pipeline.by_name("sink").and_then(|s| s.downcast::<gst_app::AppSink>().ok()).ok_or_else(|| err("no appsink".into()))?;
     pipeline.set_state(gst::State::Playing).map_err(|e| err(e.to_string()))?;
     let mut frames = Vec::with_capacity(spec.frames() as usize);
     let mut caps = None;
@@ -461,12 +454,10 @@ mod tests {
 
     #[test]
     fn cache_names_change_with_content() {
-        let job = ClipJob {
-            camera_id: "cam01".into(),
-            camera_name: "Chợ".into(),
-            profile: StreamProfile::Sub,
-            spec: ClipSpec::sub(Codec::H264),
-        };
+        let job =
+            ClipJob {
+                camera_id: "cam01".into(), camera_name: "Chợ".into(), profile: StreamProfile::Sub, spec: ClipSpec::sub(Codec::H264)
+            };
         let mut renamed = job.clone();
         renamed.camera_name = "Cầu".into();
         assert_ne!(job.file_name(), renamed.file_name());

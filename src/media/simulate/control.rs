@@ -99,5 +99,6 @@ fn status_json(sim: &Simulator) -> String {
             })
         })
         .collect();
-    serde_json::json!({ "port": sim.port(), "pipelines": sim.pipelines(), "frames_pushed": sim.frames_pushed(), "cameras": cameras }).to_string()
+    serde_json::json!({ "port": sim.port(), "pipelines": sim.pipelines(), "frames_pushed": sim.frames_pushed(), "cameras": cameras })
+        .to_string()
 }

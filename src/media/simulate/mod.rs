@@ -165,7 +165,8 @@ impl Simulator {
         let server = rtsp::RTSPServer::new();
         server.set_address("127.0.0.1");
         server.set_service(&config.port.to_string());
-        let shared = Arc::new(Shared { feeds: Mutex::new(Vec::new()), shutdown: AtomicBool::new(false), frames_pushed: AtomicUsize::new(0) });
+        let shared =
+            Arc::new(Shared { feeds: Mutex::new(Vec::new()), shutdown: AtomicBool::new(false), frames_pushed: AtomicUsize::new(0) });
 
         let protected: Vec<&SimCamera> = config.cameras.iter().filter(|c| c.auth.is_some()).collect();
         if !protected.is_empty() {
@@ -221,17 +222,7 @@ impl Simulator {
                     .map_err(|e| SimError::Gst(e.to_string()))?,
             );
         }
-        let mut sim = Simulator {
-            port,
-            control_port: None,
-            server,
-            main_loop,
-            cameras,
-            order,
-            shared,
-            threads,
-            control: None,
-        };
+        let mut sim = Simulator { port, control_port: None, server, main_loop, cameras, order, shared, threads, control: None };
         let sim = match config.control_port {
             Some(control_port) => {
                 let listener = std::net::TcpListener::bind(("127.0.0.1", control_port)).map_err(SimError::Control)?;
@@ -409,10 +400,8 @@ fn make_factory(
     let camera_id = cam.id.clone();
     factory.connect_media_configure(move |_factory, media| {
         let element = media.element();
-        let Some(appsrc) = element
-            .downcast_ref::<gst::Bin>()
-            .and_then(|bin| bin.by_name("src"))
-            .and_then(|e| e.downcast::<gst_app::AppSrc>().ok())
+        let Some(appsrc) =
+            element.downcast_ref::<gst::Bin>().and_then(|bin| bin.by_name("src")).and_then(|e| e.downcast::<gst_app::AppSrc>().ok())
         else {
             tracing::error!(camera = camera_id, "simulator media without appsrc");
             return;

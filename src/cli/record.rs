@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use super::status::{human_bytes, local_midnight_90k, read_status_file};
-use super::{DataDirLock, RecordEvent, Recorder, RecorderConfig, RetentionPolicy, TICKS_PER_S, recordings_root};
-use crate::cli::RecordArgs;
+use super::RecordArgs;
 use crate::media::{Ingest, SupervisorPolicy};
+use crate::record::status::{human_bytes, local_midnight_90k, read_status_file};
+use crate::record::{DataDirLock, RecordEvent, Recorder, RecorderConfig, RetentionPolicy, TICKS_PER_S, recordings_root};
 use crate::store::Store;
 
 const GB: f64 = 1e9;
@@ -23,10 +23,9 @@ pub fn run(data_dir: &Path, args: &RecordArgs) -> Result<ExitCode> {
         return check(data_dir);
     }
     let store = Store::open_dir(data_dir)?;
-    let Some(site) = store.load_site()? else {
-        bail!("no site in {}; import one with `vigil site import FILE`", data_dir.display())
-    };
-    let record_previews = !args.no_previews && super::previews_wanted(&store);
+    let Some(site) = store.load_site()? else { bail!("no site in {}; import one with `vigil site import FILE`", data_dir.display()) };
+    // The site's setting (settings window); an unreadable one records previews (the default).
+    let record_previews = !args.no_previews && store.settings().map_or(true, |s| s.record_previews);
     drop(store);
     let config = RecorderConfig {
         record_previews,
@@ -38,8 +37,7 @@ pub fn run(data_dir: &Path, args: &RecordArgs) -> Result<ExitCode> {
         housekeeping_interval: Duration::from_millis(args.housekeeping_ms.max(10)),
         ..RecorderConfig::default()
     };
-    let (ingest, stream_events) =
-        Ingest::new(Arc::new(|| {}), SupervisorPolicy::default(), 1024).map_err(anyhow::Error::msg)?;
+    let (ingest, stream_events) = Ingest::new(Arc::new(|| {}), SupervisorPolicy::default(), 1024)?;
     let ingest = Arc::new(ingest);
     // Stream state changes are logged by the supervisors; drain them so none is kept.
     std::thread::Builder::new().name("rec-streams".into()).spawn(move || for _ in stream_events {})?;
@@ -93,7 +91,8 @@ fn status(data_dir: &Path, json: bool) -> Result<ExitCode> {
     let file = read_status_file(data_dir).filter(|s| s.running && holder.is_some());
     let store = Store::open_dir(data_dir)?;
     let site = store.load_site()?;
-    let tz: chrono_tz::Tz = site.as_ref().and_then(|s| s.timezone.parse().ok()).unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
+    // No site: nothing to list, and no zone to show times in; UTC is said nowhere, as no row prints.
+    let tz: chrono_tz::Tz = site.as_ref().map_or(chrono_tz::Tz::UTC, |s| s.timezone);
     let today = local_midnight_90k(tz);
     let mut rows = Vec::new();
     for cam in site.iter().flat_map(|s| s.cameras.iter()) {
@@ -147,7 +146,7 @@ fn status(data_dir: &Path, json: bool) -> Result<ExitCode> {
 
 fn check(data_dir: &Path) -> Result<ExitCode> {
     let store = Store::open_dir(data_dir)?;
-    let problems = super::reconcile::verify_all(&store, &recordings_root(data_dir))?;
+    let problems = crate::record::reconcile::verify_all(&store, &recordings_root(data_dir))?;
     let integrity = store.integrity_check()?;
     println!("index integrity: {integrity}");
     for (path, p) in &problems {

@@ -18,6 +18,19 @@ use crate::media::playback::GopDecoder;
 use crate::media::{LatestFrameSlot, WakeFn};
 use crate::record::reader::{RecordingReader, as_gop_frames};
 
+/// Why a camera's picture could not be shown (logged; the tile says "no recording").
+#[derive(Debug, thiserror::Error)]
+pub enum PlaybackError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Read(#[from] crate::record::reader::ReadError),
+    #[error(transparent)]
+    Media(#[from] crate::media::MediaError),
+    #[error("no decoder for the camera")]
+    NoDecoder,
+}
+
 /// Decoding threads ("lanes") of the engine: one per core, at most 4. A camera is decoded by
 /// one lane (assigned at first sight to the least loaded), so its decoder state stays in one place.
 pub fn lanes() -> usize {
@@ -87,11 +100,18 @@ const MAX_CACHED_GOPS: usize = 4;
 /// Hover thumbnails: keyframe pictures by (camera, whole second), newest last.
 const THUMBNAILS_KEPT: usize = 12;
 
+type ThumbnailEntry = ((String, i64), Option<Arc<crate::media::DecodedFrame>>);
+
+/// Per camera: the pictures of the GOP decoded last, with their instants (a step inside it needs
+/// no decoding).
+type GopPictures = HashMap<String, Vec<(i64, Arc<crate::media::DecodedFrame>)>>;
+
 #[derive(Default)]
 struct Thumbnails {
     /// The one wanted next (latest wins).
     wanted: Option<(String, i64)>,
-    cache: Vec<((String, i64), Option<Arc<crate::media::DecodedFrame>>)>,
+    /// (camera, second) → its picture (`None`: nothing recorded there), oldest first.
+    cache: Vec<ThumbnailEntry>,
 }
 
 /// One decoding thread's inbox: its part of the newest request (latest wins).
@@ -232,7 +252,7 @@ fn run(shared: &Shared, lane: usize, data_dir: &std::path::Path, wake: &WakeFn) 
     let mut positions: HashMap<String, i64> = HashMap::new();
     // The decoded pictures of the last exact seek's GOP, per camera (few cameras only): a step
     // backwards inside it needs no decoding.
-    let mut gops: HashMap<String, Vec<(i64, Arc<crate::media::DecodedFrame>)>> = HashMap::new();
+    let mut gops: GopPictures = HashMap::new();
     // When each camera was last served (a count): a scrub serves the longest-waiting first, so
     // on a big wall a stream of requests cannot starve the cameras at the end of the list.
     let mut served: HashMap<String, u64> = HashMap::new();
@@ -304,24 +324,19 @@ fn decoder_for<'a>(
     decoders: &'a mut HashMap<String, GopDecoder>,
     camera: &str,
     config: &crate::media::CodecConfig,
-) -> Result<&'a mut GopDecoder, String> {
+) -> Result<&'a mut GopDecoder, PlaybackError> {
     if decoders.get(camera).is_none_or(|d| d.config() != config) {
         decoders.insert(camera.to_string(), GopDecoder::new(config)?);
     }
-    decoders.get_mut(camera).ok_or_else(|| "no decoder".to_string())
+    decoders.get_mut(camera).ok_or(PlaybackError::NoDecoder)
 }
 
 /// Which recording of `camera` to read at `t_90k`: its preview track (small keyframes) when
 /// `prefer_preview` and the preview has a recording there, else the camera's own; with the time of
 /// that track's keyframe at or before `t_90k`, `None` when it has nothing there.
-fn track_at(
-    reader: &RecordingReader,
-    camera: &str,
-    t_90k: i64,
-    prefer_preview: bool,
-) -> Result<(String, Option<i64>), String> {
-    let keyframe = |track: &str| -> Result<Option<i64>, String> {
-        let key = reader.store().keyframe_at_or_before(track, t_90k).map_err(|e| e.to_string())?;
+fn track_at(reader: &RecordingReader, camera: &str, t_90k: i64, prefer_preview: bool) -> Result<(String, Option<i64>), PlaybackError> {
+    let keyframe = |track: &str| -> Result<Option<i64>, PlaybackError> {
+        let key = reader.store().keyframe_at_or_before(track, t_90k)?;
         Ok(key.map(|(_, k)| k.time_90k as i64))
     };
     if prefer_preview {
@@ -342,11 +357,11 @@ fn make_thumbnail(
 ) {
     let Some(key) = shared.thumbnails.lock().unwrap_or_else(|e| e.into_inner()).wanted.take() else { return };
     let (camera, second) = (&key.0, key.1);
-    let picture = (|| -> Result<Option<Arc<crate::media::DecodedFrame>>, String> {
+    let picture = (|| -> Result<Option<Arc<crate::media::DecodedFrame>>, PlaybackError> {
         // The preview track's small keyframe when there is one (a thumbnail is small anyway).
         let t_90k = second * 90_000;
         let (track, _) = track_at(reader, camera, t_90k, true)?;
-        let Some(gop) = reader.gop_at(&track, t_90k).map_err(|e| e.to_string())? else { return Ok(None) };
+        let Some(gop) = reader.gop_at(&track, t_90k)? else { return Ok(None) };
         let decoder = decoder_for(decoders, &track, &gop.config)?;
         // The decoder is drained after this: continuous playback of this camera restarts.
         positions.remove(camera);
@@ -372,16 +387,16 @@ fn play_one(
     camera: &str,
     t_90k: i64,
     tile: &PlaybackTile,
-) -> Result<(), String> {
+) -> Result<(), PlaybackError> {
     const FRAME: i64 = 3_600;
     if let Some(&pos) = positions.get(camera)
         && t_90k > pos
         && t_90k - pos < 4 * 90_000
         && let Some(decoder) = decoders.get_mut(camera)
     {
-        let (frames, continuous) = reader.frames_after(camera, pos, t_90k).map_err(|e| e.to_string())?;
+        let (frames, continuous) = reader.frames_after(camera, pos, t_90k)?;
         if frames.is_empty() {
-            if reader.store().segment_at(camera, t_90k).map_err(|e| e.to_string())?.is_none() {
+            if reader.store().segment_at(camera, t_90k)?.is_none() {
                 positions.remove(camera);
                 tile.nothing();
             }
@@ -398,7 +413,7 @@ fn play_one(
         }
     }
     // Start (or restart after a gap) at the GOP holding the instant.
-    let Some(gop) = reader.gop_at(camera, t_90k).map_err(|e| e.to_string())? else {
+    let Some(gop) = reader.gop_at(camera, t_90k)? else {
         positions.remove(camera);
         tile.nothing();
         return Ok(());
@@ -417,11 +432,11 @@ fn play_one(
 fn show_one(
     reader: &mut RecordingReader,
     decoders: &mut HashMap<String, GopDecoder>,
-    mut cache: Option<&mut HashMap<String, Vec<(i64, Arc<crate::media::DecodedFrame>)>>>,
+    mut cache: Option<&mut GopPictures>,
     camera: &str,
     request: &Request,
     tile: &PlaybackTile,
-) -> Result<(), String> {
+) -> Result<(), PlaybackError> {
     let (t_90k, exact) = (request.t_90k, request.exact);
     let preview = request.wall_size > PREVIEW_ABOVE_CAMERAS;
     // A step inside the GOP decoded last: its picture is already there.
@@ -445,7 +460,7 @@ fn show_one(
         }
         track = scrubbed;
     }
-    let Some(gop) = reader.gop_at(&track, t_90k).map_err(|e| e.to_string())? else {
+    let Some(gop) = reader.gop_at(&track, t_90k)? else {
         tile.nothing();
         return Ok(());
     };

@@ -1,0 +1,135 @@
+//! `vigil` (the GUI on the data dir's site), `vigil demo` and `vigil simulate`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+
+use super::{Cli, DemoArgs, SimulateArgs, load_site_file};
+use crate::core::site::{Site, StreamProfile};
+use crate::core::sitefile::demo_town;
+use crate::media::simulate::{Codec, SimCamera, SimConfig, Simulator};
+use crate::paths;
+use crate::store::Store;
+
+pub fn start_options(cli: &Cli) -> crate::app::StartOptions {
+    crate::app::StartOptions {
+        layout: cli.layout.clone(),
+        lang: cli.lang.as_deref().and_then(crate::app::i18n::Lang::parse),
+        snapshot_dir: cli.snapshot_dir.clone(),
+        data_dir: None,
+        record: !cli.no_record,
+        clock: crate::core::time::Clock::System,
+    }
+}
+
+pub fn gui(data_dir: &Path, mut options: crate::app::StartOptions) -> Result<ExitCode> {
+    options.data_dir = Some(data_dir.to_path_buf());
+    let store = Store::open_dir(data_dir)?;
+    let Some(site) = store.load_site()? else {
+        bail!("no site configured in {}.\nImport one with `vigil site import FILE`, or try `vigil demo`.", data_dir.display())
+    };
+    crate::app::run(site, "Vigil", options).map_err(anyhow::Error::msg)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sim_cameras(site: &Site, auth: &[String], h265: &[String]) -> Result<Vec<SimCamera>> {
+    let mut cameras = SimCamera::from_site(site);
+    for spec in auth {
+        let mut parts = spec.splitn(3, ':');
+        let (Some(id), Some(user), Some(pass)) = (parts.next(), parts.next(), parts.next()) else {
+            bail!("--auth {spec:?}: expected CAMERA:USER:PASSWORD");
+        };
+        let cam = cameras.iter_mut().find(|c| c.id == id).with_context(|| format!("--auth: no camera {id:?}"))?;
+        cam.auth = Some((user.to_string(), pass.to_string()));
+    }
+    for id in h265 {
+        let cam = cameras.iter_mut().find(|c| &c.id == id).with_context(|| format!("--h265: no camera {id:?}"))?;
+        cam.main_codec = Codec::H265;
+    }
+    Ok(cameras)
+}
+
+pub fn simulate(data_dir: &Path, args: &SimulateArgs) -> Result<ExitCode> {
+    let site = load_site_file(args.site.as_deref())?;
+    let cameras = sim_cameras(&site, &args.auth, &args.h265)?;
+    if args.list {
+        let url = |id: &str, p: StreamProfile| format!("rtsp://127.0.0.1:{}/cam/{id}/{p}", args.port);
+        if args.json {
+            let list: Vec<_> = cameras
+                .iter()
+                .map(|c| {
+                    serde_json::json!({
+                        "id": c.id, "name": c.name, "neighborhood": c.neighborhood,
+                        "main": url(&c.id, StreamProfile::Main), "sub": url(&c.id, StreamProfile::Sub),
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::json!({ "cameras": list }));
+        } else {
+            for c in &cameras {
+                println!("{}\t{}\t{}\t{}", c.id, c.name, url(&c.id, StreamProfile::Main), url(&c.id, StreamProfile::Sub));
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let control_port = args.control_port.unwrap_or(if args.port == 0 { 0 } else { args.port.saturating_add(1) });
+    let sim = Simulator::start(SimConfig {
+        port: args.port,
+        control_port: Some(control_port),
+        cache_dir: paths::sim_clip_cache(data_dir),
+        cameras,
+        progress: true,
+    })?;
+    println!(
+        "vigil simulate: serving {} cameras on rtsp://127.0.0.1:{}/cam/<id>/{{main,sub}}; control on 127.0.0.1:{}",
+        sim.camera_ids().len(),
+        sim.port(),
+        sim.control_port().unwrap_or(0)
+    );
+    println!("ready");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    wait_for_termination();
+    drop(sim);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Blocks until SIGINT or SIGTERM.
+fn wait_for_termination() {
+    // SAFETY: plain libc signal mask calls on this thread; sigwait returns the signal number.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        let mut sig: libc::c_int = 0;
+        libc::sigwait(&set, &mut sig);
+    }
+}
+
+pub fn demo(data_dir: &Path, args: &DemoArgs, mut options: crate::app::StartOptions) -> Result<ExitCode> {
+    if let Some(name) = &options.layout
+        && crate::core::layout::Layout::standard(name).is_none()
+    {
+        bail!("unknown layout {name:?}; try one of {}", crate::core::layout::STANDARD_LAYOUTS.join(", "));
+    }
+    let demo_dir = data_dir.join("demo");
+    options.data_dir = Some(demo_dir.clone());
+    let site = demo_town(args.port);
+    let mut store = Store::open_dir(&demo_dir)?;
+    store.replace_site(&site)?;
+    let sim = Simulator::start(SimConfig {
+        port: args.port,
+        control_port: Some(args.port.saturating_add(1)),
+        cache_dir: paths::sim_clip_cache(data_dir),
+        cameras: SimCamera::from_site(&site),
+        progress: true,
+    })?;
+    eprintln!("vigil demo: simulator on rtsp://127.0.0.1:{} (control port {})", sim.port(), sim.control_port().unwrap_or(0));
+    let result = crate::app::run(site, "Vigil — demo", options);
+    drop(sim);
+    result.map_err(anyhow::Error::msg)?;
+    Ok(ExitCode::SUCCESS)
+}
