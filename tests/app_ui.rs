@@ -605,6 +605,8 @@ fn the_timeline_jumps_to_a_recorded_instant_shows_it_on_the_wall_and_goes_back_l
 fn a_selection_is_bookmarked_locked_found_and_exported_from_the_timeline() {
     let site = site();
     let dir = tempfile::tempdir().unwrap();
+    // Evidence names the site and its zone: the data dir holds the site, as `vigil` and the demo do.
+    vigil::store::Store::open_dir(dir.path()).unwrap().replace_site(&site).unwrap();
     let pictures = tempfile::tempdir().unwrap();
     let options = StartOptions {
         layout: Some("2x2".into()),
