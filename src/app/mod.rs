@@ -146,6 +146,8 @@ impl VigilApp {
         if let Some(dir) = &options.snapshot_dir {
             settings.snapshot_dir = Some(dir.clone());
         }
+        // Resolved once: the settings window compares against it every frame it is open.
+        settings.snapshot_dir.get_or_insert_with(settings_window::default_snapshot_dir);
         let saved_layouts = store.as_ref().map_or_else(Vec::new, |s| {
             s.load_layouts().unwrap_or_else(|e| {
                 tracing::warn!("saved layouts unreadable: {e}");
