@@ -540,3 +540,71 @@ fn an_h265_camera_exports_as_recorded_with_its_snapshot_and_burned_in_as_h264() 
     assert_eq!(ffprobe_codec(&bf), "h264");
     assert_eq!(ffprobe_frames(&bf) as u64, f.frames);
 }
+
+/// The burned-in frame number of every frame of a 1080p file, in presentation order as ffmpeg
+/// decodes it (only the barcode's strip is decoded out).
+fn frame_numbers(path: &Path) -> Vec<Option<u32>> {
+    let block = ClipSpec::main(Codec::H264).barcode_block() as usize;
+    let (w, h) = (20 * block, 2 * block);
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-vf", &format!("crop={w}:{h}:0:{}", 1080 - h), "-f", "rawvideo", "-pix_fmt", "gray", "-"])
+        .output()
+        .unwrap();
+    out.stdout.chunks_exact(w * h).map(|luma| read_barcode(luma, w, w, h, block)).collect()
+}
+
+#[test]
+fn a_b_frame_camera_exports_every_frame_in_order_for_any_player() {
+    // cam-g sends H.264 with 3 B-frames in a pyramid: recorded with signed composition offsets,
+    // exported with unsigned ones and an edit list (what plain players expect).
+    let dir = record("cam-g", 3);
+    let store = Store::open_dir(dir.path()).unwrap();
+    let segs = store.segments_of_camera("cam-g").unwrap();
+    let (from, to) = (segs[0].start_90k + TICKS_PER_S / 2, segs[2].start_90k + TICKS_PER_S);
+    let out = dir.path().join("export");
+    let request = ExportRequest {
+        cameras: vec!["cam-g".into()],
+        from_90k: from,
+        to_90k: to,
+        out_dir: out.clone(),
+        exported_by: "test".into(),
+        snapshots: Vec::new(),
+        burn_in: false,
+    };
+    export(dir.path(), &request, &mut |_| {}, &AtomicBool::new(false)).unwrap();
+    let (manifest, report) = verify(&out).unwrap();
+    assert!(report.is_intact());
+    assert_eq!(manifest.files.len(), 1, "one part: the run has no gap");
+    let f = &manifest.files[0];
+    let file = out.join(&f.file);
+    let errors = Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(&file).args(["-f", "null", "-"]).output().unwrap();
+    assert!(errors.stderr.is_empty(), "ffmpeg: {}", String::from_utf8_lossy(&errors.stderr));
+    let ctts =
+        Command::new("ffprobe").args(["-v", "error", "-show_entries", "packet=pts,dts", "-of", "csv=p=0"]).arg(&file).output().unwrap();
+    let packets: Vec<(i64, i64)> = String::from_utf8_lossy(&ctts.stdout)
+        .lines()
+        .filter_map(|l| l.split_once(',').and_then(|(p, d)| Some((p.parse().ok()?, d.parse().ok()?))))
+        .collect();
+    assert_eq!(packets.len() as u64, f.frames);
+    assert!(packets.iter().all(|&(pts, dts)| pts >= dts), "no picture shown before it is decoded");
+    assert!(packets.iter().any(|&(pts, dts)| pts > dts), "composition offsets kept");
+    // In the file itself: a version-0 (unsigned) ctts, and an edit list that starts the
+    // presentation at the first picture.
+    let bytes = std::fs::read(&file).unwrap();
+    let at = |fourcc: &[u8]| bytes.windows(4).position(|w| w == fourcc);
+    let ctts = at(b"ctts").expect("a ctts box");
+    assert_eq!(bytes[ctts + 4], 0, "ctts version 0: unsigned offsets");
+    assert!(at(b"elst").is_some(), "an edit list");
+    let numbers = frame_numbers(&file);
+    assert_eq!(numbers.len() as u64, f.frames, "every frame decodes");
+    let clip_frames = ClipSpec::main(Codec::H264).frames();
+    let numbers: Vec<u32> = numbers.into_iter().map(|n| n.expect("every frame's number is readable")).collect();
+    for (i, pair) in numbers.windows(2).enumerate() {
+        assert_eq!((pair[0] + 1) % clip_frames, pair[1], "frame {i} → {}: shown in the camera's order, none missing", i + 1);
+    }
+    // The clip starts at the keyframe at or before the range's start and is exactly as long as
+    // its frames.
+    assert!((ffprobe_duration(&file) - f.frames as f64 * 0.04).abs() <= 0.04 + 1e-6, "{} s", ffprobe_duration(&file));
+}

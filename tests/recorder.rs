@@ -340,6 +340,11 @@ fn kill_9_mid_segment_loses_at_most_two_seconds_and_the_index_stays_sound() {
         assert_eq!(frames as i64, s.frames);
         assert!((span_s - s.duration_90k as f64 / 90_000.0).abs() <= 0.04 + 1e-6);
     }
+    // The status written at stop counts today's bytes once: what the files hold.
+    let status = vigil::record::status::read_status_file(dir.path()).expect("a status file at stop");
+    let today_90k = vigil::record::status::local_midnight_90k(chrono_tz::Asia::Ho_Chi_Minh);
+    let on_disk: u64 = segs.iter().filter(|s| s.start_90k >= today_90k).map(|s| std::fs::metadata(root.join(&s.path)).unwrap().len()).sum();
+    assert_eq!(status.cameras[0].bytes_today, on_disk, "bytes_today against the files");
     let runs = store.runs_of_camera("cam-e").unwrap();
     assert!(runs.iter().all(|r| r.end_90k.is_some()), "no run is left open: {runs:#?}");
     assert_eq!(runs.last().unwrap().end_reason.as_deref(), Some("recorder stopped"), "{runs:#?}");
@@ -780,4 +785,162 @@ fn a_camera_set_to_record_its_substream_records_640x360_without_a_preview_and_of
     }
     assert!(store.segments_of_camera(&preview_track("cam-e")).unwrap().is_empty());
     assert!(store.segments_of_camera("cam-f").unwrap().is_empty());
+}
+
+/// One packet of a segment as ffprobe reads it, in the track's 90 kHz ticks.
+#[derive(Debug, Clone, Copy)]
+struct Packet {
+    pts: i64,
+    dts: i64,
+    duration: i64,
+}
+
+fn probe_packets(path: &Path) -> Vec<Packet> {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=time_base:packet=pts,dts,duration", "-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs (install ffmpeg)");
+    assert!(out.status.success(), "ffprobe failed on {}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().any(|l| l.trim() == "1/90000"), "{}: 90 kHz track expected:\n{text}", path.display());
+    text.lines()
+        .filter_map(|l| {
+            let mut p = l.split(',').map(|v| v.trim().parse::<i64>());
+            Some(Packet { pts: p.next()?.ok()?, dts: p.next()?.ok()?, duration: p.next()?.ok()? })
+        })
+        .collect()
+}
+
+/// Pictures ffmpeg decodes from a file (one line per frame of `-f framemd5`).
+fn decoded_frames(path: &Path) -> usize {
+    let out = Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(path).args(["-f", "framemd5", "-"]).output().expect("ffmpeg runs");
+    String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.starts_with('#')).count()
+}
+
+/// Intervals between consecutive presentation times of each segment (in presentation order).
+fn presentation_intervals(packets: &[Packet]) -> Vec<i64> {
+    let mut pts: Vec<i64> = packets.iter().map(|p| p.pts).collect();
+    pts.sort_unstable();
+    pts.windows(2).map(|w| w[1] - w[0]).collect()
+}
+
+#[test]
+fn a_stream_with_b_frames_is_recorded_with_every_frame_in_order_and_its_composition_offsets() {
+    let site = site(&["cam-g"]);
+    let dir = data_dir_with(&site);
+    let (ingest, _ev, _w) = common::engine(common::fast_policy());
+    let (recorder, events) = Recorder::start(dir.path(), &site, Arc::new(ingest), fast_config(3)).unwrap();
+    wait_segments(&events, "three segments of the B-frame camera", |n| n.get("cam-g").is_some_and(|n| *n >= 3));
+    recorder.shutdown();
+
+    let store = Store::open_dir(dir.path()).unwrap();
+    let root = recordings_root(dir.path());
+    let segs = store.segments_of_camera("cam-g").unwrap();
+    assert_eq!(store.runs_of_camera("cam-g").unwrap().len(), 1);
+    for (i, s) in segs.iter().enumerate() {
+        let path = root.join(&s.path);
+        assert_eq!(ffmpeg_errors(&path), "", "{} must decode cleanly", s.path);
+        let packets = probe_packets(&path);
+        if i + 1 == segs.len() {
+            // The recorder stopped mid-GOP: the B-frames of the last references never came.
+            continue;
+        }
+        assert_eq!(packets.len() as i64, s.frames, "{}", s.path);
+        assert_eq!(decoded_frames(&path), packets.len(), "{}: every frame decodes", s.path);
+        assert!(packets.windows(2).all(|w| w[1].dts > w[0].dts), "{}: decode times grow", s.path);
+        assert!(packets.iter().any(|p| p.pts != p.dts), "{}: composition offsets kept (B-frames)", s.path);
+        assert!(presentation_intervals(&packets).iter().all(|&d| d == 3_600), "{}: a picture every 40 ms, none missing", s.path);
+        assert_eq!(packets.iter().map(|p| p.duration).sum::<i64>(), s.duration_90k, "{}: index duration", s.path);
+        assert_eq!(s.duration_90k, s.frames * 3_600, "{}: frames x 40 ms", s.path);
+    }
+    for pair in segs.windows(2) {
+        assert_eq!(pair[0].end_90k(), pair[1].start_90k, "segments butt together");
+    }
+}
+
+/// Spins on every core until dropped: a loaded machine.
+struct BusyLoops {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl BusyLoops {
+    fn start() -> Self {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let n = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let threads = (0..n)
+            .map(|i| {
+                let stop = stop.clone();
+                std::thread::Builder::new()
+                    .name(format!("busy-{i}"))
+                    .spawn(move || {
+                        let mut x = 0u64;
+                        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+                        }
+                    })
+                    .unwrap()
+            })
+            .collect();
+        Self { stop, threads }
+    }
+}
+
+impl Drop for BusyLoops {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+#[test]
+fn under_cpu_load_recorded_frame_times_stay_the_cameras() {
+    // Busy loops on every core while three cameras record: packets arrive late and in bursts,
+    // the jitter buffer re-syncs; none of that may reach the files.
+    let site = site(&["cam-a", "cam-b", "cam-g"]);
+    let dir = data_dir_with(&site);
+    let (ingest, _ev, _w) = common::engine(common::fast_policy());
+    let busy = BusyLoops::start();
+    let (recorder, events) = Recorder::start(dir.path(), &site, Arc::new(ingest), fast_config(3)).unwrap();
+    wait_segments(&events, "four segments of each camera under load", |n| n.len() == 3 && n.values().all(|n| *n >= 4));
+    let status = recorder.status();
+    recorder.shutdown();
+    drop(busy);
+
+    let store = Store::open_dir(dir.path()).unwrap();
+    let root = recordings_root(dir.path());
+    let (mut exact, mut total) = (0usize, 0usize);
+    let mut inexact = std::collections::BTreeMap::<(&str, i64), usize>::new();
+    for cam in ["cam-a", "cam-b", "cam-g"] {
+        let segs = store.segments_of_camera(cam).unwrap();
+        for s in &segs {
+            let path = root.join(&s.path);
+            assert_eq!(ffmpeg_errors(&path), "", "{} must decode cleanly under load", s.path);
+            let intervals = presentation_intervals(&probe_packets(&path));
+            exact += intervals.iter().filter(|&&d| d == 3_600).count();
+            total += intervals.len();
+            for &d in intervals.iter().filter(|&&d| d != 3_600) {
+                *inexact.entry((cam, d)).or_default() += 1;
+            }
+        }
+        for pair in segs.windows(2).filter(|w| w[0].run_id == w[1].run_id) {
+            assert_eq!(pair[0].end_90k(), pair[1].start_90k, "{cam}: segments of a run butt together");
+        }
+        for pair in segs.windows(2) {
+            assert!(pair[0].end_90k() <= pair[1].start_90k, "{cam}: segments never overlap");
+        }
+    }
+    assert!(total > 500, "{total} intervals");
+    // Nothing before the recorder drops a picture under load (the jitter buffer used to).
+    assert!(status.cameras.iter().all(|c| c.missing_frames == 0), "{:?}", status.cameras);
+    let share = exact as f64 / total as f64;
+    assert!(
+        share >= 0.995,
+        "{exact} of {total} intervals are exactly 40 ms ({:.2} %); the others (camera, ticks): count {inexact:?}; missing frames: {:?}",
+        share * 100.0,
+        status.cameras.iter().map(|c| (&c.camera_id, c.missing_frames)).collect::<Vec<_>>()
+    );
 }

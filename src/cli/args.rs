@@ -144,6 +144,10 @@ pub struct SimulateArgs {
     /// Serve this camera's main stream as H.265 (repeatable).
     #[arg(long = "h265", value_name = "CAMERA")]
     pub h265: Vec<String>,
+    /// Serve this camera's main stream (H.264) with 3 B-frames in a pyramid, pictures out of
+    /// presentation order, as some cameras do (repeatable).
+    #[arg(long = "bframes", value_name = "CAMERA")]
+    pub bframes: Vec<String>,
 }
 
 #[derive(Subcommand)]

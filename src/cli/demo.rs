@@ -33,7 +33,8 @@ pub fn gui(data_dir: &Path, mut options: crate::app::StartOptions) -> Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-fn sim_cameras(site: &Site, auth: &[String], h265: &[String]) -> Result<Vec<SimCamera>> {
+fn sim_cameras(site: &Site, args: &SimulateArgs) -> Result<Vec<SimCamera>> {
+    let (auth, h265) = (&args.auth, &args.h265);
     let mut cameras = SimCamera::from_site(site);
     for spec in auth {
         let mut parts = spec.splitn(3, ':');
@@ -47,12 +48,19 @@ fn sim_cameras(site: &Site, auth: &[String], h265: &[String]) -> Result<Vec<SimC
         let cam = cameras.iter_mut().find(|c| &c.id == id).with_context(|| format!("--h265: no camera {id:?}"))?;
         cam.main_codec = Codec::H265;
     }
+    for id in &args.bframes {
+        let cam = cameras.iter_mut().find(|c| &c.id == id).with_context(|| format!("--bframes: no camera {id:?}"))?;
+        if cam.main_codec != Codec::H264 {
+            bail!("--bframes {id}: B-frames are simulated for H.264 main streams only");
+        }
+        cam.main_bframes = 3;
+    }
     Ok(cameras)
 }
 
 pub fn simulate(data_dir: &Path, args: &SimulateArgs) -> Result<ExitCode> {
     let site = load_site_file(args.site.as_deref())?;
-    let cameras = sim_cameras(&site, &args.auth, &args.h265)?;
+    let cameras = sim_cameras(&site, args)?;
     if args.list {
         let url = |id: &str, p: StreamProfile| format!("rtsp://127.0.0.1:{}/cam/{id}/{p}", args.port);
         if args.json {

@@ -108,6 +108,7 @@ fn status(data_dir: &Path, json: bool) -> Result<ExitCode> {
         rows.push(serde_json::json!({
             "camera_id": cam.id, "name": cam.name, "recording": recording, "reason": reason,
             "bytes_today": bytes_today, "bitrate_kbps": kbps, "oldest_start_90k": oldest,
+            "missing_frames": live.map_or(0, |c| c.missing_frames),
         }));
     }
     if json {

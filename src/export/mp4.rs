@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use mp4_atom::{
-    Co64, Codec, Ctts, CttsEntry, Dinf, Dref, Encode, Ftyp, Hdlr, Mdhd, Mdia, Minf, Moov, Mvhd, Stbl, Stsc, StscEntry, Stss, Stsz,
-    StszSamples, Stts, SttsEntry, Tkhd, Trak, Url, Vmhd,
+    Co64, Codec, Ctts, CttsEntry, Dinf, Dref, Edts, Elst, ElstEntry, Encode, FixedPoint, Ftyp, Hdlr, Mdhd, Mdia, Minf, Moov, Mvhd, Stbl,
+    Stsc, StscEntry, Stss, Stsz, StszSamples, Stts, SttsEntry, Tkhd, Trak, Url, Vmhd,
 };
 use sha2::{Digest, Sha256};
 
@@ -124,6 +124,11 @@ pub fn write_clip(out: &Path, part: &ClipPart, progress: &mut dyn FnMut(u64), ca
 
 fn sample_table(part: &ClipPart, data_start: u64) -> Result<Moov, ExportError> {
     let n = part.samples.len() as u32;
+    // Recordings of B-frame streams carry signed composition offsets (decode time = the i-th
+    // presentation time). Plain players expect unsigned ones: every offset is raised by the
+    // most negative, and an edit list starts the presentation that much into the media, so the
+    // first picture is still shown at the clip's start.
+    let shift = part.samples.iter().map(|(_, s)| -i64::from(s.cts_90k)).max().unwrap_or(0).max(0);
     let mut stts: Vec<SttsEntry> = Vec::new();
     let mut ctts: Vec<CttsEntry> = Vec::new();
     let mut keyframes = Vec::new();
@@ -133,9 +138,10 @@ fn sample_table(part: &ClipPart, data_start: u64) -> Result<Moov, ExportError> {
             Some(e) if e.sample_delta == s.duration_90k => e.sample_count += 1,
             _ => stts.push(SttsEntry { sample_count: 1, sample_delta: s.duration_90k }),
         }
+        let offset = i64::from(s.cts_90k) + shift;
         match ctts.last_mut() {
-            Some(e) if e.sample_offset == i64::from(s.cts_90k) => e.sample_count += 1,
-            _ => ctts.push(CttsEntry { sample_count: 1, sample_offset: i64::from(s.cts_90k) }),
+            Some(e) if e.sample_offset == offset => e.sample_count += 1,
+            _ => ctts.push(CttsEntry { sample_count: 1, sample_offset: offset }),
         }
         if s.keyframe {
             keyframes.push(i as u32 + 1);
@@ -171,6 +177,15 @@ fn sample_table(part: &ClipPart, data_start: u64) -> Result<Moov, ExportError> {
                 height: height.into(),
                 ..Default::default()
             },
+            edts: (shift > 0).then(|| Edts {
+                elst: Some(Elst {
+                    entries: vec![ElstEntry {
+                        segment_duration: duration,
+                        media_time: Some(shift as u64),
+                        media_rate: FixedPoint::new(1, 0),
+                    }],
+                }),
+            }),
             mdia: Mdia {
                 mdhd: Mdhd { creation_time: mp4_time, modification_time: mp4_time, timescale: 90_000, duration, language: "und".into() },
                 hdlr: Hdlr { handler: b"vide".into(), name: "Vigil evidence video".into() },

@@ -60,28 +60,33 @@ impl UnitData for Vec<u8> {
     }
 }
 
-/// One compressed picture in MP4 sample form (length-prefixed NAL units).
+/// One compressed picture in MP4 sample form (length-prefixed NAL units), in decode order.
 pub struct EncodedUnit {
-    /// Presentation time in the pipeline's running time, ns.
-    pub pts_ns: u64,
-    /// Decode time, ns; equals `pts_ns` when the stream has no reordering (typical of cameras).
-    pub dts_ns: u64,
+    /// The camera's presentation time of the picture: the RTP timestamp of its packets, 90 kHz
+    /// as sent (it wraps at 2^32). A recorded frame's time comes from here, never from arrival.
+    pub rtp_timestamp: u32,
+    /// When it left the parser, ns since the Unix epoch (UTC). Anchors a recording run and
+    /// checks the camera's clock against the local one; never a frame's time.
+    pub arrival_unix_ns: u64,
     pub keyframe: bool,
-    /// Wall-clock time of `pts_ns`, ns since the Unix epoch (UTC): arrival time corrected by how
-    /// long the unit waited in the jitter buffer.
-    pub wall_unix_ns: u64,
     pub data: Box<dyn UnitData>,
 }
 
 impl fmt::Debug for EncodedUnit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EncodedUnit")
-            .field("pts_ns", &self.pts_ns)
-            .field("dts_ns", &self.dts_ns)
+            .field("rtp_timestamp", &self.rtp_timestamp)
             .field("keyframe", &self.keyframe)
             .field("bytes", &self.data.bytes().len())
             .finish()
     }
+}
+
+/// The RTP timestamp of a packet (RFC 3550 fixed header), or `None` for anything shorter or
+/// of another version.
+pub fn rtp_timestamp(packet: &[u8]) -> Option<u32> {
+    let header = packet.get(..12)?;
+    (header[0] >> 6 == 2).then(|| u32::from_be_bytes([header[4], header[5], header[6], header[7]]))
 }
 
 #[derive(Debug)]
@@ -147,5 +152,14 @@ mod tests {
         hvcc[21] = 0xfc | 1;
         assert_eq!(hvcc_nal_length_size(&hvcc), 2);
         assert_eq!(hvcc_nal_length_size(&[1, 2]), 4);
+    }
+
+    #[test]
+    fn the_rtp_timestamp_is_read_from_the_fixed_header() {
+        let mut packet = vec![0x80, 0x60, 0x12, 0x34, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 1, 0x65];
+        assert_eq!(rtp_timestamp(&packet), Some(0xdead_beef));
+        packet[0] = 0x40; // version 1
+        assert_eq!(rtp_timestamp(&packet), None);
+        assert_eq!(rtp_timestamp(&[0x80; 11]), None);
     }
 }

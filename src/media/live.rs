@@ -1,7 +1,14 @@
 //! Builds the live pipeline of one stream.
 //!
-//! `{rtspsrc latency=200 drop-on-latency protocols=tcp} - {rtph26xdepay} - {h26xparse}
-//!  - [probe: record tap, decode mode, byte/AU counters] - {decoder by rank} - {appsink NV12|I420 max-buffers=1 drop}`
+//! `{rtspsrc latency=200 protocols=tcp} - {rtph26xdepay} - {h26xparse}
+//!  - [probe: record tap, decode mode, byte/AU counters] - {queue} - {decoder by rank}
+//!  - {appsink NV12|I420 max-buffers=1 drop}`
+//!
+//! Nothing before the tap drops a unit: the jitter buffer does not drop on latency (it did,
+//! whenever its thread ran late, and with B-frames, whose timestamps go back, all the time),
+//! and the queue keeps a slow decoder from holding up the jitter buffer's thread. When the
+//! decoder falls [`MAX_DECODE_BACKLOG`] units behind, the probe skips to the next keyframe
+//! (counted: `StreamHandle::decode_skipped`) instead of letting latency grow.
 //!
 //! The decoder's native YUV goes to the latest-frame slot; no colour conversion happens here.
 //! The parser emits MP4-style units (`avc` / `hev1`, whole access units) so the recorder can
@@ -19,7 +26,7 @@ use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 use gstreamer_video as gst_video;
 
-use super::encoded::{CodecConfig, EncodedUnit, TapMessage, UnitData, VideoCodec, h265_au_has_irap, hvcc_nal_length_size};
+use super::encoded::{CodecConfig, EncodedUnit, TapMessage, UnitData, VideoCodec, h265_au_has_irap, hvcc_nal_length_size, rtp_timestamp};
 use super::frame::{DecodedFrame, PixelFormat, PlaneData, YuvMatrix, YuvRange};
 use super::stream::{DecodeMode, StreamHandle};
 use super::{StreamSpec, WakeFn, decoder};
@@ -43,7 +50,7 @@ pub(crate) fn build(spec: &StreamSpec, handle: &Arc<StreamHandle>, wake: &WakeFn
         .name("src")
         .property("location", &spec.url)
         .property("latency", spec.latency_ms)
-        .property("drop-on-latency", true)
+        .property("drop-on-latency", false)
         .property_from_str("protocols", "tcp")
         .property("add-reference-timestamp-meta", true)
         // Give up on an unresponsive camera after 5 s rather than rtspsrc's 20 s.
@@ -97,6 +104,13 @@ fn link_video_branch(
     let make = |name: &str| gst::ElementFactory::make(name).build().map_err(|_| MediaError::MissingElement(name.into()));
     let depay = make(depay)?;
     let parse = make(parse)?;
+    let queue = gst::ElementFactory::make("queue")
+        .name("decode-queue")
+        .property("max-size-buffers", 2 * MAX_DECODE_BACKLOG)
+        .property("max-size-bytes", 0u32)
+        .property("max-size-time", 0u64)
+        .build()
+        .map_err(|_| MediaError::MissingElement("queue".into()))?;
     let dec = factory.create().build().map_err(|e| MediaError::Gst(format!("cannot create decoder {}: {e}", factory.name())))?;
     decoder::configure(&dec, profile);
     let appsink = gst_app::AppSink::builder()
@@ -113,13 +127,15 @@ fn link_video_branch(
 
     // Decode-time bookkeeping: when each presentation time entered the decoder.
     let entered: Arc<Mutex<VecDeque<(u64, Instant)>>> = Arc::new(Mutex::new(VecDeque::with_capacity(64)));
-    install_mode_probe(&parse, handle, &entered);
+    install_rtp_time_probe(&depay);
+    install_mode_probe(&parse, &queue, handle, &entered);
     install_sink_callbacks(&appsink, handle, wake, &entered);
 
-    let elements = [&depay, &parse, &dec, appsink.upcast_ref()];
+    let elements = [&depay, &parse, &queue, &dec, appsink.upcast_ref()];
     pipeline.add_many(elements).map_err(MediaError::gst)?;
     depay.link(&parse).map_err(MediaError::gst)?;
-    parse.link_filtered(&dec, &coded_caps).map_err(MediaError::gst)?;
+    parse.link_filtered(&queue, &coded_caps).map_err(MediaError::gst)?;
+    queue.link(&dec).map_err(MediaError::gst)?;
     dec.link(&appsink).map_err(|e| MediaError::Gst(format!("decoder {} cannot produce NV12/I420: {e}", factory.name())))?;
     for e in elements {
         e.sync_state_with_parent().map_err(MediaError::gst)?;
@@ -129,10 +145,53 @@ fn link_video_branch(
     Ok(())
 }
 
+/// Caps naming the reference-timestamp meta that carries a packet's RTP timestamp (as a count
+/// of 90 kHz ticks in the meta's `timestamp`, not ns) from the depayloader's input to the units
+/// it makes: the depayloader and the parser keep a buffer's metas.
+const RTP_TIME_META: &str = "timestamp/x-vigil-rtp";
+
+fn rtp_time_caps() -> &'static gst::Caps {
+    static CAPS: std::sync::OnceLock<gst::Caps> = std::sync::OnceLock::new();
+    CAPS.get_or_init(|| gst::Caps::new_empty_simple(RTP_TIME_META))
+}
+
+/// Tags every RTP packet entering the depayloader with its RTP timestamp (the camera's clock),
+/// so the record tap can time units by the camera instead of by arrival.
+fn install_rtp_time_probe(depay: &gst::Element) {
+    let Some(pad) = depay.static_pad("sink") else { return };
+    pad.add_probe(gst::PadProbeType::BUFFER, |_, info| {
+        if let Some(gst::PadProbeData::Buffer(buffer)) = info.data.as_mut() {
+            let ts = buffer.map_readable().ok().and_then(|m| rtp_timestamp(m.as_slice()));
+            if let Some(ts) = ts {
+                gst::ReferenceTimestampMeta::add(buffer.make_mut(), rtp_time_caps(), gst::ClockTime::from_nseconds(u64::from(ts)), None);
+            }
+        }
+        gst::PadProbeReturn::Ok
+    });
+}
+
+/// The RTP timestamp a unit's packets carried (see [`install_rtp_time_probe`]).
+fn unit_rtp_timestamp(buffer: &gst::BufferRef) -> Option<u32> {
+    buffer
+        .iter_meta::<gst::ReferenceTimestampMeta>()
+        .find(|m| m.reference().structure(0).is_some_and(|s| s.name() == RTP_TIME_META))
+        .map(|m| m.timestamp().nseconds() as u32)
+}
+
+/// Units waiting for the decoder beyond which the probe skips to the next keyframe.
+const MAX_DECODE_BACKLOG: u32 = 25;
+
 /// Counts access units and bytes, and applies the decode mode before the decoder: keyframe-only
-/// drops delta units, paused drops everything; back to full waits for the next keyframe.
-fn install_mode_probe(parse: &gst::Element, handle: &Arc<StreamHandle>, entered: &Arc<Mutex<VecDeque<(u64, Instant)>>>) {
+/// drops delta units, paused drops everything; back to full waits for the next keyframe. A
+/// decoder `MAX_DECODE_BACKLOG` units behind also waits for the next keyframe.
+fn install_mode_probe(
+    parse: &gst::Element,
+    queue: &gst::Element,
+    handle: &Arc<StreamHandle>,
+    entered: &Arc<Mutex<VecDeque<(u64, Instant)>>>,
+) {
     let Some(pad) = parse.static_pad("src") else { return };
+    let queue = queue.downgrade();
     let handle = handle.clone();
     let entered = entered.clone();
     let waiting_for_keyframe = std::sync::atomic::AtomicBool::new(false);
@@ -153,6 +212,12 @@ fn install_mode_probe(parse: &gst::Element, handle: &Arc<StreamHandle>, entered:
             feed_tap(tap, pad, buffer, keyframe, &mut tapped, &handle);
         } else {
             *tapped_caps.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }
+        let behind = queue.upgrade().is_some_and(|q| q.property::<u32>("current-level-buffers") >= MAX_DECODE_BACKLOG);
+        if behind && handle.mode() != DecodeMode::Paused {
+            waiting_for_keyframe.store(true, Ordering::Relaxed);
+            c.decode_skipped.fetch_add(1, Ordering::Relaxed);
+            return gst::PadProbeReturn::Drop;
         }
         let pass = match handle.mode() {
             DecodeMode::Full => {
@@ -236,19 +301,18 @@ fn feed_tap(
         }
         *tapped_caps = Some(caps);
     }
-    let Some(pts) = buffer.pts() else { return };
-    let dts = buffer.dts().unwrap_or(pts);
-    // Wall-clock time of this PTS: now, minus how long ago (in running time) the PTS was.
-    let now_ns = unix_now_ns();
-    let wall_unix_ns = match pad.parent_element().and_then(|e| Some((e.clock()?, e.base_time()?))) {
-        Some((clock, base)) => {
-            let running_now = clock.time().saturating_sub(base).nseconds();
-            now_ns.saturating_sub(running_now.saturating_sub(pts.nseconds()))
-        }
-        None => now_ns,
+    let Some(rtp_timestamp) = unit_rtp_timestamp(buffer) else {
+        // Not expected from a depayloader; a unit that cannot be timed by the camera is not
+        // recorded (counted with the dropped ones).
+        handle.tap_dropped.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(stream = %handle.key, "an access unit without its RTP timestamp; not recorded");
+        return;
     };
+    // Arrival on the wall clock, as it is: it anchors a run and is weighed against the camera's
+    // clock (a jitter buffer's own estimate bends toward the references of a B-frame stream).
+    let arrival_unix_ns = unix_now_ns();
     let Ok(mapped) = buffer.clone().into_mapped_buffer_readable() else { return };
-    let unit = EncodedUnit { pts_ns: pts.nseconds(), dts_ns: dts.nseconds(), keyframe, wall_unix_ns, data: Box::new(GstUnit(mapped)) };
+    let unit = EncodedUnit { rtp_timestamp, arrival_unix_ns, keyframe, data: Box::new(GstUnit(mapped)) };
     if tap.try_send(TapMessage::Unit(unit)).is_err() {
         handle.tap_dropped.fetch_add(1, Ordering::Relaxed);
     }

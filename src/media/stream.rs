@@ -158,6 +158,8 @@ pub(crate) struct Counters {
     pub bytes: AtomicU64,
     pub frames: AtomicU64,
     pub dropped: AtomicU64,
+    /// Units not given to the decoder because it fell behind (skipped to the next keyframe).
+    pub decode_skipped: AtomicU64,
     pub decode_ns: AtomicU64,
     pub decode_samples: AtomicU64,
     pub last_frame_unix_ns: AtomicU64,
@@ -249,6 +251,12 @@ impl StreamHandle {
     /// Access units lost because the recorder's channel was full.
     pub fn tap_dropped(&self) -> u64 {
         self.tap_dropped.load(Ordering::Relaxed)
+    }
+
+    /// Units skipped before the decoder because it could not keep up (see `live.rs`); the
+    /// recorder still got them.
+    pub fn decode_skipped(&self) -> u64 {
+        self.counters.decode_skipped.load(Ordering::Relaxed)
     }
 
     /// Compressed access units received so far (decoded or not).

@@ -1,29 +1,25 @@
 //! One camera's recording thread: access units in, runs and segments out.
 //!
-//! Timing: a run's start is the wall-clock time of its first keyframe (arrival time corrected for
-//! the jitter buffer's delay); every later frame sits at `run start + (dts - first dts)`, rounded
-//! to 90 kHz from the run start so rounding never accumulates. rtpjitterbuffer (slave mode)
-//! derives the DTS from RTP timestamps, skew-corrected against the local clock, so frame
-//! durations sum exactly to the segment duration and segments of a run butt together with no gap
-//! or overlap. If the arrival times drift more than [`MAX_DRIFT_NS`] from that (the system clock
-//! was stepped), the run ends and a new one starts on the new clock.
+//! Timing is the camera's ([`super::timing`]): a run starts at the wall-clock time of its first
+//! keyframe and every later frame sits where the camera's RTP timestamps put it, with decode
+//! times, durations and composition offsets worked out there; arrival jitter never reaches a
+//! file, so segments of a run butt together with no gap or overlap. A clock fault (timestamp
+//! jump, a difference from the local clock beyond the slew) ends the run and a new one starts
+//! on the new clock, never before the last one ended.
 
+use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use super::fmp4::{Sample, SegmentWriter};
-use super::{RecordEvent, RecorderConfig, Shared, TICKS_PER_S, ns_to_90k};
+use super::timing::{RunTimer, Timed};
+use super::{RecordEvent, RecorderConfig, Shared, TICKS_PER_S};
 use crate::core::site::StreamProfile;
-use crate::media::{CodecConfig, EncodedUnit, TapMessage};
+use crate::media::{CodecConfig, EncodedUnit, TapMessage, UnitData};
 use crate::store::keyframe_index::encode_keyframe_index;
 use crate::store::recordings::{MAX_SEGMENT_DURATION_90K, SegmentState};
-
-/// Arrival times this far from the stream's own clock end the run.
-const MAX_DRIFT_NS: i64 = 2_000_000_000;
-/// Duration given to the last frame of a run when none follows (1/25 s).
-const DEFAULT_FRAME_90K: u32 = 3_600;
 
 pub(crate) struct CameraRecorder {
     camera_id: String,
@@ -38,10 +34,13 @@ pub(crate) struct CameraRecorder {
     /// segments only).
     index_open_90k: u64,
     idle_end: Duration,
+    /// Where the last run ended (90 kHz, UTC): the next one never starts before it.
+    last_end_90k: Cell<Option<i64>>,
 }
 
 struct OpenSegment {
     writer: SegmentWriter,
+    run_id: i64,
     rel_path: String,
     start_90k: i64,
     seq: i64,
@@ -52,16 +51,14 @@ struct OpenSegment {
 }
 
 struct Run {
-    id: i64,
+    /// The index's run, created with the first unit written (when the start is known).
+    id: Option<i64>,
     config: CodecConfig,
-    start_90k: i64,
-    first_dts_ns: u64,
-    first_wall_ns: u64,
+    timer: RunTimer<Box<dyn UnitData>>,
     next_seq: i64,
     segment: Option<OpenSegment>,
-    /// The newest unit, waiting for the next one to know its duration; with its time.
-    pending: Option<(EncodedUnit, i64)>,
-    last_duration_90k: u32,
+    /// Missing pictures already reported (the timer counts them all).
+    missing_reported: u64,
 }
 
 impl CameraRecorder {
@@ -85,6 +82,7 @@ impl CameraRecorder {
             profile,
             shared,
             rx,
+            last_end_90k: Cell::new(None),
         }
     }
 
@@ -132,72 +130,61 @@ impl CameraRecorder {
     }
 
     fn accept(&self, run: &mut Option<Run>, config: Option<&CodecConfig>, unit: EncodedUnit) {
-        if let Some(r) = run.as_ref() {
-            let expected = r.first_wall_ns as i128 + (unit.dts_ns as i128 - r.first_dts_ns as i128);
-            if (unit.wall_unix_ns as i128 - expected).abs() > i128::from(MAX_DRIFT_NS) {
-                tracing::warn!(camera = %self.camera_id, "arrival times jumped against the stream's clock; new run");
-                self.end_run(run, "clock jump");
-            }
-        }
-        if run.is_none() {
-            let (Some(config), true) = (config, unit.keyframe) else { return };
-            match self.begin_run(config, &unit) {
-                Ok(r) => *run = Some(r),
-                Err(e) => {
-                    self.fail(&e.to_string());
+        let EncodedUnit { rtp_timestamp, arrival_unix_ns, keyframe, mut data } = unit;
+        if let Some(r) = run.as_mut() {
+            match r.timer.push(data, keyframe, rtp_timestamp, arrival_unix_ns) {
+                Ok(()) => {
+                    let mut written = Ok(());
+                    while written.is_ok()
+                        && let Some(t) = r.timer.ready()
+                    {
+                        written = self.write(r, t);
+                    }
+                    self.report_missing(r);
+                    if let Err(reason) = written {
+                        self.end_run(run, &reason.to_string());
+                    }
                     return;
+                }
+                Err((fault, back)) => {
+                    tracing::warn!(camera = %self.camera_id, "{fault}; a new run starts on the camera's new clock");
+                    self.end_run(run, &fault.to_string());
+                    data = back;
                 }
             }
         }
-        let Some(r) = run.as_mut() else { return };
-        let t_90k = r.start_90k + ((i128::from(unit.dts_ns) - i128::from(r.first_dts_ns)) * 9 / 100_000) as i64;
-        if let Err(reason) = self.push(r, unit, t_90k) {
-            self.end_run(run, &reason.to_string());
-        }
+        let (Some(config), true) = (config, keyframe) else { return };
+        let timer = RunTimer::new(rtp_timestamp, self.last_end_90k.get());
+        let mut r = Run { id: None, config: config.clone(), timer, next_seq: 0, segment: None, missing_reported: 0 };
+        // The first unit of a fresh timer waits for the ones after it: nothing to write yet.
+        let _ = r.timer.push(data, keyframe, rtp_timestamp, arrival_unix_ns);
+        *run = Some(r);
     }
 
-    fn begin_run(&self, config: &CodecConfig, first: &EncodedUnit) -> Result<Run, RunError> {
-        let start_90k = ns_to_90k(first.wall_unix_ns);
+    /// The index's run of `r`, begun now if this is its first unit.
+    fn run_id(&self, r: &mut Run) -> Result<i64, RunError> {
+        if let Some(id) = r.id {
+            return Ok(id);
+        }
+        let start_90k = r.timer.start_90k().unwrap_or_else(crate::core::time::now_90k);
         let id = self.shared.store().begin_run(&self.camera_id, self.profile.as_str(), start_90k).map_err(RunError::Start)?;
+        r.id = Some(id);
         tracing::info!(camera = %self.camera_id, run = id, "recording run started");
         self.shared.set_status(&self.camera_id, |s| s.set_recording());
         self.shared.emit(RecordEvent::RunStarted { camera_id: self.camera_id.clone(), run_id: id, start_90k });
-        Ok(Run {
-            id,
-            config: config.clone(),
-            start_90k,
-            first_dts_ns: first.dts_ns,
-            first_wall_ns: first.wall_unix_ns,
-            next_seq: 0,
-            segment: None,
-            pending: None,
-            last_duration_90k: DEFAULT_FRAME_90K,
-        })
+        Ok(id)
     }
 
-    /// Takes the next unit: writes the pending one (now that its duration is known), cuts the
-    /// segment at a keyframe past the boundary, and keeps `unit` pending.
-    fn push(&self, r: &mut Run, unit: EncodedUnit, t_90k: i64) -> Result<(), RunError> {
-        if let Some((prev, prev_t)) = r.pending.take() {
-            let mut duration = t_90k - prev_t;
-            if duration <= 0 {
-                // Decode times must grow; a camera that repeats one is given a tick.
-                duration = 1;
-            }
-            r.last_duration_90k = duration.min(i64::from(u32::MAX)) as u32;
-            self.write(r, prev, prev_t, r.last_duration_90k)?;
+    /// Logs and counts pictures that never reached the recorder (holes in the camera's
+    /// timestamps: lost on the network, dropped by a full queue).
+    fn report_missing(&self, r: &mut Run) {
+        let missing = r.timer.missing_frames();
+        if missing > r.missing_reported {
+            let new = missing - r.missing_reported;
+            r.missing_reported = missing;
+            tracing::warn!(camera = %self.camera_id, run = r.id.unwrap_or_default(), frames = new, "pictures missing from the camera's timeline");
+            self.shared.set_status(&self.camera_id, |s| s.missing_frames += new);
         }
-        let seg_start = r.segment.as_ref().map(|s| s.start_90k);
-        if let Some(seg_start) = seg_start {
-            let length = t_90k - seg_start;
-            if unit.keyframe && self.boundary_reached(seg_start, t_90k) {
-                self.finish_segment(r)?;
-            } else if length >= MAX_SEGMENT_DURATION_90K - TICKS_PER_S {
-                return Err(RunError::NoKeyframe);
-            }
-        }
-        r.pending = Some((unit, t_90k));
-        Ok(())
     }
 
     fn boundary_reached(&self, seg_start: i64, t: i64) -> bool {
@@ -206,17 +193,25 @@ impl CameraRecorder {
         (length >= self.segment_target_90k / 2 && slot(t) > slot(seg_start)) || length >= self.segment_target_90k * 3 / 2
     }
 
-    fn write(&self, r: &mut Run, unit: EncodedUnit, t_90k: i64, duration_90k: u32) -> Result<(), RunError> {
+    /// Writes one timed unit: cuts the segment at a keyframe past the boundary first.
+    fn write(&self, r: &mut Run, t: Timed<Box<dyn UnitData>>) -> Result<(), RunError> {
+        if let Some(seg_start) = r.segment.as_ref().map(|s| s.start_90k) {
+            if t.keyframe && self.boundary_reached(seg_start, t.dts_90k) {
+                self.finish_segment(r)?;
+            } else if t.dts_90k - seg_start >= MAX_SEGMENT_DURATION_90K - TICKS_PER_S {
+                return Err(RunError::NoKeyframe);
+            }
+        }
         if r.segment.is_none() {
-            if !unit.keyframe {
+            if !t.keyframe {
                 return Ok(());
             }
-            r.segment = Some(self.open_segment(r, t_90k)?);
+            let run_id = self.run_id(r)?;
+            r.segment = Some(self.open_segment(r, run_id, t.dts_90k)?);
         }
-        let run_id = r.id;
         let Some(seg) = r.segment.as_mut() else { return Ok(()) };
-        let cts = ((i128::from(unit.pts_ns) - i128::from(unit.dts_ns)) * 9 / 100_000) as i32;
-        let sample = Sample { duration_90k, cts_offset_90k: cts, keyframe: unit.keyframe, data: unit.data };
+        let run_id = seg.run_id;
+        let sample = Sample { duration_90k: t.duration_90k, cts_offset_90k: t.cts_90k, keyframe: t.keyframe, data: t.unit };
         let pushed = seg.writer.push(sample);
         let bytes = seg.writer.bytes();
         if let Err(e) = pushed {
@@ -261,14 +256,14 @@ impl CameraRecorder {
         }
     }
 
-    fn open_segment(&self, r: &mut Run, start_90k: i64) -> Result<OpenSegment, RunError> {
+    fn open_segment(&self, r: &mut Run, run_id: i64, start_90k: i64) -> Result<OpenSegment, RunError> {
         let seq = r.next_seq;
         r.next_seq += 1;
-        let rel_path = segment_rel_path(&self.camera_id, start_90k, r.id, seq);
+        let rel_path = segment_rel_path(&self.camera_id, start_90k, run_id, seq);
         let path = self.shared.root.join(&rel_path);
         let creation_s = (start_90k / TICKS_PER_S).max(0) as u64;
         match SegmentWriter::create(&path, &r.config, creation_s, self.fragment_90k) {
-            Ok(writer) => Ok(OpenSegment { writer, rel_path, start_90k, seq, row_id: None, indexed_90k: 0 }),
+            Ok(writer) => Ok(OpenSegment { writer, run_id, rel_path, start_90k, seq, row_id: None, indexed_90k: 0 }),
             Err(e) => {
                 tracing::error!(camera = %self.camera_id, "cannot create {rel_path}: {e}");
                 if e.is_disk_full() {
@@ -301,7 +296,7 @@ impl CameraRecorder {
             return Ok(());
         }
         let blob = encode_keyframe_index(&summary.keyframes);
-        let row = super::segment_row(r.id, &self.camera_id, seg.seq, seg.start_90k, &seg.rel_path, &summary, &blob);
+        let row = super::segment_row(seg.run_id, &self.camera_id, seg.seq, seg.start_90k, &seg.rel_path, &summary, &blob);
         let indexed = match seg.row_id {
             Some(id) => self.shared.store().update_segment(id, &row, SegmentState::Ok),
             None => self.shared.store().insert_segment(&row).map(|_| ()),
@@ -317,7 +312,7 @@ impl CameraRecorder {
         });
         self.shared.emit(RecordEvent::SegmentIndexed {
             camera_id: self.camera_id.clone(),
-            run_id: r.id,
+            run_id: seg.run_id,
             path: seg.rel_path,
             start_90k: seg.start_90k,
             duration_90k: summary.duration_90k as i64,
@@ -327,21 +322,26 @@ impl CameraRecorder {
 
     fn end_run(&self, run: &mut Option<Run>, reason: &str) {
         let Some(mut r) = run.take() else { return };
-        if let Some((unit, t)) = r.pending.take() {
-            let d = r.last_duration_90k;
-            let _ = self.write(&mut r, unit, t, d);
+        for t in r.timer.finish() {
+            if self.write(&mut r, t).is_err() {
+                break;
+            }
         }
+        self.report_missing(&mut r);
         let end_90k = r.segment.as_ref().map(|s| s.start_90k + s.writer.duration_90k() as i64);
         let _ = self.finish_segment(&mut r);
-        let end_90k = end_90k.or_else(|| self.shared.store().run_segments_end(r.id).ok().flatten());
-        let end_90k = end_90k.unwrap_or(r.start_90k);
-        if let Err(e) = self.shared.store().end_run(r.id, end_90k, reason) {
-            tracing::error!(camera = %self.camera_id, "closing run {}: {e}", r.id);
+        // Nothing was written (the run never reached its first keyframe's write): no run to close.
+        let Some(id) = r.id else { return };
+        let end_90k = end_90k.or_else(|| self.shared.store().run_segments_end(id).ok().flatten());
+        let end_90k = end_90k.or(r.timer.start_90k()).unwrap_or_else(crate::core::time::now_90k);
+        self.last_end_90k.set(Some(self.last_end_90k.get().map_or(end_90k, |e| e.max(end_90k))));
+        if let Err(e) = self.shared.store().end_run(id, end_90k, reason) {
+            tracing::error!(camera = %self.camera_id, "closing run {id}: {e}");
         }
-        tracing::info!(camera = %self.camera_id, run = r.id, reason, "recording run ended");
+        tracing::info!(camera = %self.camera_id, run = id, reason, "recording run ended");
         // Status first: whoever hears the event and then asks for the status sees it.
         self.shared.set_status(&self.camera_id, |s| s.set_not_recording(reason));
-        self.shared.emit(RecordEvent::RunEnded { camera_id: self.camera_id.clone(), run_id: r.id, end_90k, reason: reason.into() });
+        self.shared.emit(RecordEvent::RunEnded { camera_id: self.camera_id.clone(), run_id: id, end_90k, reason: reason.into() });
     }
 
     fn report_disk_full(&self, message: &str) {

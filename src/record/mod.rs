@@ -19,6 +19,7 @@ pub mod reader;
 pub mod reconcile;
 pub mod retention;
 pub mod status;
+mod timing;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -19,13 +19,18 @@ pub struct CameraRecordStatus {
     pub recording: bool,
     /// Why not recording (in English; the GUI translates the common ones).
     pub reason: Option<String>,
-    /// Bytes of indexed segments that started today (site time zone), plus the open segment
-    /// (in a snapshot; in memory the open segment is kept apart).
+    /// Bytes of finished segments that started today (site time zone), plus the open segment
+    /// (in a snapshot; in memory the open segment is kept apart, and its index row, which grows
+    /// while it is written, is not counted: the open segment counts once).
     pub bytes_today: u64,
     /// Received bitrate over the last seconds, kbit/s.
     pub bitrate_kbps: f64,
     /// Start of the oldest recording kept, 90 kHz units since the epoch (UTC).
     pub oldest_start_90k: Option<i64>,
+    /// Pictures missing from what was recorded since the recorder started: holes in the
+    /// camera's timestamps (lost on the way, or dropped by a full queue), each one logged.
+    #[serde(default)]
+    pub missing_frames: u64,
     #[serde(skip)]
     pub(crate) open_segment_bytes: u64,
 }
@@ -40,6 +45,7 @@ impl CameraRecordStatus {
             bytes_today: 0,
             bitrate_kbps: 0.0,
             oldest_start_90k: None,
+            missing_frames: 0,
             open_segment_bytes: 0,
         }
     }

@@ -45,8 +45,9 @@ const MARK_SEGMENT: &str = "UPDATE segment SET state = :state WHERE id = :id";
 const DELETE_SEGMENT: &str = "DELETE FROM segment WHERE id = :id";
 const SELECT_DELETING: &str = "SELECT id, path FROM segment WHERE state = :deleting";
 const SELECT_TOTAL_BYTES: &str = "SELECT coalesce(sum(bytes), 0) FROM segment WHERE state != :deleting";
+/// Finished segments only: the recorder adds the open one's bytes itself.
 const SELECT_CAMERA_BYTES_SINCE: &str = "SELECT coalesce(sum(bytes), 0) FROM segment \
-     WHERE camera_id = :camera_id AND start_90k >= :since_90k AND state != :deleting";
+     WHERE camera_id = :camera_id AND start_90k >= :since_90k AND state != :deleting AND state != :open";
 const SELECT_CAMERA_OLDEST: &str = "SELECT min(start_90k) FROM segment WHERE camera_id = :camera_id";
 const SELECT_INDEX_FIGURES: &str =
     "SELECT count(*), coalesce(sum(length(keyframe_index) + length(path)), 0), coalesce(sum(duration_90k), 0) FROM segment";
@@ -436,12 +437,15 @@ impl Store {
 
     /// (bytes recorded since `since_90k`, start of the oldest kept recording) of a camera.
     pub fn camera_figures(&self, camera_id: &str, since_90k: i64) -> Result<(i64, Option<i64>), StoreError> {
-        let bytes = self
-            .conn
-            .prepare_cached(SELECT_CAMERA_BYTES_SINCE)?
-            .query_row(named_params! {":camera_id": camera_id, ":since_90k": since_90k, ":deleting": SegmentState::Deleting}, |r| {
-                r.get(0)
-            })?;
+        let bytes = self.conn.prepare_cached(SELECT_CAMERA_BYTES_SINCE)?.query_row(
+            named_params! {
+                ":camera_id": camera_id,
+                ":since_90k": since_90k,
+                ":deleting": SegmentState::Deleting,
+                ":open": SegmentState::Open,
+            },
+            |r| r.get(0),
+        )?;
         let oldest = self.conn.prepare_cached(SELECT_CAMERA_OLDEST)?.query_row(named_params! {":camera_id": camera_id}, |r| r.get(0))?;
         Ok((bytes, oldest))
     }
@@ -539,6 +543,9 @@ mod tests {
             store.update_segment(open, &seg(run, "cam01", 1, t0 + 60 * S, d * S, "b"), SegmentState::Open).unwrap();
             assert_eq!(whole(&store), vec![Covered { start_90k: t0, end_90k: t0 + (60 + d) * S }]);
         }
+        // Today's bytes count finished segments only: the recorder adds the open one's file size
+        // itself (counting its row too gave `bytes_today` the open segment twice).
+        assert_eq!(store.camera_figures("cam01", t0).unwrap(), (1000, Some(t0)));
         // Retention never picks the segment being written, even when it is the oldest left.
         assert_eq!(store.oldest_segments(10).unwrap().len(), 1);
         assert!(store.expired_segments("cam01", t0 + 1000 * S, 10).unwrap().iter().all(|s| s.id != open));
@@ -546,6 +553,7 @@ mod tests {
         store.update_segment(open, &seg(run, "cam01", 1, t0 + 60 * S, 8 * S, "b"), SegmentState::Ok).unwrap();
         assert_eq!(whole(&store), vec![Covered { start_90k: t0, end_90k: t0 + 68 * S }]);
         assert_eq!(store.oldest_segments(10).unwrap().len(), 2);
+        assert_eq!(store.camera_figures("cam01", t0).unwrap().0, 2000);
         assert!(store.update_segment(999, &seg(run, "cam01", 9, t0, S, "x"), SegmentState::Ok).is_err());
     }
 

@@ -12,7 +12,8 @@ use vigil::media::{Ingest, StreamEvent, StreamState, SupervisorPolicy, WakeFn};
 pub const USER: &str = "officer";
 pub const PASSWORD: &str = "s3cret-Pw";
 
-/// cam-a: H.264; cam-b: H.265 main; cam-c: digest auth; cam-d, cam-e, cam-f: free for faults.
+/// cam-a: H.264; cam-b: H.265 main; cam-c: digest auth; cam-d, cam-e, cam-f: free for faults;
+/// cam-g: H.264 with B-frames.
 pub fn simulator() -> Arc<Simulator> {
     static SIM: OnceLock<Arc<Simulator>> = OnceLock::new();
     SIM.get_or_init(|| {
@@ -21,6 +22,7 @@ pub fn simulator() -> Arc<Simulator> {
             name: name.into(),
             neighborhood: "Khu phố 1".into(),
             main_codec: Codec::H264,
+            main_bframes: 0,
             auth: None,
         };
         let mut cameras = vec![
@@ -30,8 +32,11 @@ pub fn simulator() -> Arc<Simulator> {
             cam("cam-d", "Cổng trường"),
             cam("cam-e", "Ngã ba bưu điện"),
             cam("cam-f", "Trạm y tế"),
+            cam("cam-g", "Đường Hùng Vương"),
         ];
         cameras[1].main_codec = Codec::H265;
+        // H.264 main profile with 3 B-frames in a pyramid: pictures sent out of order.
+        cameras[6].main_bframes = 3;
         cameras[2].auth = Some((USER.into(), PASSWORD.into()));
         Simulator::start(SimConfig {
             port: 0,

@@ -50,17 +50,20 @@ pub struct ClipSpec {
     pub gop_frames: u32,
     pub scenes: u32,
     pub codec: Codec,
+    /// B-frames between references (H.264 only; 0: none, as most cameras send). With some,
+    /// x264 uses its pyramid: pictures go out of presentation order.
+    pub bframes: u32,
 }
 
 impl ClipSpec {
     /// 1920x1080, 25 fps, 2 s GOP, ~4 Mb/s ceiling.
     pub fn main(codec: Codec) -> Self {
-        Self { width: 1920, height: 1080, fps: 25, bitrate_kbps: 4000, gop_frames: 50, scenes: 3, codec }
+        Self { width: 1920, height: 1080, fps: 25, bitrate_kbps: 4000, gop_frames: 50, scenes: 3, codec, bframes: 0 }
     }
 
     /// 640x360, 15 fps, 2 s GOP, ~0.5 Mb/s ceiling.
     pub fn sub(codec: Codec) -> Self {
-        Self { width: 640, height: 360, fps: 15, bitrate_kbps: 500, gop_frames: 30, scenes: 3, codec }
+        Self { width: 640, height: 360, fps: 15, bitrate_kbps: 500, gop_frames: 30, scenes: 3, codec, bframes: 0 }
     }
 
     pub fn for_profile(profile: StreamProfile, codec: Codec) -> Self {
@@ -84,12 +87,14 @@ impl ClipSpec {
     }
 }
 
-/// One encoded access unit of a clip, in decode order (clips have no B-frames, so also in
-/// presentation order).
+/// One encoded access unit of a clip, in decode order (also presentation order unless the clip
+/// has B-frames).
 pub struct ClipFrame {
     /// Annex-B access unit; keyframes carry their parameter sets in front.
     pub buffer: gst::Buffer,
     pub keyframe: bool,
+    /// Presentation minus decode time (0 without B-frames).
+    pub pts_offset_ns: u64,
 }
 
 /// A clip loaded into memory, ready to be served.
@@ -247,14 +252,23 @@ fn encode_clip(dir: &Path, job: &ClipJob) -> Result<(), ClipError> {
     counter.set_property_from_str("halignment", "right");
     counter.set_property("shaded-background", true);
     let stamp = make("identity")?;
+    // One segment with continuous timestamps across the concatenated scenes: with B-frames the
+    // encoder's decode times are otherwise computed per scene, and the file is unplayable.
+    stamp.set_property("single-segment", true);
     let (encoder, parser) = match spec.codec {
         Codec::H264 => {
             let enc = make("x264enc")?;
             enc.set_property_from_str("speed-preset", "ultrafast");
-            enc.set_property_from_str("tune", "zerolatency");
+            if spec.bframes == 0 {
+                enc.set_property_from_str("tune", "zerolatency");
+            } else {
+                // Main profile with a fixed B-frame pyramid, as some cameras send.
+                enc.set_property("b-adapt", false);
+                enc.set_property("b-pyramid", true);
+            }
             enc.set_property("bitrate", spec.bitrate_kbps);
             enc.set_property("key-int-max", spec.gop_frames);
-            enc.set_property("bframes", 0u32);
+            enc.set_property("bframes", spec.bframes);
             enc.set_property("threads", 1u32);
             (enc, make("h264parse")?)
         }
@@ -367,6 +381,28 @@ pub fn read_barcode(luma: &[u8], stride: usize, width: usize, height: usize, blo
 
 /// Loads a cached clip into memory as Annex-B access units with parameter sets before keyframes.
 ///
+/// Gives each frame its presentation offset from its decode slot, the same on every loop of the
+/// clip: frame `i` in decode order, shown `p` frames into the clip, is presented `p - i + D`
+/// frames after it is sent, with `D` the clip's reorder delay (0 without B-frames). The file's
+/// own offsets cannot be used as they are: its edit list shifts the first GOP apart from the
+/// others, and a looped stream would show two pictures at one time.
+fn set_presentation_offsets(frames: &mut [ClipFrame], frame_ns: u64) -> Result<(), String> {
+    let pts: Vec<u64> =
+        frames.iter().map(|f| f.buffer.pts().map(gst::ClockTime::nseconds)).collect::<Option<_>>().ok_or("a frame without pts")?;
+    let first = pts.iter().copied().min().unwrap_or(0);
+    let shown: Vec<i64> = pts.iter().map(|p| ((p - first + frame_ns / 2) / frame_ns) as i64).collect();
+    let mut sorted = shown.clone();
+    sorted.sort_unstable();
+    if sorted.iter().enumerate().any(|(i, &p)| p != i as i64) {
+        return Err("the clip's presentation times are not one per frame".into());
+    }
+    let delay = shown.iter().enumerate().map(|(i, &p)| i as i64 - p).max().unwrap_or(0).max(0);
+    for (i, (f, p)) in frames.iter_mut().zip(shown).enumerate() {
+        f.pts_offset_ns = (p - i as i64 + delay) as u64 * frame_ns;
+    }
+    Ok(())
+}
+
 /// `{filesrc} - {qtdemux} - {h26xparse config-interval=-1} - {appsink}`
 fn load_clip(path: &Path, spec: ClipSpec) -> Result<Clip, ClipError> {
     let err = |message: String| ClipError::Load { path: path.to_path_buf(), message };
@@ -396,7 +432,7 @@ fn load_clip(path: &Path, spec: ClipSpec) -> Result<Clip, ClipError> {
                 }
                 if let Some(buffer) = sample.buffer_owned() {
                     let keyframe = !buffer.flags().contains(gst::BufferFlags::DELTA_UNIT);
-                    frames.push(ClipFrame { buffer, keyframe });
+                    frames.push(ClipFrame { buffer, keyframe, pts_offset_ns: 0 });
                 }
             }
             None if sink.is_eos() => break Ok(()),
@@ -414,6 +450,7 @@ fn load_clip(path: &Path, spec: ClipSpec) -> Result<Clip, ClipError> {
     if frames.len() != spec.frames() as usize || !frames.first().is_some_and(|f| f.keyframe) {
         return Err(err(format!("expected {} frames starting with a keyframe, found {}", spec.frames(), frames.len())));
     }
+    set_presentation_offsets(&mut frames, spec.frame_duration_ns()).map_err(err)?;
     let caps = caps.ok_or_else(|| err("no caps".into()))?;
     // Drop fields that describe the file rather than the stream (e.g. codec_data in avc form).
     let mut serving = gst::Caps::builder(media)

@@ -40,6 +40,8 @@ pub struct SimCamera {
     pub neighborhood: String,
     /// Codec of the main stream (the substream is always H.264, as on most cameras).
     pub main_codec: Codec,
+    /// B-frames in the main stream (H.264 only; 0 for none, as most cameras).
+    pub main_bframes: u32,
     /// When set, both streams require RTSP digest auth with this user and password.
     pub auth: Option<(String, String)>,
 }
@@ -54,6 +56,7 @@ impl SimCamera {
                 name: c.name.clone(),
                 neighborhood: site.neighborhood(&c.neighborhood).map_or_else(|| c.neighborhood.clone(), |n| n.name.clone()),
                 main_codec: Codec::H264,
+                main_bframes: 0,
                 auth: None,
             })
             .collect()
@@ -149,12 +152,15 @@ impl Simulator {
         let mut jobs = Vec::new();
         for cam in &config.cameras {
             for profile in StreamProfile::ALL {
-                let codec = if profile == StreamProfile::Main { cam.main_codec } else { Codec::H264 };
+                let (codec, bframes) = match profile {
+                    StreamProfile::Main => (cam.main_codec, cam.main_bframes),
+                    StreamProfile::Sub => (Codec::H264, 0),
+                };
                 jobs.push(ClipJob {
                     camera_id: cam.id.clone(),
                     camera_name: cam.name.clone(),
                     profile,
-                    spec: ClipSpec::for_profile(profile, codec),
+                    spec: ClipSpec { bframes, ..ClipSpec::for_profile(profile, codec) },
                 });
             }
         }
@@ -466,8 +472,9 @@ fn feed_one(feed: &mut Feed, appsrc: &gst_app::AppSrc, shared: &Shared) {
     let mut buffer = frame.buffer.copy();
     {
         let b = buffer.make_mut();
-        b.set_pts(gst::ClockTime::from_nseconds(pts_ns));
+        // Paced by decode time; a B-frame clip's pictures are presented out of that order.
         b.set_dts(gst::ClockTime::from_nseconds(pts_ns));
+        b.set_pts(gst::ClockTime::from_nseconds(pts_ns + frame.pts_offset_ns));
         b.set_duration(gst::ClockTime::from_nseconds(frame_ns));
     }
     if appsrc.push_buffer(buffer).is_ok() {
