@@ -115,16 +115,26 @@ fn a_camera_that_goes_offline_is_reported_and_recovers() {
 }
 
 #[test]
-fn a_stalled_camera_is_no_video_then_recovers() {
+fn a_stalled_camera_is_no_new_picture_never_live_until_pictures_flow_again() {
     let sim = simulator();
     let (ingest, events, _wakes) = engine(fast_policy());
     let key = StreamKey::new("cam-f", StreamProfile::Sub);
-    ingest.start(StreamSpec::new(key.clone(), sim.url("cam-f", StreamProfile::Sub)));
+    let h = ingest.start(StreamSpec::new(key.clone(), sim.url("cam-f", StreamProfile::Sub)));
     wait_event(&events, T, "live", |e| e.key == key && is_live(e));
+    let stalled_at_ns = vigil::core::time::unix_now_ns();
     sim.set_stalled("cam-f", true).unwrap();
-    let (e, _) = wait_event(&events, T, "offline", |e| matches!(e.state, StreamState::Offline { .. }));
-    // The watchdog notices the silence (or the server's sinks give up first and drop the client).
-    assert!(matches!(&e.state, StreamState::Offline { reason: OfflineReason::NoVideo | OfflineReason::Timeout, .. }), "{e:?}");
+    // Connected, nothing new: "no new picture since" the last one, not live.
+    let (e, _) = wait_event(&events, T, "no new picture", |e| matches!(e.state, StreamState::NoPicture { .. }));
+    let StreamState::NoPicture { since_unix_ns } = e.state else { unreachable!() };
+    assert!(since_unix_ns + 500_000_000 >= stalled_at_ns && since_unix_ns <= e.at_unix_ns, "the last picture's time");
+    assert!(!h.state().is_live());
+    // The watchdog then reconnects; the hung camera sends the one keyframe a server needs, and that
+    // is not "live". Two reconnects without a single Live event.
+    for round in 0..2 {
+        let (e, seen) = wait_event(&events, T, "offline", |e| matches!(e.state, StreamState::Offline { .. }));
+        assert!(matches!(&e.state, StreamState::Offline { reason: OfflineReason::NoVideo | OfflineReason::Timeout, .. }), "{e:?}");
+        assert!(!seen.iter().any(is_live), "round {round}: live on a lone picture: {seen:?}");
+    }
     sim.set_stalled("cam-f", false).unwrap();
     wait_event(&events, T, "live again", |e| e.key == key && is_live(e));
     ingest.shutdown();

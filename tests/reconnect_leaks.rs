@@ -21,6 +21,7 @@ fn hundred_reconnects_leak_nothing() {
         backoff_initial: Duration::from_millis(1),
         backoff_max: Duration::from_millis(2),
         connect_timeout: Duration::from_secs(5),
+        stale_after: Duration::from_secs(1),
         no_video_timeout: Duration::from_secs(2),
         poll_ms: 10,
     };

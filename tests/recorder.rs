@@ -944,3 +944,28 @@ fn under_cpu_load_recorded_frame_times_stay_the_cameras() {
         status.cameras.iter().map(|c| (&c.camera_id, c.missing_frames)).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_camera_that_hangs_and_reconnects_records_no_run_of_a_lone_picture() {
+    let sim = common::simulator();
+    let site = site(&["cam-h"]);
+    let dir = data_dir_with(&site);
+    let (ingest, stream_events, _w) = common::engine(common::fast_policy());
+    let (recorder, events) = Recorder::start(dir.path(), &site, Arc::new(ingest), fast_config(3)).unwrap();
+    wait_record_event(&events, "a first segment", |e| matches!(e, RecordEvent::SegmentIndexed { .. }));
+    sim.set_stalled("cam-h", true).unwrap();
+    wait_record_event(&events, "the run to end", |e| matches!(e, RecordEvent::RunEnded { .. }));
+    // Two reconnects to the hung camera, each of which may bring the one keyframe it still sends.
+    for _ in 0..2 {
+        common::wait_event(&stream_events, T, "a reconnect", |e| matches!(e.state, vigil::media::StreamState::Offline { .. }));
+    }
+    sim.set_stalled("cam-h", false).unwrap();
+    wait_record_event(&events, "a second run", |e| matches!(e, RecordEvent::RunStarted { .. }));
+    wait_record_event(&events, "a segment of the second run", |e| matches!(e, RecordEvent::SegmentIndexed { .. }));
+    recorder.shutdown();
+    let runs = Store::open_dir(dir.path()).unwrap().runs_of_camera("cam-h").unwrap();
+    assert_eq!(runs.len(), 2, "before and after the hang, nothing of a lone picture between: {runs:#?}");
+    for r in &runs {
+        assert!(r.end_90k.unwrap() - r.start_90k >= TICKS_PER_S, "{r:#?}");
+    }
+}

@@ -83,6 +83,7 @@ fn state_text(lang: Lang, state: &StreamState) -> (String, egui::Color32) {
     match state {
         StreamState::Connecting => (tr(lang, Msg::Connecting).into(), egui::Color32::GRAY),
         StreamState::Live => (tr(lang, Msg::Live).into(), egui::Color32::from_rgb(60, 180, 75)),
+        StreamState::NoPicture { .. } => (tr(lang, Msg::NoNewPictureShort).into(), super::wall::NO_PICTURE_COLOUR),
         StreamState::Offline { reason, .. } => {
             (format!("{}: {}", tr(lang, Msg::Offline), reason_text(lang, reason)), egui::Color32::from_rgb(230, 25, 75))
         }

@@ -17,6 +17,9 @@ pub enum Msg {
     Connecting,
     Stopped,
     LastFrame,
+    /// A connected camera whose picture stopped: followed by the time of the last one.
+    NoNewPicture,
+    NoNewPictureShort,
     Language,
     RemoveFromTile,
     Snapshot,
@@ -98,7 +101,7 @@ pub enum Msg {
 }
 
 impl Msg {
-    pub const ALL: [Msg; 86] = [
+    pub const ALL: [Msg; 88] = [
         Msg::Layout,
         Msg::AllCameras,
         Msg::CamerasLive,
@@ -107,6 +110,8 @@ impl Msg {
         Msg::Connecting,
         Msg::Stopped,
         Msg::LastFrame,
+        Msg::NoNewPicture,
+        Msg::NoNewPictureShort,
         Msg::Language,
         Msg::RemoveFromTile,
         Msg::Snapshot,
@@ -200,6 +205,8 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             Connecting => "Đang kết nối…",
             Stopped => "Đã dừng",
             LastFrame => "khung hình cuối",
+            NoNewPicture => "KHÔNG CÓ HÌNH MỚI từ",
+            NoNewPictureShort => "không có hình mới",
             Language => "Ngôn ngữ",
             RemoveFromTile => "Gỡ camera khỏi ô",
             Snapshot => "Chụp ảnh (S)",
@@ -288,6 +295,8 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             Connecting => "Connecting…",
             Stopped => "Stopped",
             LastFrame => "last frame",
+            NoNewPicture => "NO NEW PICTURE since",
+            NoNewPictureShort => "no new picture",
             Language => "Language",
             RemoveFromTile => "Remove camera from tile",
             Snapshot => "Snapshot (S)",

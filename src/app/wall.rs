@@ -11,7 +11,7 @@ use super::streams::StreamPlanner;
 use super::streams::TileObservation;
 use crate::core::layout::{Rect, Wall};
 use crate::core::site::{Site, StreamProfile};
-use crate::media::{Ingest, StreamHandle, StreamKey, StreamState};
+use crate::media::{Ingest, OfflineReason, StreamHandle, StreamKey, StreamState};
 use crate::render::TileCallback;
 
 /// What one tile shows this frame.
@@ -169,6 +169,11 @@ pub fn wall_ui(
             }
         };
         let stream_state = view.handle.state();
+        if playback.is_none() && !stream_state.is_live() && response.hovered() {
+            // The whole status, whatever the tile's size.
+            let (text, _) = live_status_text(&stream_state, view.handle.stats().last_frame_unix_ns, texts.lang, texts.timezone);
+            egui::Tooltip::for_widget(&response).show(|ui: &mut egui::Ui| ui.label(text));
+        }
         let dim = match playback {
             Some((shown, _)) => shown.is_none(),
             None => !stream_state.is_live(),
@@ -304,37 +309,88 @@ fn playback_overlay_ui(
     label(painter, egui::pos2(rect.min.x, rect.max.y), text, &font, colour, true);
 }
 
-fn overlay_ui(painter: &egui::Painter, rect: egui::Rect, view: &TileView, state: &StreamState, texts: &WallTexts, hovered: bool) {
-    let font = egui::FontId::proportional((rect.height() / 12.0).clamp(10.0, 18.0));
-    label(painter, rect.min, format!("{} · {}", view.camera_name, view.neighborhood), &font, egui::Color32::WHITE, false);
-    let lang = texts.lang;
-    let (text, colour) = match state {
+/// A connected camera whose picture stopped (amber: look, it may be nothing).
+pub(super) const NO_PICTURE_COLOUR: egui::Color32 = egui::Color32::from_rgb(255, 170, 0);
+const OFFLINE_COLOUR: egui::Color32 = egui::Color32::from_rgb(230, 25, 75);
+
+/// What a live-view tile says about its stream, and in which colour. Nothing is "live" unless
+/// pictures are arriving: a camera that stopped sending says since when, through reconnects.
+pub(super) fn live_status_text(state: &StreamState, last_frame_unix_ns: u64, lang: Lang, tz: chrono_tz::Tz) -> (String, egui::Color32) {
+    let since = |ns: u64| format!("{} {}", tr(lang, Msg::NoNewPicture), local_time_hms(ns, tz));
+    match state {
         StreamState::Live => (tr(lang, Msg::Live).to_string(), egui::Color32::from_rgb(60, 180, 75)),
+        StreamState::NoPicture { since_unix_ns } => (since(*since_unix_ns), NO_PICTURE_COLOUR),
+        StreamState::Offline { reason: OfflineReason::NoVideo, .. } | StreamState::Connecting if last_frame_unix_ns > 0 => {
+            (since(last_frame_unix_ns), NO_PICTURE_COLOUR)
+        }
         StreamState::Offline { reason, .. } => {
-            let last_ns = view.handle.stats().last_frame_unix_ns;
-            let last = if last_ns > 0 {
-                format!(" · {} {}", tr(lang, Msg::LastFrame), local_time_hms(last_ns, texts.timezone))
+            let last = if last_frame_unix_ns > 0 {
+                format!(" · {} {}", tr(lang, Msg::LastFrame), local_time_hms(last_frame_unix_ns, tz))
             } else {
                 String::new()
             };
-            (format!("{}{last} · {}", tr(lang, Msg::Offline), reason_text(lang, reason)), egui::Color32::from_rgb(230, 25, 75))
+            (format!("{}{last} · {}", tr(lang, Msg::Offline), reason_text(lang, reason)), OFFLINE_COLOUR)
         }
         StreamState::Connecting => (tr(lang, Msg::Connecting).to_string(), egui::Color32::GRAY),
         StreamState::Stopped => (tr(lang, Msg::Stopped).to_string(), egui::Color32::GRAY),
-    };
-    label(painter, egui::pos2(rect.min.x, rect.max.y), text, &font, colour, true);
-    if hovered {
+    }
+}
+
+fn overlay_ui(painter: &egui::Painter, rect: egui::Rect, view: &TileView, state: &StreamState, texts: &WallTexts, hovered: bool) {
+    let font = egui::FontId::proportional((rect.height() / 12.0).clamp(10.0, 18.0));
+    label(painter, rect.min, format!("{} · {}", view.camera_name, view.neighborhood), &font, egui::Color32::WHITE, false);
+    let (text, colour) = live_status_text(state, view.handle.stats().last_frame_unix_ns, texts.lang, texts.timezone);
+    // Wrapped inside the tile, never cut off (a small tile gets two or three lines).
+    wrapped_label(painter, rect, text, &font, colour);
+    if hovered && state.is_live() {
+        // Figures for whoever asks, at the top right: they never cover the status.
         let st = view.handle.stats();
         let info = format!("{:.1} fps · {}x{} · {:.0} kbit/s · {}", st.fps, st.width, st.height, st.bitrate_kbps, view.handle.key.profile);
         let galley = painter.layout_no_wrap(info.clone(), font.clone(), egui::Color32::WHITE);
-        let pos = egui::pos2(rect.max.x - galley.size().x - 8.0, rect.max.y);
-        label(painter, pos, info, &font, egui::Color32::WHITE, true);
+        let pos = egui::pos2(rect.max.x - galley.size().x - 8.0, rect.min.y + galley.size().y + 8.0);
+        label(painter, pos, info, &font, egui::Color32::WHITE, false);
     }
+}
+
+/// A status line at the bottom left of a tile, wrapped to the tile's width.
+fn wrapped_label(painter: &egui::Painter, rect: egui::Rect, text: String, font: &egui::FontId, colour: egui::Color32) {
+    let galley = painter.layout(text, font.clone(), colour, (rect.width() - 12.0).max(40.0));
+    let pos = egui::pos2(rect.min.x, rect.max.y - galley.size().y - 4.0);
+    painter.rect_filled(egui::Rect::from_min_size(pos, galley.size() + egui::vec2(8.0, 4.0)), 0.0, egui::Color32::from_black_alpha(150));
+    painter.galley(pos + egui::vec2(4.0, 2.0), galley, colour);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_camera_that_stopped_sending_is_never_live_and_says_since_when() {
+        let tz = chrono_tz::Asia::Ho_Chi_Minh;
+        // 23:40:12 in Hà Nội is 16:40:12 UTC.
+        let at_ns = 1_795_970_412u64 * 1_000_000_000;
+        let hms = local_time_hms(at_ns, tz);
+        let since = format!("KHÔNG CÓ HÌNH MỚI từ {hms}");
+        assert_eq!(
+            live_status_text(&StreamState::NoPicture { since_unix_ns: at_ns }, at_ns, Lang::Vi, tz),
+            (since.clone(), NO_PICTURE_COLOUR)
+        );
+        // Reconnecting to it, or given up on it for sending nothing: still "no new picture since".
+        for state in [StreamState::Connecting, StreamState::Offline { reason: OfflineReason::NoVideo, retry_in_ms: Some(800) }] {
+            assert_eq!(live_status_text(&state, at_ns, Lang::Vi, tz).0, since, "{state:?}");
+        }
+        // A camera that answers 404 says so, in words, with its last picture's time.
+        let (text, colour) =
+            live_status_text(&StreamState::Offline { reason: OfflineReason::NotFound, retry_in_ms: None }, at_ns, Lang::Vi, tz);
+        assert_eq!(text, format!("MẤT TÍN HIỆU · khung hình cuối {hms} · camera không có luồng này (404)"));
+        assert_eq!(colour, OFFLINE_COLOUR);
+        // Never seen: connecting, not "no new picture".
+        assert_eq!(live_status_text(&StreamState::Connecting, 0, Lang::Vi, tz).0, "Đang kết nối…");
+        assert_eq!(
+            live_status_text(&StreamState::NoPicture { since_unix_ns: at_ns }, at_ns, Lang::En, tz).0,
+            format!("NO NEW PICTURE since {hms}")
+        );
+    }
 
     #[test]
     fn letterbox_keeps_the_aspect_ratio() {

@@ -75,7 +75,9 @@ pub struct SupervisorPolicy {
     pub backoff_max: Duration,
     /// No video at all this long after connecting: offline.
     pub connect_timeout: Duration,
-    /// Live, then no data for this long: offline ("no video").
+    /// Live, then no data for this long: no new picture (still connected).
+    pub stale_after: Duration,
+    /// Live, then no data for this long: offline ("no video"), and reconnect.
     pub no_video_timeout: Duration,
     /// How often the supervisor looks at its bus and watchdog, ms.
     pub poll_ms: u64,
@@ -87,6 +89,7 @@ impl Default for SupervisorPolicy {
             backoff_initial: Duration::from_secs(1),
             backoff_max: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
+            stale_after: Duration::from_secs(3),
             no_video_timeout: Duration::from_secs(5),
             poll_ms: 200,
         }

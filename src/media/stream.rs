@@ -107,8 +107,18 @@ impl fmt::Display for OfflineReason {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StreamState {
     Connecting,
+    /// Pictures are arriving.
     Live,
-    Offline { reason: OfflineReason, retry_in_ms: Option<u64> },
+    /// Connected, but no new picture for a while (`SupervisorPolicy::stale_after`): a hung
+    /// encoder, a stalled network. Never shown as live; the last picture is from `since_unix_ns`
+    /// (ns since the Unix epoch, UTC). A longer silence reconnects.
+    NoPicture {
+        since_unix_ns: u64,
+    },
+    Offline {
+        reason: OfflineReason,
+        retry_in_ms: Option<u64>,
+    },
     Stopped,
 }
 

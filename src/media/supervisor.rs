@@ -106,9 +106,12 @@ impl Supervisor {
         }
         let c = &self.handle.counters;
         let started = Instant::now();
-        let mut last_units = c.access_units.load(Ordering::Relaxed);
+        let units_at_start = c.access_units.load(Ordering::Relaxed);
+        let mut last_units = units_at_start;
         let mut last_data = Instant::now();
+        let mut last_data_unix_ns = unix_now_ns();
         let mut live = false;
+        let mut stale = false;
         let mut stats = StatsWindow::new(&self.handle);
         loop {
             if self.stop_requested() {
@@ -126,23 +129,34 @@ impl Supervisor {
                 }
             }
             let units = c.access_units.load(Ordering::Relaxed);
-            if units != last_units {
+            let fresh = units != last_units;
+            if fresh {
                 last_units = units;
                 last_data = Instant::now();
+                last_data_unix_ns = unix_now_ns();
             }
-            // Live once video flows: a decoded frame, or (paused decoding) compressed data.
-            if !live && (c.frames.load(Ordering::Relaxed) > 0 || units > 0) {
+            // Live once video flows: two units of this session (a camera that hangs still sends
+            // the one keyframe a server needs to describe its stream; that is not flowing).
+            if !live && units >= units_at_start + 2 {
                 live = true;
                 backoff.reset();
                 // Rates are measured from the first frame, not from the connection attempt.
                 stats = StatsWindow::new(&self.handle);
                 self.publish(StreamState::Live);
             }
+            if live && stale && fresh {
+                stale = false;
+                self.publish(StreamState::Live);
+            }
+            if live && !stale && last_data.elapsed() > self.policy.stale_after {
+                stale = true;
+                self.publish(StreamState::NoPicture { since_unix_ns: last_data_unix_ns });
+            }
             if live && last_data.elapsed() > self.policy.no_video_timeout {
                 return Outcome::Failed(OfflineReason::NoVideo);
             }
             if !live && started.elapsed() > self.policy.connect_timeout {
-                return Outcome::Failed(if units == 0 { OfflineReason::Timeout } else { OfflineReason::NoVideo });
+                return Outcome::Failed(if units == units_at_start { OfflineReason::Timeout } else { OfflineReason::NoVideo });
             }
             stats.tick(&self.handle);
         }

@@ -322,6 +322,12 @@ impl CameraRecorder {
 
     fn end_run(&self, run: &mut Option<Run>, reason: &str) {
         let Some(mut r) = run.take() else { return };
+        if r.id.is_none() && r.timer.pending() < 2 {
+            // A lone picture (a hung camera still sends the keyframe a server needs to describe
+            // its stream, at every reconnect): not a recording.
+            tracing::debug!(camera = %self.camera_id, reason, "a lone picture, no run recorded");
+            return;
+        }
         for t in r.timer.finish() {
             if self.write(&mut r, t).is_err() {
                 break;

@@ -145,6 +145,11 @@ impl<U> RunTimer<U> {
         self.start_90k
     }
 
+    /// Units taken and not yet given out.
+    pub(crate) fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
     /// Pictures missing from the camera's timeline so far: a hole of more than 1.5 times the
     /// frame interval between two units counts the frames that would fill it.
     pub(crate) fn missing_frames(&self) -> u64 {

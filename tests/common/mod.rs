@@ -13,7 +13,7 @@ pub const USER: &str = "officer";
 pub const PASSWORD: &str = "s3cret-Pw";
 
 /// cam-a: H.264; cam-b: H.265 main; cam-c: digest auth; cam-d, cam-e, cam-f: free for faults;
-/// cam-g: H.264 with B-frames.
+/// cam-g: H.264 with B-frames; cam-h: free for the recorder's faults.
 pub fn simulator() -> Arc<Simulator> {
     static SIM: OnceLock<Arc<Simulator>> = OnceLock::new();
     SIM.get_or_init(|| {
@@ -33,6 +33,7 @@ pub fn simulator() -> Arc<Simulator> {
             cam("cam-e", "Ngã ba bưu điện"),
             cam("cam-f", "Trạm y tế"),
             cam("cam-g", "Đường Hùng Vương"),
+            cam("cam-h", "Chợ đêm"),
         ];
         cameras[1].main_codec = Codec::H265;
         // H.264 main profile with 3 B-frames in a pyramid: pictures sent out of order.
@@ -83,6 +84,7 @@ pub fn fast_policy() -> SupervisorPolicy {
         backoff_initial: Duration::from_millis(200),
         backoff_max: Duration::from_millis(800),
         connect_timeout: Duration::from_secs(8),
+        stale_after: Duration::from_secs(1),
         no_video_timeout: Duration::from_secs(2),
         poll_ms: 50,
     }
