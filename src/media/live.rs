@@ -1,13 +1,13 @@
 //! Builds the live pipeline of one stream.
 //!
 //! `{rtspsrc latency=200 protocols=tcp} - {rtph26xdepay} - {h26xparse}
-//!  - [probe: record tap, decode mode, byte/AU counters] - {queue} - {decoder by rank}
+//!  - [probe: record tap, decode mode, byte/AU counters] - {decoder by rank}
 //!  - {appsink NV12|I420 max-buffers=1 drop}`
 //!
 //! Nothing before the tap drops a unit: the jitter buffer does not drop on latency (it did,
-//! whenever its thread ran late, and with B-frames, whose timestamps go back, all the time),
-//! and the queue keeps a slow decoder from holding up the jitter buffer's thread. When the
-//! decoder falls [`MAX_DECODE_BACKLOG`] units behind, the probe skips to the next keyframe
+//! whenever its thread ran late, and with B-frames, whose timestamps go back, all the time). A
+//! decoder that falls behind holds up the jitter buffer's thread instead, units come late, and
+//! once they are [`MAX_DECODE_LAG_NS`] late the probe skips the decoding to the next keyframe
 //! (counted: `StreamHandle::decode_skipped`) instead of letting latency grow.
 //!
 //! The decoder's native YUV goes to the latest-frame slot; no colour conversion happens here.
@@ -104,13 +104,6 @@ fn link_video_branch(
     let make = |name: &str| gst::ElementFactory::make(name).build().map_err(|_| MediaError::MissingElement(name.into()));
     let depay = make(depay)?;
     let parse = make(parse)?;
-    let queue = gst::ElementFactory::make("queue")
-        .name("decode-queue")
-        .property("max-size-buffers", 2 * MAX_DECODE_BACKLOG)
-        .property("max-size-bytes", 0u32)
-        .property("max-size-time", 0u64)
-        .build()
-        .map_err(|_| MediaError::MissingElement("queue".into()))?;
     let dec = factory.create().build().map_err(|e| MediaError::Gst(format!("cannot create decoder {}: {e}", factory.name())))?;
     decoder::configure(&dec, profile);
     let appsink = gst_app::AppSink::builder()
@@ -127,15 +120,14 @@ fn link_video_branch(
 
     // Decode-time bookkeeping: when each presentation time entered the decoder.
     let entered: Arc<Mutex<VecDeque<(u64, Instant)>>> = Arc::new(Mutex::new(VecDeque::with_capacity(64)));
-    install_rtp_time_probe(&depay);
-    install_mode_probe(&parse, &queue, handle, &entered);
+    install_rtp_time_probe(&depay, handle);
+    install_mode_probe(&parse, handle, &entered);
     install_sink_callbacks(&appsink, handle, wake, &entered);
 
-    let elements = [&depay, &parse, &queue, &dec, appsink.upcast_ref()];
+    let elements = [&depay, &parse, &dec, appsink.upcast_ref()];
     pipeline.add_many(elements).map_err(MediaError::gst)?;
     depay.link(&parse).map_err(MediaError::gst)?;
-    parse.link_filtered(&queue, &coded_caps).map_err(MediaError::gst)?;
-    queue.link(&dec).map_err(MediaError::gst)?;
+    parse.link_filtered(&dec, &coded_caps).map_err(MediaError::gst)?;
     dec.link(&appsink).map_err(|e| MediaError::Gst(format!("decoder {} cannot produce NV12/I420: {e}", factory.name())))?;
     for e in elements {
         e.sync_state_with_parent().map_err(MediaError::gst)?;
@@ -156,10 +148,16 @@ fn rtp_time_caps() -> &'static gst::Caps {
 }
 
 /// Tags every RTP packet entering the depayloader with its RTP timestamp (the camera's clock),
-/// so the record tap can time units by the camera instead of by arrival.
-fn install_rtp_time_probe(depay: &gst::Element) {
+/// while the stream is recorded, so the record tap can time units by the camera instead of by
+/// arrival. Every packet: an access unit gets the metas of the buffers it is made of, and which
+/// those are differs by depayloader (rtph265depay puts stored parameter sets first).
+fn install_rtp_time_probe(depay: &gst::Element, handle: &Arc<StreamHandle>) {
     let Some(pad) = depay.static_pad("sink") else { return };
-    pad.add_probe(gst::PadProbeType::BUFFER, |_, info| {
+    let handle = handle.clone();
+    pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+        if handle.tap.load().is_none() {
+            return gst::PadProbeReturn::Ok;
+        }
         if let Some(gst::PadProbeData::Buffer(buffer)) = info.data.as_mut() {
             let ts = buffer.map_readable().ok().and_then(|m| rtp_timestamp(m.as_slice()));
             if let Some(ts) = ts {
@@ -170,28 +168,28 @@ fn install_rtp_time_probe(depay: &gst::Element) {
     });
 }
 
-/// The RTP timestamp a unit's packets carried (see [`install_rtp_time_probe`]).
+/// The RTP timestamp a unit's packets carried (see [`install_rtp_time_probe`]): the one most of
+/// its metas say (a parameter set kept from an earlier packet may carry an older one), the last
+/// of them on a tie.
 fn unit_rtp_timestamp(buffer: &gst::BufferRef) -> Option<u32> {
-    buffer
+    let stamps: Vec<u32> = buffer
         .iter_meta::<gst::ReferenceTimestampMeta>()
-        .find(|m| m.reference().structure(0).is_some_and(|s| s.name() == RTP_TIME_META))
+        .filter(|m| m.reference().structure(0).is_some_and(|s| s.name() == RTP_TIME_META))
         .map(|m| m.timestamp().nseconds() as u32)
+        .collect();
+    let count = |ts: u32| stamps.iter().filter(|&&t| t == ts).count();
+    stamps.iter().copied().max_by_key(|&ts| count(ts))
 }
 
-/// Units waiting for the decoder beyond which the probe skips to the next keyframe.
-const MAX_DECODE_BACKLOG: u32 = 25;
+/// How late (running time now against the unit's time) a unit may reach the decoder before the
+/// probe skips decoding to the next keyframe: 1 s.
+const MAX_DECODE_LAG_NS: u64 = 1_000_000_000;
 
 /// Counts access units and bytes, and applies the decode mode before the decoder: keyframe-only
 /// drops delta units, paused drops everything; back to full waits for the next keyframe. A
-/// decoder `MAX_DECODE_BACKLOG` units behind also waits for the next keyframe.
-fn install_mode_probe(
-    parse: &gst::Element,
-    queue: &gst::Element,
-    handle: &Arc<StreamHandle>,
-    entered: &Arc<Mutex<VecDeque<(u64, Instant)>>>,
-) {
+/// decoder whose units come `MAX_DECODE_LAG_NS` late also waits for the next keyframe.
+fn install_mode_probe(parse: &gst::Element, handle: &Arc<StreamHandle>, entered: &Arc<Mutex<VecDeque<(u64, Instant)>>>) {
     let Some(pad) = parse.static_pad("src") else { return };
-    let queue = queue.downgrade();
     let handle = handle.clone();
     let entered = entered.clone();
     let waiting_for_keyframe = std::sync::atomic::AtomicBool::new(false);
@@ -213,7 +211,11 @@ fn install_mode_probe(
         } else {
             *tapped_caps.lock().unwrap_or_else(|e| e.into_inner()) = None;
         }
-        let behind = queue.upgrade().is_some_and(|q| q.property::<u32>("current-level-buffers") >= MAX_DECODE_BACKLOG);
+        let behind = buffer.pts().is_some_and(|pts| {
+            pad.parent_element()
+                .and_then(|e| Some(e.clock()?.time().saturating_sub(e.base_time()?)))
+                .is_some_and(|running| running.nseconds() > pts.nseconds() + MAX_DECODE_LAG_NS)
+        });
         if behind && handle.mode() != DecodeMode::Paused {
             waiting_for_keyframe.store(true, Ordering::Relaxed);
             c.decode_skipped.fetch_add(1, Ordering::Relaxed);
