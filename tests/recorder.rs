@@ -333,6 +333,9 @@ fn kill_9_mid_segment_loses_at_most_two_seconds_and_the_index_stays_sound() {
     let recovered = segs.iter().find(|s| s.path == open_path).expect("the open segment was indexed after the crash");
     let lost_s = (kill_90k - recovered.end_90k()) as f64 / 90_000.0;
     assert!(lost_s <= 2.0, "lost {lost_s:.2} s before the kill");
+    for pair in segs.windows(2) {
+        assert!(pair[0].end_90k() <= pair[1].start_90k, "the restarted recorder's segments never overlap the recovered ones");
+    }
     for s in &segs {
         assert_eq!(s.state, SegmentState::Ok);
         assert_eq!(ffmpeg_errors(&root.join(&s.path)), "", "{} must play", s.path);

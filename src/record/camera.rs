@@ -72,6 +72,12 @@ impl CameraRecorder {
         let segment_target_90k = (config.segment_target_ms as i64 * TICKS_PER_S / 1000).max(TICKS_PER_S);
         // FNV-1a of the id: a stable, well-spread boundary offset.
         let hash = camera_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        // A recorder started again right after another one stopped never starts the track's next
+        // run before that one's recordings end.
+        let last_end_90k = shared.store().track_end(&camera_id).unwrap_or_else(|e| {
+            tracing::warn!(camera = %camera_id, "cannot read where the track's recordings end: {e}");
+            None
+        });
         Self {
             stagger_90k: (hash % segment_target_90k as u64) as i64,
             segment_target_90k,
@@ -82,7 +88,7 @@ impl CameraRecorder {
             profile,
             shared,
             rx,
-            last_end_90k: Cell::new(None),
+            last_end_90k: Cell::new(last_end_90k),
         }
     }
 

@@ -17,6 +17,9 @@ const SELECT_RUN_END: &str = "SELECT max(start_90k + duration_90k) FROM segment 
 const SELECT_RUN: &str = "SELECT camera_id, profile, start_90k, end_90k, end_reason FROM recording_run WHERE id = :id";
 const SELECT_RUNS_OF_CAMERA: &str = "SELECT id, start_90k, end_90k, end_reason FROM recording_run \
      WHERE camera_id = :camera_id ORDER BY start_90k";
+/// The track's segments never overlap, so the one that starts last ends last.
+const SELECT_TRACK_END: &str = "SELECT start_90k + duration_90k FROM segment \
+     WHERE camera_id = :camera_id AND state != :deleting ORDER BY start_90k DESC LIMIT 1";
 const SELECT_RUN_NEXT_SEQ: &str = "SELECT coalesce(max(seq) + 1, 0) FROM segment WHERE run_id = :run_id";
 
 const INSERT_SEGMENT: &str = "INSERT INTO segment \
@@ -241,6 +244,14 @@ impl Store {
     /// End of a run's last indexed segment.
     pub fn run_segments_end(&self, run_id: i64) -> Result<Option<i64>, StoreError> {
         Ok(self.conn.query_row(SELECT_RUN_END, named_params! {":run_id": run_id, ":deleting": SegmentState::Deleting}, |r| r.get(0))?)
+    }
+
+    /// Where a track's recordings end (its latest segment's end), if it has any.
+    pub fn track_end(&self, camera_id: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(SELECT_TRACK_END, named_params! {":camera_id": camera_id, ":deleting": SegmentState::Deleting}, |r| r.get(0))
+            .optional()?)
     }
 
     /// (camera id, profile, start) of a run.
@@ -543,6 +554,8 @@ mod tests {
             store.update_segment(open, &seg(run, "cam01", 1, t0 + 60 * S, d * S, "b"), SegmentState::Open).unwrap();
             assert_eq!(whole(&store), vec![Covered { start_90k: t0, end_90k: t0 + (60 + d) * S }]);
         }
+        assert_eq!(store.track_end("cam01").unwrap(), Some(t0 + 69 * S), "the open segment's end as indexed");
+        assert_eq!(store.track_end("cam02").unwrap(), None);
         // Today's bytes count finished segments only: the recorder adds the open one's file size
         // itself (counting its row too gave `bytes_today` the open segment twice).
         assert_eq!(store.camera_figures("cam01", t0).unwrap(), (1000, Some(t0)));
