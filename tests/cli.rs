@@ -123,3 +123,26 @@ fn bench_live_rejects_impossible_camera_counts() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("--cameras must be 1..=35"));
 }
+
+#[test]
+fn an_export_from_the_data_dir_given_to_the_demo_says_where_the_demos_recordings_are() {
+    // `vigil demo --data-dir D` records into D/demo; the officer then naturally exports from D.
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let mut store = vigil::store::Store::open_dir(&demo).unwrap();
+    store.replace_site(&vigil::core::sitefile::demo_town(8554)).unwrap();
+    drop(store);
+    let out_dir = dir.path().join("evidence");
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["export", "--camera", "cam01", "--from", "2026-12-03T01:00:00+07:00", "--to", "2026-12-03T01:05:00+07:00", "--out"])
+        .arg(&out_dir)
+        .env_remove("VIGIL_DATA_DIR")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains(&format!("--data-dir {}", demo.display())), "{err}");
+    assert!(!out_dir.exists(), "nothing written");
+}

@@ -33,6 +33,9 @@ pub fn gui(data_dir: &Path, mut options: crate::app::StartOptions) -> Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
+/// Where `vigil demo` keeps its database and recordings inside the data dir it is given.
+pub const DEMO_SUBDIR: &str = "demo";
+
 fn sim_cameras(site: &Site, args: &SimulateArgs) -> Result<Vec<SimCamera>> {
     let (auth, h265) = (&args.auth, &args.h265);
     let mut cameras = SimCamera::from_site(site);
@@ -123,7 +126,7 @@ pub fn demo(data_dir: &Path, args: &DemoArgs, mut options: crate::app::StartOpti
     {
         bail!("unknown layout {name:?}; try one of {}", crate::core::layout::STANDARD_LAYOUTS.join(", "));
     }
-    let demo_dir = data_dir.join("demo");
+    let demo_dir = data_dir.join(DEMO_SUBDIR);
     options.data_dir = Some(demo_dir.clone());
     let site = demo_town(args.port);
     let mut store = Store::open_dir(&demo_dir)?;

@@ -39,7 +39,7 @@ pub fn export(data_dir: &Path, args: &ExportArgs) -> Result<ExitCode> {
         }
     };
     let started = std::time::Instant::now();
-    let manifest = crate::export::export(data_dir, &request, &mut progress, &cancel)?;
+    let manifest = crate::export::export(data_dir, &request, &mut progress, &cancel).map_err(|e| with_demo_hint(data_dir, e))?;
     if cancel.load(Ordering::Relaxed) {
         bail!("cancelled");
     }
@@ -61,6 +61,21 @@ pub fn export(data_dir: &Path, args: &ExportArgs) -> Result<ExitCode> {
     );
     eprintln!("vigil export: {} file(s) in {} ({:.1} s)", manifest.files.len(), args.out.display(), started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
+}
+
+/// `vigil demo --data-dir D` records into `D/demo`: an export from `D` that finds nothing says
+/// where the demo's recordings are.
+fn with_demo_hint(data_dir: &Path, e: crate::export::ExportError) -> anyhow::Error {
+    use crate::export::ExportError::{NoSite, NothingRecorded, UnknownCamera};
+    let demo = data_dir.join(super::demo::DEMO_SUBDIR);
+    if matches!(e, NoSite | UnknownCamera(_) | NothingRecorded { .. }) && demo.join(crate::store::DB_FILE_NAME).is_file() {
+        return anyhow::anyhow!(
+            "{e}\nthe demo town records into {}: export from there with `--data-dir {}`",
+            demo.display(),
+            demo.display()
+        );
+    }
+    e.into()
 }
 
 pub fn verify_export(dir: &Path, expected_manifest_sha256: Option<&str>) -> Result<ExitCode> {
