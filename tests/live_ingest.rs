@@ -15,6 +15,22 @@ fn barcode(frame: &DecodedFrame, spec: ClipSpec) -> Option<u32> {
     read_barcode(frame.plane(0), frame.strides[0], frame.width as usize, frame.height as usize, spec.barcode_block() as usize)
 }
 
+/// The burned-in numbers of the next `n` pictures the stream's slot shows (a slow reader may miss
+/// some: the slot keeps only the newest).
+fn frame_numbers_shown(h: &vigil::media::StreamHandle, wakes: &Wakes, spec: ClipSpec, n: usize) -> Vec<u32> {
+    let (mut numbers, mut last_seq) = (Vec::new(), 0);
+    wakes.until(T, &format!("{n} pictures"), || {
+        if h.slot.seq() != last_seq {
+            last_seq = h.slot.seq();
+            if let Some(n) = h.slot.latest().and_then(|f| barcode(&f, spec)) {
+                numbers.push(n);
+            }
+        }
+        numbers.len() >= n
+    });
+    numbers
+}
+
 #[test]
 fn every_stream_goes_live_with_frames_of_the_served_size() {
     let sim = simulator();
@@ -64,17 +80,7 @@ fn keyframe_only_mode_decodes_only_keyframes_and_paused_decodes_nothing() {
     let h = ingest.start(spec);
     wait_event(&events, T, "live", |e| e.key == key && is_live(e));
     let clip = ClipSpec::sub(Codec::H264);
-    let mut numbers = Vec::new();
-    let mut last_seq = 0;
-    wakes.until(T, "three keyframes", || {
-        if h.slot.seq() != last_seq {
-            last_seq = h.slot.seq();
-            if let Some(n) = h.slot.latest().and_then(|f| barcode(&f, clip)) {
-                numbers.push(n);
-            }
-        }
-        numbers.len() >= 3
-    });
+    let numbers = frame_numbers_shown(&h, &wakes, clip, 3);
     assert!(numbers.iter().all(|n| n % clip.gop_frames == 0), "only keyframes (every {}th frame): {numbers:?}", clip.gop_frames);
 
     h.set_mode(DecodeMode::Paused);
@@ -269,16 +275,7 @@ fn a_b_frame_stream_is_shown_in_presentation_order() {
     let spec = ClipSpec::main(Codec::H264);
     let h = ingest.start(StreamSpec::new(StreamKey::new("cam-g", StreamProfile::Main), sim.url("cam-g", StreamProfile::Main)));
     wakes.until(T, "cam-g live", || h.state().is_live());
-    let (mut numbers, mut last_seq) = (Vec::new(), 0);
-    wakes.until(T, "100 frames", || {
-        if h.slot.seq() != last_seq {
-            last_seq = h.slot.seq();
-            if let Some(n) = h.slot.latest().and_then(|f| barcode(&f, spec)) {
-                numbers.push(n);
-            }
-        }
-        numbers.len() >= 100
-    });
+    let numbers = frame_numbers_shown(&h, &wakes, spec, 100);
     ingest.shutdown();
     // The slot keeps only the newest frame, so a slow reader may miss some; but every step is
     // forwards (modulo the clip's loop).

@@ -284,8 +284,9 @@ mod tests {
         T0_NS + (camera_90k as u64) * 100_000 / 9
     }
 
-    /// Feeds (rtp, arrival) pairs and collects everything, with the pending units at the end.
-    fn run(units: &[(u32, u64, bool)]) -> Vec<Timed<usize>> {
+    /// Feeds (rtp, arrival, keyframe) units and collects everything, with the pending units at
+    /// the end; gives the timer back too.
+    fn run_timer(units: &[(u32, u64, bool)]) -> (Vec<Timed<usize>>, RunTimer<usize>) {
         let (rtp0, _, _) = units[0];
         let mut timer = RunTimer::new(rtp0, None);
         let mut out = Vec::new();
@@ -295,7 +296,11 @@ mod tests {
             assert!(timer.pending.len() <= REORDER_UNITS + 25, "nothing waits longer than the first second");
         }
         out.extend(timer.finish());
-        out
+        (out, timer)
+    }
+
+    fn run(units: &[(u32, u64, bool)]) -> Vec<Timed<usize>> {
+        run_timer(units).0
     }
 
     #[test]
@@ -351,14 +356,7 @@ mod tests {
     fn pictures_lost_on_the_way_are_counted_from_the_holes_they_leave() {
         let units: Vec<(u32, u64, bool)> =
             (0..200i64).filter(|i| ![17, 90, 91, 92].contains(i)).map(|i| ((i * FRAME) as u32, arrival_ns(i * FRAME), i == 0)).collect();
-        let (rtp0, _, _) = units[0];
-        let mut timer = RunTimer::new(rtp0, None);
-        let mut out = Vec::new();
-        for (i, &(rtp, arr, key)) in units.iter().enumerate() {
-            timer.push(i, key, rtp, arr).expect("no fault");
-            out.extend(std::iter::from_fn(|| timer.ready()));
-        }
-        out.extend(timer.finish());
+        let (out, timer) = run_timer(&units);
         assert_eq!(timer.missing_frames(), 4);
         // The hole stays a hole: times are the camera's, not closed up.
         assert_eq!(out[17].dts_90k - out[16].dts_90k, 2 * FRAME);
