@@ -147,32 +147,31 @@ fn rtp_time_caps() -> &'static gst::Caps {
     CAPS.get_or_init(|| gst::Caps::new_empty_simple(RTP_TIME_META))
 }
 
-/// Tags the last RTP packet of each access unit (marker bit, RFC 6184/7798) entering the
-/// depayloader with its RTP timestamp (the camera's clock), while the stream is recorded, so the
-/// record tap can time units by the camera instead of by arrival. The depayloader gives an
-/// access unit the metas of the packets its picture came in; one per unit keeps the cost down
-/// (tagging every packet made recording 30 % dearer than a gst-launch remux).
+/// Tags RTP packets entering the depayloader with their RTP timestamp (the camera's clock), while
+/// the stream is recorded, so the record tap can time units by the camera instead of by arrival.
+/// The depayloader gives an access unit the metas of the packets its picture came in, so two
+/// packets a unit are enough: the first of each new timestamp and the last (marker bit, RFC
+/// 6184/7798). Either alone falls short: rtph265depay builds a keyframe from stored parameter
+/// sets first (the first packet's meta is lost), and some cameras never set the marker bit.
+/// Tagging every packet made recording 30 % dearer than a gst-launch remux.
 fn install_rtp_time_probe(depay: &gst::Element, handle: &Arc<StreamHandle>) {
     let Some(pad) = depay.static_pad("sink") else { return };
     let handle = handle.clone();
+    let last = std::sync::atomic::AtomicU64::new(u64::MAX);
     pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
         if handle.tap.load().is_none() {
             return gst::PadProbeReturn::Ok;
         }
         if let Some(gst::PadProbeData::Buffer(buffer)) = info.data.as_mut() {
-            let ts = buffer.map_readable().ok().and_then(|m| rtp_marked_timestamp(m.as_slice()));
-            if let Some(ts) = ts {
+            let header = buffer.map_readable().ok().and_then(|m| Some((rtp_timestamp(m.as_slice())?, m.as_slice()[1] & 0x80 != 0)));
+            if let Some((ts, marker)) = header
+                && (marker || last.swap(u64::from(ts), Ordering::Relaxed) != u64::from(ts))
+            {
                 gst::ReferenceTimestampMeta::add(buffer.make_mut(), rtp_time_caps(), gst::ClockTime::from_nseconds(u64::from(ts)), None);
             }
         }
         gst::PadProbeReturn::Ok
     });
-}
-
-/// The RTP timestamp of a packet with the marker bit set (the last of an access unit).
-fn rtp_marked_timestamp(packet: &[u8]) -> Option<u32> {
-    let marker = packet.get(1).is_some_and(|b| b & 0x80 != 0);
-    if marker { rtp_timestamp(packet) } else { None }
 }
 
 /// The RTP timestamp a unit's packets carried (see [`install_rtp_time_probe`]): the one most of
