@@ -171,7 +171,7 @@ pub fn wall_ui(
         let stream_state = view.handle.state();
         if playback.is_none() && !stream_state.is_live() && response.hovered() {
             // The whole status, whatever the tile's size.
-            let (text, _) = live_status_text(&stream_state, view.handle.stats().last_frame_unix_ns, texts.lang, texts.timezone);
+            let (text, _) = live_status_text(&stream_state, view.handle.last_frame_unix_ns(), texts.lang, texts.timezone);
             egui::Tooltip::for_widget(&response).show(|ui: &mut egui::Ui| ui.label(text));
         }
         let dim = match playback {
@@ -339,7 +339,7 @@ pub(super) fn live_status_text(state: &StreamState, last_frame_unix_ns: u64, lan
 fn overlay_ui(painter: &egui::Painter, rect: egui::Rect, view: &TileView, state: &StreamState, texts: &WallTexts, hovered: bool) {
     let font = egui::FontId::proportional((rect.height() / 12.0).clamp(10.0, 18.0));
     label(painter, rect.min, format!("{} · {}", view.camera_name, view.neighborhood), &font, egui::Color32::WHITE, false);
-    let (text, colour) = live_status_text(state, view.handle.stats().last_frame_unix_ns, texts.lang, texts.timezone);
+    let (text, colour) = live_status_text(state, view.handle.last_frame_unix_ns(), texts.lang, texts.timezone);
     // Wrapped inside the tile, never cut off (a small tile gets two or three lines).
     wrapped_label(painter, rect, text, &font, colour);
     if hovered && state.is_live() {

@@ -217,12 +217,15 @@ fn install_mode_probe(parse: &gst::Element, handle: &Arc<StreamHandle>, entered:
         } else {
             *tapped_caps.lock().unwrap_or_else(|e| e.into_inner()) = None;
         }
-        let behind = buffer.pts().is_some_and(|pts| {
-            pad.parent_element()
-                .and_then(|e| Some(e.clock()?.time().saturating_sub(e.base_time()?)))
-                .is_some_and(|running| running.nseconds() > pts.nseconds() + MAX_DECODE_LAG_NS)
-        });
-        if behind && handle.mode() != DecodeMode::Paused {
+        // (Not asked of a paused stream: it decodes nothing to be behind on.)
+        let behind = || {
+            buffer.pts().is_some_and(|pts| {
+                pad.parent_element()
+                    .and_then(|e| Some(e.clock()?.time().saturating_sub(e.base_time()?)))
+                    .is_some_and(|running| running.nseconds() > pts.nseconds() + MAX_DECODE_LAG_NS)
+            })
+        };
+        if handle.mode() != DecodeMode::Paused && behind() {
             waiting_for_keyframe.store(true, Ordering::Relaxed);
             c.decode_skipped.fetch_add(1, Ordering::Relaxed);
             return gst::PadProbeReturn::Drop;

@@ -227,6 +227,12 @@ impl StreamHandle {
         *self.state.lock().unwrap_or_else(|e| e.into_inner()) = state;
     }
 
+    /// When the newest picture was decoded, ns since the Unix epoch (0: none yet). Cheap: an
+    /// atomic, for every tile on every frame.
+    pub fn last_frame_unix_ns(&self) -> u64 {
+        self.counters.last_frame_unix_ns.load(Ordering::Relaxed)
+    }
+
     pub fn stats(&self) -> StreamStats {
         self.stats.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
