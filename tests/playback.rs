@@ -161,3 +161,138 @@ fn a_file_that_is_not_mp4_gives_the_demuxers_error_not_a_timeout() {
     assert!(e.contains("not-a-clip.mp4"), "names the file: {e}");
     assert!(!e.contains("timed out"), "the demuxer's error is reported as it happens: {e}");
 }
+
+/// Two cameras recorded from the clip (30 s, 10 s segments), and a playback engine on them whose
+/// wake-ups arrive on a channel (the tests wait on those, never on the clock).
+struct PlayingWall {
+    _dir: tempfile::TempDir,
+    engine: vigil::playback::PlaybackEngine,
+    woken: std::sync::mpsc::Receiver<()>,
+    cameras: Vec<String>,
+    start: i64,
+    clip_frames: i64,
+}
+
+fn playing_wall() -> PlayingWall {
+    let (config, units) = clip_units();
+    let dir = tempfile::tempdir().unwrap();
+    let start = 1_800_000_000 * TICKS_PER_S;
+    let cameras = vec!["cam-a".to_string(), "cam-x".to_string()];
+    for camera in &cameras {
+        fabricate_run(dir.path(), camera, &vigil::record::fabricate::LoopedClip { config: &config, frames: &units, fps: 25 }, start, 30, 10)
+            .unwrap();
+    }
+    let (tx, woken) = std::sync::mpsc::sync_channel(64);
+    let engine = vigil::playback::PlaybackEngine::start(dir.path().to_path_buf(), std::sync::Arc::new(move || {
+        let _ = tx.try_send(());
+    }));
+    PlayingWall { _dir: dir, engine, woken, cameras, start, clip_frames: units.len() as i64 }
+}
+
+impl PlayingWall {
+    /// Waits (on the engine's wake-ups, 20 s at most) until every tile shows a picture for which
+    /// `ok(instant shown)` holds; returns each tile's (instant, frame number in the picture).
+    fn wait_for(&self, what: &str, ok: impl Fn(i64) -> bool) -> Vec<(i64, Option<u32>)> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let shown: Vec<Option<(i64, Option<u32>)>> = self
+                .cameras
+                .iter()
+                .map(|c| {
+                    let tile = self.engine.tile(c)?;
+                    // The instant and the picture, read consistently (the engine may show the
+                    // next picture between the two reads).
+                    loop {
+                        let before = tile.shown().0?;
+                        let picture = tile.slot.latest()?;
+                        if tile.shown().0 == Some(before) {
+                            return Some((before, number(&picture)));
+                        }
+                    }
+                })
+                .collect();
+            if shown.iter().all(|s| s.is_some_and(|(t, _)| ok(t))) {
+                return shown.into_iter().flatten().collect();
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            assert!(!left.is_zero(), "{what}: tiles show {shown:?}");
+            let _ = self.woken.recv_timeout(left);
+        }
+    }
+
+    fn frame_of(&self, t: i64) -> u32 {
+        (((t - self.start) / 3600) % self.clip_frames) as u32
+    }
+}
+
+#[test]
+fn playing_forward_shows_the_recorded_frame_at_the_cursor_and_never_more_than_a_few_frames_ahead() {
+    let wall = playing_wall();
+    let from = wall.start + 5 * TICKS_PER_S + 1_000; // mid-GOP, between frames
+    wall.engine.show(wall.cameras.clone(), from, true);
+    wall.wait_for("the exact frame before playing", |t| t == from - 1_000);
+    // The cursor moves a frame at a time, as the app asks while playing at 1x.
+    let mut t = from;
+    for _ in 0..60 {
+        t += 3_600;
+        wall.engine.play(wall.cameras.clone(), t, 1.0);
+        let at_cursor = t - 1_000; // the frame at or before the cursor
+        for (shown, number) in wall.wait_for("1x", |s| s >= at_cursor) {
+            // Pictures decoded ahead are shown when the cursor reaches them by the clock, a few
+            // frames at most (the decoder's look-ahead).
+            assert!(shown <= at_cursor + 4 * 3_600, "a picture {} ms past the cursor", (shown - at_cursor) / 90);
+            assert_eq!(number, Some(wall.frame_of(shown)), "the picture is the frame of the instant it claims");
+        }
+        for c in &wall.cameras {
+            assert!(!wall.engine.tile(c).unwrap().reduced(), "every frame is shown at 1x");
+        }
+    }
+}
+
+#[test]
+fn a_camera_far_behind_the_cursor_skips_to_the_cursors_gop_and_says_the_rate_is_reduced() {
+    let wall = playing_wall();
+    let from = wall.start + 3 * TICKS_PER_S;
+    wall.engine.play(wall.cameras.clone(), from, 4.0);
+    wall.wait_for("playing", |t| t >= from);
+    // The next request finds the cursor 2.8 s on (the decoder could not keep up, or the app
+    // stalled; a jump of more than 4 s is a seek): the tiles skip to the cursor's GOP (its
+    // keyframe at +4 s) rather than decode their way there frame by frame.
+    let jump = wall.start + 5_800 * 90;
+    wall.engine.play(wall.cameras.clone(), jump, 4.0);
+    let keyframe = wall.start + 4 * TICKS_PER_S;
+    for (shown, number) in wall.wait_for("after the jump", |t| t >= keyframe) {
+        assert!(shown <= jump + 4 * 3_600, "not past the cursor by more than the look-ahead");
+        assert_eq!(number, Some(wall.frame_of(shown)));
+    }
+    for c in &wall.cameras {
+        assert!(wall.engine.tile(c).unwrap().reduced(), "{c}: frames were skipped, the tile says so");
+    }
+    // Paused: every frame again, the indicator gone.
+    wall.engine.show(wall.cameras.clone(), jump, true);
+    wall.wait_for("paused", |t| t == jump);
+    for c in &wall.cameras {
+        assert!(!wall.engine.tile(c).unwrap().reduced(), "{c}: paused on the exact frame");
+    }
+}
+
+#[test]
+fn fast_and_backward_playback_show_keyframes_within_a_gop_of_the_cursor() {
+    let wall = playing_wall();
+    for speed in [16.0, -4.0] {
+        let mut t = if speed > 0.0 { wall.start + 2 * TICKS_PER_S } else { wall.start + 28 * TICKS_PER_S };
+        for _ in 0..8 {
+            // A tenth of a second of playing at a time (16x: 1.6 s of recording).
+            t += (speed * 0.1 * TICKS_PER_S as f64) as i64;
+            wall.engine.play(wall.cameras.clone(), t, speed);
+            // Within a GOP (2 s) of the cursor: the keyframe nearest it, aimed at most 1 s ahead.
+            for (shown, number) in wall.wait_for(&format!("{speed}x"), |s| (s - t).abs() <= 2 * TICKS_PER_S) {
+                assert_eq!((shown - wall.start) % (2 * TICKS_PER_S), 0, "{speed}x: a keyframe");
+                assert_eq!(number, Some(wall.frame_of(shown)));
+            }
+            for c in &wall.cameras {
+                assert!(wall.engine.tile(c).unwrap().reduced(), "{speed}x: keyframes only, and the tile says so");
+            }
+        }
+    }
+}

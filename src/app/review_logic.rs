@@ -171,18 +171,17 @@ impl VigilApp {
 
     /// Asks the playback engine for every camera of the wall at the cursor.
     fn ask_playback(&mut self, exact: bool) {
-        self.ask_playback_for(false, exact);
+        self.ask_playback_for(None, exact);
     }
 
-    /// Playing forward: the engine decodes only the frames since the last update.
-    fn ask_playback_for(&mut self, continuous: bool, exact: bool) {
+    /// `playing`: at this speed (the engine decides how much to decode to stay at the cursor).
+    fn ask_playback_for(&mut self, playing: Option<f64>, exact: bool) {
         let cameras = self.wall_cameras();
         let t = self.review.timeline.cursor_90k();
         let Some(engine) = self.playback_engine() else { return };
-        if continuous {
-            engine.play_to(cameras, t);
-        } else {
-            engine.show(cameras, t, exact);
+        match playing {
+            Some(speed) => engine.play(cameras, t, speed),
+            None => engine.show(cameras, t, exact),
         }
         self.review.playback_asked_90k = Some(t);
     }
@@ -202,12 +201,10 @@ impl VigilApp {
         self.review.timeline.tick(self.clock.now_90k());
         self.skip_gap();
         if let Mode::Playback { playing: true } = self.review.timeline.mode() {
-            // Playing: ask for the new instant once the cursor moved a frame; fast speeds show keyframes.
+            // Playing: ask for the new instant once the cursor moved a frame.
             if self.review.playback_asked_90k.is_none_or(|t| (self.review.timeline.cursor_90k() - t).abs() >= FRAME_90K) {
                 let speed = self.review.timeline.speed();
-                // Backwards and above 4x: keyframes only.
-                let continuous = speed > 0.0 && speed <= 4.0;
-                self.ask_playback_for(continuous, continuous);
+                self.ask_playback_for(Some(speed), true);
             }
             ctx.request_repaint_after(Duration::from_millis(40));
         }

@@ -158,14 +158,16 @@ pub fn wall_ui(
         // Screen readers (and UI tests) know a tile by its camera and neighborhood.
         let tile_label = format!("{} · {}", view.camera_name, view.neighborhood);
         response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Video, true, &tile_label));
-        // In playback: (instant shown or none recorded, time of a picture held through a gap).
+        // In playback: (instant shown or none recorded, time of a picture held through a gap,
+        // fewer pictures than recorded).
         let (stream_id, seq, frame, playback) = match &view.playback {
             None => (view.handle.key.to_string(), view.handle.slot.seq(), view.handle.slot.latest(), None),
             Some(tile) => {
                 let (shown, picture_90k) = tile.as_ref().map_or((None, None), |t| t.shown());
                 let held = picture_90k.filter(|_| shown.is_none() && texts.hold_gaps);
                 let frame = tile.as_ref().filter(|_| shown.is_some() || held.is_some()).and_then(|t| t.slot.latest());
-                (format!("playback/{camera_id}"), tile.as_ref().map_or(0, |t| t.slot.seq()), frame, Some((shown, held)))
+                let reduced = tile.as_ref().is_some_and(|t| t.reduced()) && shown.is_some();
+                (format!("playback/{camera_id}"), tile.as_ref().map_or(0, |t| t.slot.seq()), frame, Some((shown, held, reduced)))
             }
         };
         let stream_state = view.handle.state();
@@ -175,7 +177,7 @@ pub fn wall_ui(
             egui::Tooltip::for_widget(&response).show(|ui: &mut egui::Ui| ui.label(text));
         }
         let dim = match playback {
-            Some((shown, _)) => shown.is_none(),
+            Some((shown, _, _)) => shown.is_none(),
             None => !stream_state.is_live(),
         };
         let fill = wall.is_fill(i);
@@ -201,7 +203,12 @@ pub fn wall_ui(
         let clipped = painter.with_clip_rect(rect);
         match playback {
             None => overlay_ui(&clipped, rect, &view, &stream_state, texts, response.hovered()),
-            Some((shown, held)) => playback_overlay_ui(&clipped, rect, &view, shown, held, texts),
+            Some((shown, held, reduced)) => {
+                playback_overlay_ui(&clipped, rect, &view, shown, held, reduced, texts);
+                if reduced && response.hovered() {
+                    egui::Tooltip::for_widget(&response).show(|ui: &mut egui::Ui| ui.label(tr(texts.lang, Msg::ReducedRateHelp)));
+                }
+            }
         }
     }
     ui.allocate_rect(area, egui::Sense::hover());
@@ -269,12 +276,18 @@ fn zoom_interaction(
     }
 }
 
-fn label(painter: &egui::Painter, pos: egui::Pos2, text: String, font: &egui::FontId, colour: egui::Color32, from_bottom: bool) {
+/// A label on a dark band; returns the band's rectangle.
+fn label(painter: &egui::Painter, pos: egui::Pos2, text: String, font: &egui::FontId, colour: egui::Color32, from_bottom: bool) -> egui::Rect {
     let galley = painter.layout_no_wrap(text, font.clone(), colour);
     let pos = if from_bottom { pos - egui::vec2(0.0, galley.size().y + 4.0) } else { pos };
-    painter.rect_filled(egui::Rect::from_min_size(pos, galley.size() + egui::vec2(8.0, 4.0)), 0.0, egui::Color32::from_black_alpha(150));
+    let band = egui::Rect::from_min_size(pos, galley.size() + egui::vec2(8.0, 4.0));
+    painter.rect_filled(band, 0.0, egui::Color32::from_black_alpha(150));
     painter.galley(pos + egui::vec2(4.0, 2.0), galley, colour);
+    band
 }
+
+/// A playing tile that shows fewer pictures than recorded (light blue: information, not alarm).
+const REDUCED_COLOUR: egui::Color32 = egui::Color32::from_rgb(120, 200, 255);
 
 /// A tile in playback: camera, and the recorded instant shown (or that nothing was recorded, with
 /// the time of the picture held, if one is).
@@ -284,11 +297,19 @@ fn playback_overlay_ui(
     view: &TileView,
     shown_90k: Option<i64>,
     held_90k: Option<i64>,
+    reduced: bool,
     texts: &WallTexts,
 ) {
     let font = egui::FontId::proportional((rect.height() / 12.0).clamp(10.0, 18.0));
-    label(painter, rect.min, format!("{} · {}", view.camera_name, view.neighborhood), &font, egui::Color32::WHITE, false);
+    let name = label(painter, rect.min, format!("{} · {}", view.camera_name, view.neighborhood), &font, egui::Color32::WHITE, false);
     let lang = texts.lang;
+    if reduced {
+        // Top right, beside the name: the long form where it fits, else the short one.
+        let fits = |msg: Msg| painter.layout_no_wrap(tr(lang, msg).to_string(), font.clone(), REDUCED_COLOUR).size().x + 8.0;
+        let text = if name.width() + fits(Msg::ReducedRate) + 8.0 <= rect.width() { Msg::ReducedRate } else { Msg::ReducedRateShort };
+        let pos = egui::pos2(rect.max.x - fits(text), rect.min.y);
+        label(painter, pos, tr(lang, text).to_string(), &font, REDUCED_COLOUR, false);
+    }
     let (text, colour) = match shown_90k {
         Some(t) => {
             let ns = crate::core::time::ns_from_90k(t);

@@ -55,14 +55,23 @@ fn drag(engine: &PlaybackEngine, cameras: &[String], start_90k: i64, span_90k: i
     })
 }
 
-/// `keep`: leave the recordings on disk (for the baseline run on the same files) and name them.
+/// Recordings of a wall of cameras for the playback benches: ten minutes (or `minutes`) of the
+/// simulator's 1080p clip for `cam01`, the other cameras' folders linked to it (one set of files).
+pub(crate) struct WallRecordings {
+    pub dir: super::seek::TempDir,
+    pub cameras: Vec<String>,
+    pub start_90k: i64,
+    pub span_90k: i64,
+    pub clip_path: String,
+    pub clip_frames: usize,
+}
+
 /// `previews`: record each camera's preview track too (as the recorder does by default).
-pub fn run(clip_cache: &std::path::Path, walls: &[usize], seconds: f64, keep: bool, previews: bool) -> anyhow::Result<serde_json::Value> {
+pub(crate) fn wall_recordings(clip_cache: &std::path::Path, what: &str, cameras: usize, minutes: u32, previews: bool) -> anyhow::Result<WallRecordings> {
     let (config, units) = super::seek::clip(clip_cache)?;
     let clip_path = super::seek::clip_path(clip_cache);
-    let mut dir = super::seek::TempDir::new("scrub");
+    let dir = super::seek::TempDir::new(what);
     let start = 1_800_000_000 * TICKS_PER_S;
-    let minutes = 10;
     fabricate_run(
         &dir.0,
         "cam01",
@@ -71,7 +80,7 @@ pub fn run(clip_cache: &std::path::Path, walls: &[usize], seconds: f64, keep: bo
         minutes * 60,
         60,
     )?;
-    let most = walls.iter().copied().max().unwrap_or(1).max(1);
+    let most = cameras.max(1);
     let cameras: Vec<String> = (1..=most).map(|i| format!("cam{i:02}")).collect();
     let mut tracks: Vec<(String, String)> = cameras[1..].iter().map(|c| ("cam01".to_string(), c.clone())).collect();
     if previews {
@@ -117,8 +126,24 @@ pub fn run(clip_cache: &std::path::Path, walls: &[usize], seconds: f64, keep: bo
         Ok(())
     })?;
     drop(store);
+    Ok(WallRecordings {
+        dir,
+        cameras,
+        start_90k: start,
+        span_90k: i64::from(minutes) * 60 * TICKS_PER_S,
+        clip_path,
+        clip_frames: units.len(),
+    })
+}
+
+/// `keep`: leave the recordings on disk (for the baseline run on the same files) and name them.
+/// `previews`: record each camera's preview track too (as the recorder does by default).
+pub fn run(clip_cache: &std::path::Path, walls: &[usize], seconds: f64, keep: bool, previews: bool) -> anyhow::Result<serde_json::Value> {
+    let minutes = 10;
+    let most = walls.iter().copied().max().unwrap_or(1).max(1);
+    let WallRecordings { mut dir, cameras, start_90k: start, span_90k: span, clip_path, clip_frames } =
+        wall_recordings(clip_cache, "scrub", most, minutes, previews)?;
     let engine = PlaybackEngine::start(dir.0.clone(), Arc::new(|| {}));
-    let span = i64::from(minutes) * 60 * TICKS_PER_S;
     // Warm up: every camera's decoder made and its first picture shown.
     engine.show(cameras.clone(), start, false);
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -139,7 +164,7 @@ pub fn run(clip_cache: &std::path::Path, walls: &[usize], seconds: f64, keep: bo
         "bench": "scrub",
         "kept_recordings": kept,
         "recording": {"minutes": minutes, "resolution": "1920x1080", "fps": 25, "gop_s": 2},
-        "clip": {"path": clip_path, "frames": units.len()},
+        "clip": {"path": clip_path, "frames": clip_frames},
         "drag": {"requests_per_s": 60, "step": "one GOP per request"},
         "lanes": crate::playback::lanes(),
         "previews": previews,

@@ -188,6 +188,28 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Playing a wall of N cameras at several speeds: how far tiles drift from the cursor.
+    Playback {
+        /// Cameras on the wall (more than 4 play from the preview track).
+        #[arg(long, default_value_t = 5)]
+        cameras: usize,
+        /// Speeds to play at, in turn (negative: backwards), e.g. `--speed=1,4,16,-4`.
+        #[arg(long, value_delimiter = ',', allow_negative_numbers = true, default_values_t = [1.0f64, 4.0, 16.0, -4.0])]
+        speed: Vec<f64>,
+        /// Seconds of playing per speed.
+        #[arg(long, default_value_t = 20.0)]
+        seconds: f64,
+        /// Leave the recordings in the temp dir (named in the output) for a baseline run.
+        #[arg(long)]
+        keep: bool,
+        /// Without preview tracks (every tile plays the 1080p recording).
+        #[arg(long)]
+        no_previews: bool,
+        #[arg(long)]
+        url_base: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Export (remux + SHA-256) of a clip of recordings made from the simulator's 1080p clip.
     Export {
         #[arg(long, default_value_t = 10)]

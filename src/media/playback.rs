@@ -154,8 +154,13 @@ impl GopDecoder {
         if frames.is_empty() || target >= frames.len() || !frames[0].keyframe {
             return Err(MediaError::BadInput("a GOP starts with a keyframe and holds the target"));
         }
+        // After continuous decoding the decoder still holds frames of that stream (never
+        // drained), with running times of their own: drop them, or they would come out with
+        // (and hide) this GOP's pictures.
+        if self.stream_base_90k.take().is_some() {
+            self.flush();
+        }
         self.arrivals.lock().unwrap_or_else(|e| e.into_inner()).clear();
-        self.stream_base_90k = None;
         let base = frames[0].pts_90k;
         let origin_ns = self.next_ns;
         let mut target_ns = origin_ns;

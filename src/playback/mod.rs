@@ -4,13 +4,18 @@
 //! worked on). A preview request decodes just the keyframe at or before the instant (nothing when
 //! that keyframe is already on screen), serving the cameras that waited longest first so a big
 //! wall's tiles all keep moving; an exact request decodes the GOP up to the frame at the instant.
-//! Playing forward at up to 4x decodes continuously: each update pushes only the frames since
-//! the last one into a decoder that is never drained, so every frame is decoded once. Pictures
-//! land in per-camera latest-frame slots and go through the same GPU path as live video.
+//! Playing never lets a tile drift from the cursor ([`PlayCost`]): forward at up to 4x every
+//! frame is decoded continuously (each update pushes only the frames since the last one into a
+//! decoder that is never drained, a frame or two ahead so the picture at the cursor is out); a
+//! camera that falls more than [`MAX_LAG_90K`] behind skips to the cursor's GOP. Faster, and
+//! backwards, tiles show the keyframe nearest where the cursor will be. A tile showing fewer
+//! pictures than were recorded says so ([`PlaybackTile::reduced`]). Pictures land in per-camera
+//! latest-frame slots and go through the same GPU path as live video.
 //! Scrub rates per wall size: `vigil bench scrub` (docs/benchmarks.md).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -44,11 +49,24 @@ pub struct PlaybackTile {
     shown_90k: Mutex<Option<i64>>,
     /// UTC time of the picture in the slot, kept through a gap (a tile holding its last picture).
     picture_90k: Mutex<Option<i64>>,
+    /// Playing: the tile shows fewer pictures than were recorded (keyframes only, or frames
+    /// skipped to keep up with the cursor).
+    reduced: AtomicBool,
 }
 
 impl PlaybackTile {
     fn new() -> Self {
-        Self { slot: LatestFrameSlot::new(), shown_90k: Mutex::new(None), picture_90k: Mutex::new(None) }
+        Self {
+            slot: LatestFrameSlot::new(),
+            shown_90k: Mutex::new(None),
+            picture_90k: Mutex::new(None),
+            reduced: AtomicBool::new(false),
+        }
+    }
+
+    /// Playing with fewer pictures than recorded (the tile says "reduced frame rate").
+    pub fn reduced(&self) -> bool {
+        self.reduced.load(Ordering::Relaxed)
     }
 
     fn show(&self, picture: crate::media::DecodedFrame, t_90k: i64) {
@@ -89,8 +107,78 @@ struct Request {
     cameras: Vec<String>,
     t_90k: i64,
     exact: bool,
-    /// Playing forward: continue decoding from where the last request stopped.
-    continuous: bool,
+    /// Playing at this speed (negative: backwards); `None`: paused or scrubbing.
+    playing: Option<f64>,
+    /// When the cursor was at `t_90k` (playing, the lane shows pictures decoded ahead when the
+    /// cursor reaches them, between requests).
+    asked_at: Instant,
+}
+
+/// Playing every frame: where the cursor was at an instant, and which tracks play.
+struct Clock {
+    t_90k: i64,
+    at: Instant,
+    speed: f64,
+    tracks: Vec<String>,
+}
+
+impl Clock {
+    /// When the cursor reaches `t_90k` (`None`: it never will).
+    fn reaches(&self, t_90k: i64) -> Option<Instant> {
+        let secs = (t_90k - self.t_90k) as f64 / 90_000.0 / self.speed;
+        (secs.is_finite() && secs >= 0.0).then(|| self.at + Duration::from_secs_f64(secs.min(3600.0)))
+    }
+}
+
+/// How much of the recording a playing tile decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlayCost {
+    /// Every frame, continuously (skipping ahead only when the decoder falls behind).
+    EveryFrame,
+    /// The keyframe nearest the cursor (at most half a GOP away).
+    KeyframesOnly,
+}
+
+/// Forward speeds up to this decode every frame; faster, or backwards, keyframes only.
+pub const MAX_EVERY_FRAME_SPEED: f64 = 4.0;
+
+impl PlayCost {
+    pub fn at(speed: f64) -> Self {
+        if speed > 0.0 && speed <= MAX_EVERY_FRAME_SPEED { Self::EveryFrame } else { Self::KeyframesOnly }
+    }
+}
+
+/// A camera playing every frame that falls this far behind the cursor (500 ms) catches up:
+/// to the cursor's GOP when its keyframe is ahead, else a few frames an update.
+pub const MAX_LAG_90K: i64 = 45_000;
+
+/// Keyframes only: how far past the cursor the keyframe aimed at may be (1 s, half a 2 s GOP).
+const MAX_LEAD_90K: i64 = 90_000;
+
+/// Frames pushed per update while catching up (so one camera cannot hold its lane for long).
+const CATCH_UP_FRAMES: usize = 6;
+
+/// Frames pushed past the cursor at most, so the decoder lets out the picture at the cursor.
+const LOOKAHEAD_FRAMES: usize = 4;
+
+/// How far past the last pushed frame the look-ahead reads (300 ms: 4 frames of a 15 fps track).
+const LOOKAHEAD_SPAN_90K: i64 = 27_000;
+
+/// A tile that skipped frames says "reduced" for this long after.
+const REDUCED_HOLD: Duration = Duration::from_secs(2);
+
+/// Continuous playback of one track.
+struct Stream {
+    /// Instant of the last frame pushed into the decoder (may be a little past the cursor).
+    pos_90k: i64,
+    /// Instant of the picture shown last.
+    shown_90k: Option<i64>,
+    /// Pictures decoded but not shown yet (ahead of the cursor), oldest first.
+    ahead: VecDeque<(i64, crate::media::DecodedFrame)>,
+    /// When frames were last skipped to keep up.
+    skipped_at: Option<Instant>,
+    /// The tile it plays on.
+    tile: Arc<PlaybackTile>,
 }
 
 /// Walls with at most this many cameras keep their last GOP's pictures for backward steps
@@ -182,12 +270,14 @@ impl PlaybackEngine {
 
     /// Asks for `cameras` at `t_90k` (replacing any request not started yet).
     pub fn show(&self, cameras: Vec<String>, t_90k: i64, exact: bool) {
-        self.request(Request { wall_size: cameras.len(), cameras, t_90k, exact, continuous: false });
+        self.request(Request { wall_size: cameras.len(), cameras, t_90k, exact, playing: None, asked_at: Instant::now() });
     }
 
-    /// Playing forward: shows `t_90k`, decoding only the frames since the last request.
-    pub fn play_to(&self, cameras: Vec<String>, t_90k: i64) {
-        self.request(Request { wall_size: cameras.len(), cameras, t_90k, exact: true, continuous: true });
+    /// Playing at `speed` (negative: backwards) with the cursor at `t_90k`: every frame since
+    /// the last request up to 4x forward, else the keyframe nearest the cursor ([`PlayCost`]).
+    pub fn play(&self, cameras: Vec<String>, t_90k: i64, speed: f64) {
+        let exact = PlayCost::at(speed) == PlayCost::EveryFrame;
+        self.request(Request { wall_size: cameras.len(), cameras, t_90k, exact, playing: Some(speed), asked_at: Instant::now() });
     }
 
     /// Splits a request between the lanes (a lane with none of its cameras drops what it had
@@ -248,8 +338,8 @@ fn run(shared: &Shared, lane: usize, data_dir: &std::path::Path, wake: &WakeFn) 
         }
     };
     let mut decoders: HashMap<String, GopDecoder> = HashMap::new();
-    // Continuous decoding: the instant of the last frame pushed, per camera.
-    let mut positions: HashMap<String, i64> = HashMap::new();
+    // Continuous decoding, per track.
+    let mut streams: HashMap<String, Stream> = HashMap::new();
     // The decoded pictures of the last exact seek's GOP, per camera (few cameras only): a step
     // backwards inside it needs no decoding.
     let mut gops: GopPictures = HashMap::new();
@@ -257,34 +347,58 @@ fn run(shared: &Shared, lane: usize, data_dir: &std::path::Path, wake: &WakeFn) 
     // on a big wall a stream of requests cannot starve the cameras at the end of the list.
     let mut served: HashMap<String, u64> = HashMap::new();
     let mut served_count = 0u64;
+    // Playing keyframes only: how long this lane's last update took (the cursor moves on
+    // meanwhile, so the keyframe aimed at is where the cursor will be when it is shown).
+    let mut update_time = Duration::ZERO;
+    // Playing every frame: the cursor's clock, to show pictures decoded ahead on time.
+    let mut clock: Option<Clock> = None;
     let inbox = &shared.lanes[lane];
     let thumbnail_wanted = || {
         let th = shared.thumbnails.lock().unwrap_or_else(|e| e.into_inner());
         th.wanted.as_ref().is_some_and(|(camera, _)| shared.lane_of(camera) == lane)
     };
     loop {
-        let request = {
+        let job = {
             let mut next = inbox.next.lock().unwrap_or_else(|e| e.into_inner());
             loop {
                 if shared.stopped() {
                     return;
                 }
                 if let Some(r) = next.take() {
-                    break Some(r);
+                    break Job::Request(r);
                 }
                 if thumbnail_wanted() {
-                    break None;
+                    break Job::Thumbnail;
                 }
-                next = inbox.ready.wait(next).unwrap_or_else(|e| e.into_inner());
+                match clock.as_ref().and_then(|c| next_due(c, &streams)) {
+                    Some(due) if due <= Instant::now() => break Job::Present,
+                    Some(due) => {
+                        let wait = due.saturating_duration_since(Instant::now());
+                        next = inbox.ready.wait_timeout(next, wait).unwrap_or_else(|e| e.into_inner()).0;
+                    }
+                    None => next = inbox.ready.wait(next).unwrap_or_else(|e| e.into_inner()),
+                }
             }
         };
-        let Some(mut request) = request else {
-            make_thumbnail(shared, &mut reader, &mut decoders, &mut positions);
-            continue;
+        let mut request = match job {
+            Job::Request(r) => r,
+            Job::Thumbnail => {
+                make_thumbnail(shared, &mut reader, &mut decoders, &mut streams);
+                continue;
+            }
+            Job::Present => {
+                if let Some(c) = &clock {
+                    present_due(c, &mut streams);
+                    wake();
+                }
+                continue;
+            }
         };
+        let mut played = Vec::new();
         if !request.exact {
             request.cameras.sort_by_key(|c| served.get(c).copied().unwrap_or(0));
         }
+        let update_began = Instant::now();
         for camera in &request.cameras {
             served_count += 1;
             served.insert(camera.clone(), served_count);
@@ -295,13 +409,29 @@ fn run(shared: &Shared, lane: usize, data_dir: &std::path::Path, wake: &WakeFn) 
                 .entry(camera.clone())
                 .or_insert_with(|| Arc::new(PlaybackTile::new()))
                 .clone();
-            let shown = if request.continuous {
-                gops.remove(camera);
-                play_one(&mut reader, &mut decoders, &mut positions, camera, request.t_90k, &tile)
-            } else {
-                positions.remove(camera);
-                let cache = (request.exact && request.cameras.len() <= MAX_CACHED_GOPS).then_some(&mut gops);
-                show_one(&mut reader, &mut decoders, cache, camera, &request, &tile)
+            let preview = request.wall_size > PREVIEW_ABOVE_CAMERAS;
+            let shown = match request.playing {
+                Some(speed) => {
+                    gops.remove(camera);
+                    let mut play =
+                        Play { reader: &mut reader, decoders: &mut decoders, streams: &mut streams, tile: &tile, played: &mut played };
+                    match PlayCost::at(speed) {
+                        PlayCost::EveryFrame => play.every_frame(camera, request.t_90k, preview),
+                        PlayCost::KeyframesOnly => {
+                            // Aim where the cursor will be once this update is done (at most
+                            // half a GOP ahead: the picture stays within a GOP of the cursor).
+                            let lead_90k = ((speed * update_time.as_secs_f64() * 90_000.0) as i64).clamp(-MAX_LEAD_90K, MAX_LEAD_90K);
+                            play.keyframe(camera, request.t_90k + lead_90k, preview)
+                        }
+                    }
+                }
+                None => {
+                    tile.reduced.store(false, Ordering::Relaxed);
+                    streams.remove(camera);
+                    streams.remove(&crate::record::preview_track(camera));
+                    let cache = (request.exact && request.cameras.len() <= MAX_CACHED_GOPS).then_some(&mut gops);
+                    show_one(&mut reader, &mut decoders, cache, camera, &request, &tile)
+                }
             };
             match shown {
                 Ok(()) => {}
@@ -315,6 +445,50 @@ fn run(shared: &Shared, lane: usize, data_dir: &std::path::Path, wake: &WakeFn) 
             if !request.exact && inbox.next.lock().unwrap_or_else(|e| e.into_inner()).is_some() {
                 break;
             }
+        }
+        update_time = update_began.elapsed();
+        clock = match request.playing {
+            Some(speed) if !played.is_empty() => Some(Clock { t_90k: request.t_90k, at: request.asked_at, speed, tracks: played }),
+            _ => None,
+        };
+    }
+}
+
+enum Job {
+    Request(Request),
+    Thumbnail,
+    /// Show the pictures decoded ahead that the cursor has reached.
+    Present,
+}
+
+/// When the cursor reaches the next picture decoded ahead on a playing track.
+fn next_due(clock: &Clock, streams: &HashMap<String, Stream>) -> Option<Instant> {
+    clock.tracks.iter().filter_map(|t| streams.get(t)?.ahead.front()).filter_map(|(t, _)| clock.reaches(*t)).min()
+}
+
+/// Shows, on each playing track, the newest picture decoded ahead that the cursor has reached.
+fn present_due(clock: &Clock, streams: &mut HashMap<String, Stream>) {
+    let now = Instant::now();
+    for track in &clock.tracks {
+        let Some(stream) = streams.get_mut(track) else { continue };
+        // Reached by the clock exactly as `next_due` computes it (no rounding apart).
+        let reached = stream.ahead.iter().take_while(|(t, _)| clock.reaches(*t).is_some_and(|at| at <= now)).last().map(|(t, _)| *t);
+        if let Some(t) = reached {
+            stream.show_up_to(t);
+        }
+    }
+}
+
+impl Stream {
+    /// Shows the newest picture at or before `t_90k` (later ones wait for the cursor).
+    fn show_up_to(&mut self, t_90k: i64) {
+        let mut shown = None;
+        while self.ahead.front().is_some_and(|(t, _)| *t <= t_90k) {
+            shown = self.ahead.pop_front();
+        }
+        if let Some((t, picture)) = shown {
+            self.shown_90k = Some(t);
+            self.tile.show(picture, t);
         }
     }
 }
@@ -353,7 +527,7 @@ fn make_thumbnail(
     shared: &Shared,
     reader: &mut RecordingReader,
     decoders: &mut HashMap<String, GopDecoder>,
-    positions: &mut HashMap<String, i64>,
+    streams: &mut HashMap<String, Stream>,
 ) {
     let Some(key) = shared.thumbnails.lock().unwrap_or_else(|e| e.into_inner()).wanted.take() else { return };
     let (camera, second) = (&key.0, key.1);
@@ -363,8 +537,8 @@ fn make_thumbnail(
         let (track, _) = track_at(reader, camera, t_90k, true)?;
         let Some(gop) = reader.gop_at(&track, t_90k)? else { return Ok(None) };
         let decoder = decoder_for(decoders, &track, &gop.config)?;
-        // The decoder is drained after this: continuous playback of this camera restarts.
-        positions.remove(camera);
+        // The decoder is drained after this: continuous playback of this track restarts.
+        streams.remove(&track);
         let (frame, _) = decoder.decode_to(&gop.up_to(0), 0, &mut |_| {})?;
         Ok(Some(Arc::new(frame)))
     })()
@@ -379,54 +553,141 @@ fn make_thumbnail(
     }
 }
 
-/// Continuous playback of one camera up to `t_90k`.
-fn play_one(
-    reader: &mut RecordingReader,
-    decoders: &mut HashMap<String, GopDecoder>,
-    positions: &mut HashMap<String, i64>,
-    camera: &str,
-    t_90k: i64,
-    tile: &PlaybackTile,
-) -> Result<(), PlaybackError> {
-    const FRAME: i64 = 3_600;
-    if let Some(&pos) = positions.get(camera)
-        && t_90k > pos
-        && t_90k - pos < 4 * 90_000
-        && let Some(decoder) = decoders.get_mut(camera)
-    {
-        let (frames, continuous) = reader.frames_after(camera, pos, t_90k)?;
-        if frames.is_empty() {
-            if reader.store().segment_at(camera, t_90k)?.is_none() {
-                positions.remove(camera);
-                tile.nothing();
+/// One playing update of one camera.
+struct Play<'a> {
+    reader: &'a mut RecordingReader,
+    decoders: &'a mut HashMap<String, GopDecoder>,
+    streams: &'a mut HashMap<String, Stream>,
+    tile: &'a Arc<PlaybackTile>,
+    /// Tracks played every frame in this request.
+    played: &'a mut Vec<String>,
+}
+
+impl Play<'_> {
+    /// Every frame up to `t_90k`, continuing from the last update (skipping ahead when behind).
+    fn every_frame(&mut self, camera: &str, t_90k: i64, preview: bool) -> Result<(), PlaybackError> {
+        let (track, key_90k) = track_at(self.reader, camera, t_90k, preview)?;
+        let Some(key_90k) = key_90k else {
+            self.streams.remove(&track);
+            self.tile.reduced.store(false, Ordering::Relaxed);
+            self.tile.nothing();
+            return Ok(());
+        };
+        let mut stream = self.streams.remove(&track);
+        // Carry on from the last update unless the cursor went back or jumped far ahead (a seek).
+        if stream.as_ref().is_some_and(|s| {
+            t_90k < s.shown_90k.unwrap_or(i64::MIN) || t_90k - s.pos_90k > 4 * 90_000 || !self.decoders.contains_key(&track)
+        }) {
+            stream = None;
+        }
+        let result = self.advance(&track, stream, key_90k, t_90k);
+        if let Err(e) = &result {
+            tracing::debug!(track = %track, "continuous playback restarts: {e}");
+        }
+        result
+    }
+
+    fn advance(&mut self, track: &str, stream: Option<Stream>, key_90k: i64, t_90k: i64) -> Result<(), PlaybackError> {
+        let mut stream = match stream {
+            // Behind by more than the allowed lag, with the cursor's GOP beyond what was pushed:
+            // skip to it (its keyframe and a few frames now, the rest in later updates).
+            Some(s) if t_90k - s.pos_90k > MAX_LAG_90K && key_90k > s.pos_90k => {
+                let mut fresh = self.restart(track, t_90k, CATCH_UP_FRAMES)?;
+                fresh.skipped_at = Some(Instant::now());
+                fresh
             }
+            Some(mut s) => {
+                let behind = t_90k - s.pos_90k > MAX_LAG_90K;
+                let (frames, continuous) = self.reader.frames_after(track, s.pos_90k, t_90k)?;
+                if !continuous || frames.first().is_some_and(|f| f.0 - s.pos_90k > 3 * 90_000 / 10) {
+                    // A new run or a hole in the recording: start again at the cursor.
+                    self.restart(track, t_90k, usize::MAX)?
+                } else {
+                    let frames = if behind {
+                        s.skipped_at = Some(Instant::now());
+                        &frames[..frames.len().min(CATCH_UP_FRAMES)]
+                    } else {
+                        &frames[..]
+                    };
+                    if let Some(last) = frames.last() {
+                        let pictures = self.decoder(track)?.push_stream(&as_gop_frames(frames))?;
+                        s.pos_90k = last.0;
+                        s.ahead.extend(pictures);
+                    }
+                    s
+                }
+            }
+            None => self.restart(track, t_90k, usize::MAX)?,
+        };
+        self.look_ahead(track, &mut stream, t_90k)?;
+        stream.show_up_to(t_90k);
+        self.played.push(track.to_string());
+        self.tile.reduced.store(stream.skipped_at.is_some_and(|at| at.elapsed() < REDUCED_HOLD), Ordering::Relaxed);
+        self.streams.insert(track.to_string(), stream);
+        Ok(())
+    }
+
+    /// Starts decoding at the GOP holding `t_90k`, pushing at most `limit` of its frames up to
+    /// the instant.
+    fn restart(&mut self, track: &str, t_90k: i64, limit: usize) -> Result<Stream, PlaybackError> {
+        let Some(gop) = self.reader.gop_at(track, t_90k)? else {
+            return Err(PlaybackError::Read(crate::record::reader::ReadError::File(format!("{track}: nothing recorded at the cursor"))));
+        };
+        let decoder = decoder_for(self.decoders, track, &gop.config)?;
+        decoder.restart_stream(gop.frames[0].0);
+        let last = gop.target.min(limit.saturating_sub(1));
+        let pictures = decoder.push_stream(&gop.up_to(last))?;
+        Ok(Stream { pos_90k: gop.frames[last].0, shown_90k: None, ahead: pictures.into(), skipped_at: None, tile: self.tile.clone() })
+    }
+
+    /// Pushes frames past the cursor, one at a time, until the decoder has let out a picture
+    /// past it (a decoder holds a frame or two back): the lane shows it when the cursor gets
+    /// there, so a tile never waits for the next request to move on.
+    fn look_ahead(&mut self, track: &str, stream: &mut Stream, t_90k: i64) -> Result<(), PlaybackError> {
+        let ready = |s: &Stream| s.ahead.back().is_some_and(|(t, _)| *t > t_90k);
+        if ready(stream) {
             return Ok(());
         }
-        if continuous && frames[0].0 - pos <= 3 * FRAME {
-            let pushed = as_gop_frames(&frames);
-            let pictures = decoder.push_stream(&pushed)?;
-            positions.insert(camera.to_string(), frames[frames.len() - 1].0);
-            if let Some((t, picture)) = pictures.into_iter().last() {
-                tile.show(picture, t);
-            }
+        let (frames, continuous) = self.reader.frames_after(track, stream.pos_90k, stream.pos_90k + LOOKAHEAD_SPAN_90K)?;
+        if !continuous {
             return Ok(());
         }
+        for frame in frames.iter().take(LOOKAHEAD_FRAMES) {
+            let pictures = self.decoder(track)?.push_stream(&as_gop_frames(std::slice::from_ref(frame)))?;
+            stream.pos_90k = frame.0;
+            stream.ahead.extend(pictures);
+            if ready(stream) {
+                break;
+            }
+        }
+        Ok(())
     }
-    // Start (or restart after a gap) at the GOP holding the instant.
-    let Some(gop) = reader.gop_at(camera, t_90k)? else {
-        positions.remove(camera);
-        tile.nothing();
-        return Ok(());
-    };
-    let decoder = decoder_for(decoders, camera, &gop.config)?;
-    decoder.restart_stream(gop.frames[0].0);
-    let pushed = gop.up_to(gop.target);
-    let pictures = decoder.push_stream(&pushed)?;
-    positions.insert(camera.to_string(), gop.frames[gop.target].0);
-    if let Some((t, picture)) = pictures.into_iter().last() {
-        tile.show(picture, t);
+
+    fn decoder(&mut self, track: &str) -> Result<&mut GopDecoder, PlaybackError> {
+        self.decoders.get_mut(track).ok_or(PlaybackError::NoDecoder)
     }
-    Ok(())
+
+    /// The keyframe nearest `t_90k` (fast or backward playback).
+    fn keyframe(&mut self, camera: &str, t_90k: i64, preview: bool) -> Result<(), PlaybackError> {
+        self.tile.reduced.store(true, Ordering::Relaxed);
+        let (track, _) = track_at(self.reader, camera, t_90k, preview)?;
+        self.streams.remove(&track);
+        let Some(key_90k) = self.reader.store().keyframe_nearest(&track, t_90k)? else {
+            self.tile.nothing();
+            return Ok(());
+        };
+        if self.tile.shown().0 == Some(key_90k) {
+            return Ok(());
+        }
+        let Some(gop) = self.reader.gop_at(&track, key_90k)? else {
+            self.tile.nothing();
+            return Ok(());
+        };
+        let decoder = decoder_for(self.decoders, &track, &gop.config)?;
+        let (frame, _) = decoder.decode_to(&gop.up_to(0), 0, &mut |_| {})?;
+        self.tile.show(frame, gop.frames[0].0);
+        Ok(())
+    }
 }
 
 fn show_one(

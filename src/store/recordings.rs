@@ -356,6 +356,27 @@ impl Store {
         }))
     }
 
+    /// The keyframe of a camera nearest `t_90k` (absolute time), before or after it: what fast
+    /// and backward playback show (at most half a GOP from the cursor). `None` when nothing was
+    /// recorded at `t_90k`.
+    pub fn keyframe_nearest(&self, camera_id: &str, t_90k: i64) -> Result<Option<i64>, StoreError> {
+        let Some((seg, before)) = self.keyframe_at_or_before(camera_id, t_90k)? else { return Ok(None) };
+        let before = before.time_90k as i64;
+        // The next keyframe: later in this segment, or the first of a following one.
+        let mut after = None;
+        for s in std::iter::once(seg).chain(self.segments_overlapping(camera_id, t_90k, t_90k + (t_90k - before) + 1)?) {
+            let entries = crate::store::keyframe_index::decode_keyframe_index(&s.keyframe_index).unwrap_or_default();
+            if let Some(k) = entries.iter().map(|k| s.start_90k + k.time_90k as i64).find(|k| *k > t_90k) {
+                after = Some(k);
+                break;
+            }
+        }
+        Ok(Some(match after {
+            Some(a) if a - t_90k < t_90k - before => a,
+            _ => before,
+        }))
+    }
+
     /// Segments of a camera overlapping [start, end), oldest first.
     pub fn segments_overlapping(&self, camera_id: &str, start_90k: i64, end_90k: i64) -> Result<Vec<SegmentRow>, StoreError> {
         Ok(self
