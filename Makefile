@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DATA_DIR ?=
 
-.PHONY: run test lint deps build bench-live bench-wall bench-record bench-scrub clean-clips
+.PHONY: run test lint deps build bench-live bench-wall bench-record bench-scrub bench-playback clean-clips
 
 # Install missing system packages (quick when all are there), build release, start the demo town.
 run: deps
@@ -41,6 +41,10 @@ bench-record: deps build
 # Scrub benchmark (walls of 4/9/16/35 cameras dragged) beside a gst-launch decode of the same clip.
 bench-scrub: deps build
 	./tests/bench/scrub.sh
+
+# Playback benchmark (drift from the cursor at 1x, 4x, 16x, -4x) beside a gst-launch decode of the same files.
+bench-playback: deps build
+	./tests/bench/playback.sh
 
 # Wall benchmark (offscreen render) beside the pure-decode baseline, in one run.
 bench-wall: deps build

@@ -179,13 +179,23 @@ fn playing_wall() -> PlayingWall {
     let start = 1_800_000_000 * TICKS_PER_S;
     let cameras = vec!["cam-a".to_string(), "cam-x".to_string()];
     for camera in &cameras {
-        fabricate_run(dir.path(), camera, &vigil::record::fabricate::LoopedClip { config: &config, frames: &units, fps: 25 }, start, 30, 10)
-            .unwrap();
+        fabricate_run(
+            dir.path(),
+            camera,
+            &vigil::record::fabricate::LoopedClip { config: &config, frames: &units, fps: 25 },
+            start,
+            30,
+            10,
+        )
+        .unwrap();
     }
     let (tx, woken) = std::sync::mpsc::sync_channel(64);
-    let engine = vigil::playback::PlaybackEngine::start(dir.path().to_path_buf(), std::sync::Arc::new(move || {
-        let _ = tx.try_send(());
-    }));
+    let engine = vigil::playback::PlaybackEngine::start(
+        dir.path().to_path_buf(),
+        std::sync::Arc::new(move || {
+            let _ = tx.try_send(());
+        }),
+    );
     PlayingWall { _dir: dir, engine, woken, cameras, start, clip_frames: units.len() as i64 }
 }
 

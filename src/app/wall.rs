@@ -277,7 +277,14 @@ fn zoom_interaction(
 }
 
 /// A label on a dark band; returns the band's rectangle.
-fn label(painter: &egui::Painter, pos: egui::Pos2, text: String, font: &egui::FontId, colour: egui::Color32, from_bottom: bool) -> egui::Rect {
+fn label(
+    painter: &egui::Painter,
+    pos: egui::Pos2,
+    text: String,
+    font: &egui::FontId,
+    colour: egui::Color32,
+    from_bottom: bool,
+) -> egui::Rect {
     let galley = painter.layout_no_wrap(text, font.clone(), colour);
     let pos = if from_bottom { pos - egui::vec2(0.0, galley.size().y + 4.0) } else { pos };
     let band = egui::Rect::from_min_size(pos, galley.size() + egui::vec2(8.0, 4.0));

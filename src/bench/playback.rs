@@ -65,7 +65,7 @@ fn play(engine: &PlaybackEngine, cameras: &[String], from_90k: i64, speed: f64, 
         "max_drift_ms": round(percentile(&drift_ms, 100.0).unwrap_or(0.0)),
         "p95_drift_ms": round(percentile(&drift_ms, 95.0).unwrap_or(0.0)),
         "p50_drift_ms": round(percentile(&drift_ms, 50.0).unwrap_or(0.0)),
-        "reduced_share": round(100.0 * reduced as f64 / samples.max(1) as f64) / 100.0,
+        "reduced_share": (1000.0 * reduced as f64 / samples.max(1) as f64).round() / 1000.0,
         "no_recording_samples": nothing,
         "samples": samples,
         "pictures_per_s": round(pictures as f64 / elapsed),
@@ -80,7 +80,14 @@ fn shows_frame_at(engine: &PlaybackEngine, camera: &str, t_90k: i64) -> bool {
 }
 
 /// `speeds`: played in turn (negative: backwards); `keep`: leave the recordings for the baseline.
-pub fn run(clip_cache: &std::path::Path, cameras: usize, speeds: &[f64], seconds: f64, keep: bool, previews: bool) -> anyhow::Result<serde_json::Value> {
+pub fn run(
+    clip_cache: &std::path::Path,
+    cameras: usize,
+    speeds: &[f64],
+    seconds: f64,
+    keep: bool,
+    previews: bool,
+) -> anyhow::Result<serde_json::Value> {
     let fastest = speeds.iter().fold(1.0f64, |m, s| m.max(s.abs()));
     // Enough recording for the fastest speed, with a minute to spare at each end.
     let minutes = ((fastest * seconds / 60.0).ceil() as u32 + 2).clamp(3, 60);

@@ -67,7 +67,13 @@ pub(crate) struct WallRecordings {
 }
 
 /// `previews`: record each camera's preview track too (as the recorder does by default).
-pub(crate) fn wall_recordings(clip_cache: &std::path::Path, what: &str, cameras: usize, minutes: u32, previews: bool) -> anyhow::Result<WallRecordings> {
+pub(crate) fn wall_recordings(
+    clip_cache: &std::path::Path,
+    what: &str,
+    cameras: usize,
+    minutes: u32,
+    previews: bool,
+) -> anyhow::Result<WallRecordings> {
     let (config, units) = super::seek::clip(clip_cache)?;
     let clip_path = super::seek::clip_path(clip_cache);
     let dir = super::seek::TempDir::new(what);

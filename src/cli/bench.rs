@@ -25,7 +25,14 @@ pub fn run(data_dir: &Path, command: &BenchCommand, cli: &Cli) -> Result<ExitCod
             if let Some(bad) = speed.iter().find(|s| !s.is_finite() || **s == 0.0 || s.abs() > 64.0) {
                 anyhow::bail!("speed {bad}: give speeds between -64 and 64, not 0 (e.g. --speed=1,4,16,-4)");
             }
-            crate::bench::playback::run(&paths::sim_clip_cache(data_dir), (*cameras).clamp(1, 64), speed, seconds.clamp(1.0, 600.0), *keep, !no_previews)
+            crate::bench::playback::run(
+                &paths::sim_clip_cache(data_dir),
+                (*cameras).clamp(1, 64),
+                speed,
+                seconds.clamp(1.0, 600.0),
+                *keep,
+                !no_previews,
+            )
         }
         BenchCommand::Export { minutes, .. } => crate::bench::seek::export(&paths::sim_clip_cache(data_dir), (*minutes).max(1)),
         BenchCommand::Timeline(args) => {

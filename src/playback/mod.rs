@@ -15,9 +15,9 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::media::playback::GopDecoder;
 use crate::media::{LatestFrameSlot, WakeFn};
@@ -56,12 +56,7 @@ pub struct PlaybackTile {
 
 impl PlaybackTile {
     fn new() -> Self {
-        Self {
-            slot: LatestFrameSlot::new(),
-            shown_90k: Mutex::new(None),
-            picture_90k: Mutex::new(None),
-            reduced: AtomicBool::new(false),
-        }
+        Self { slot: LatestFrameSlot::new(), shown_90k: Mutex::new(None), picture_90k: Mutex::new(None), reduced: AtomicBool::new(false) }
     }
 
     /// Playing with fewer pictures than recorded (the tile says "reduced frame rate").
