@@ -60,6 +60,8 @@ pub enum ReviewCommand {
     },
     /// One frame back (−1) or forward (+1) in playback.
     Step(i8),
+    /// Jump to a date and time typed in the site's zone (`dd/mm/yyyy hh:mm:ss`, …).
+    GoTo(String),
     /// In / out points of the selection at the cursor.
     MarkIn,
     MarkOut,

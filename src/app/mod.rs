@@ -33,7 +33,7 @@ use i18n::{Lang, Msg, tr};
 use crate::core::layout::{Direction, Layout, STANDARD_LAYOUTS, Wall};
 use crate::core::settings::Settings;
 use crate::core::site::Site;
-use crate::core::timeline::GapMode;
+use crate::core::timeline::{GapMode, TimelineCommand};
 use crate::media::{Ingest, StreamKey, SupervisorPolicy};
 
 /// How the window starts.
@@ -217,6 +217,11 @@ impl VigilApp {
         self.review.playback.as_ref()?.tile(camera_id)?.shown().0
     }
 
+    /// Playing: a camera's tile shows fewer pictures than recorded (its badge says so).
+    pub fn playback_reduced(&self, camera_id: &str) -> bool {
+        self.review.playback.as_ref().and_then(|p| p.tile(camera_id)).is_some_and(|t| t.reduced())
+    }
+
     /// In playback: the size of the picture a camera's tile holds (a preview's is smaller).
     pub fn playback_picture_size(&self, camera_id: &str) -> Option<(u32, u32)> {
         let tile = self.review.playback.as_ref()?.tile(camera_id)?;
@@ -291,6 +296,31 @@ impl VigilApp {
                     self.commands.push(WallCommand::ShowNeighborhood(nb.id.clone()).into());
                 }
             }
+            // The timeline: Space play/pause, J/K/L shuttle, `,` `.` (or Shift+arrows) a frame,
+            // Home back to live (the buttons' tooltips say so).
+            let timeline = |cmd: TimelineCommand| -> AppCommand { ReviewCommand::Timeline(cmd).into() };
+            let review_keys: [(egui::Key, AppCommand); 7] = [
+                (egui::Key::Space, timeline(TimelineCommand::TogglePlay)),
+                (egui::Key::J, timeline(TimelineCommand::Shuttle { forward: false })),
+                (egui::Key::K, timeline(TimelineCommand::Pause)),
+                (egui::Key::L, timeline(TimelineCommand::Shuttle { forward: true })),
+                (egui::Key::Home, timeline(TimelineCommand::GoLive)),
+                (egui::Key::Comma, ReviewCommand::Step(-1).into()),
+                (egui::Key::Period, ReviewCommand::Step(1).into()),
+            ];
+            for (key, command) in review_keys {
+                if i.key_pressed(key) {
+                    self.commands.push(command);
+                }
+            }
+            let shift = i.modifiers.shift;
+            if shift {
+                for (key, direction) in [(egui::Key::ArrowLeft, -1), (egui::Key::ArrowRight, 1)] {
+                    if i.key_pressed(key) {
+                        self.commands.push(ReviewCommand::Step(direction).into());
+                    }
+                }
+            }
             let shortcuts: [(egui::Key, AppCommand); 10] = [
                 (egui::Key::Num0, WallCommand::ShowAll.into()),
                 (egui::Key::Escape, ViewCommand::Restore.into()),
@@ -304,7 +334,9 @@ impl VigilApp {
                 (egui::Key::Delete, WallCommand::RemoveSelected.into()),
             ];
             for (key, command) in shortcuts {
-                if i.key_pressed(key) {
+                // Shift+←/→ steps a frame (above) instead of moving the tile selection.
+                let stepped = shift && matches!(key, egui::Key::ArrowLeft | egui::Key::ArrowRight);
+                if i.key_pressed(key) && !stepped {
                     self.commands.push(command);
                 }
             }
@@ -381,6 +413,7 @@ impl VigilApp {
             lang: self.settings.lang,
             playback: self.review.playback.as_ref().filter(|_| !self.review.timeline.is_live()),
             hold_gaps: self.settings.gap_mode == GapMode::Hold,
+            paused: self.review.timeline.mode() == (crate::core::timeline::Mode::Playback { playing: false }),
         }
     }
 }
@@ -429,7 +462,9 @@ impl eframe::App for VigilApp {
         self.settings_ui(&ctx);
         let lang = self.settings.lang;
         review::forms_ui(&ctx, &mut self.review.state, lang, &mut self.commands);
-        review::incidents_ui(&ctx, &mut self.review.state, self.site.timezone, lang, &mut self.commands);
+        let site = &self.site;
+        let camera_name = |id: &str| site.camera(id).map_or_else(|| id.to_string(), |c| c.name.clone());
+        review::incidents_ui(&ctx, &mut self.review.state, &camera_name, site.timezone, lang, &mut self.commands);
         // Frame end: apply what the views asked for, then fit the streams to what is on screen.
         for command in std::mem::take(&mut self.commands) {
             self.apply(&ctx, command);

@@ -28,6 +28,9 @@ pub struct ReviewState {
     /// Search results and the search they answer.
     pub found: Vec<Bookmark>,
     pub found_for: Option<String>,
+    /// The timeline's "go to" field, and why its last text could not be read.
+    pub goto_text: String,
+    pub goto_error: Option<crate::core::time::LocalTimeError>,
 }
 
 /// The UTC range [start, end) of a local day written dd/mm/yyyy, 90 kHz.
@@ -129,8 +132,16 @@ pub fn forms_ui(ctx: &egui::Context, review: &mut ReviewState, lang: Lang, comma
     }
 }
 
-/// The incidents window: search, list, jump, lock/unlock.
-pub fn incidents_ui(ctx: &egui::Context, review: &mut ReviewState, timezone: chrono_tz::Tz, lang: Lang, commands: &mut Vec<AppCommand>) {
+/// The incidents window: search, list, jump, lock/unlock. Cameras are named as the site names
+/// them (`camera_name` of an id).
+pub fn incidents_ui(
+    ctx: &egui::Context,
+    review: &mut ReviewState,
+    camera_name: &dyn Fn(&str) -> String,
+    timezone: chrono_tz::Tz,
+    lang: Lang,
+    commands: &mut Vec<AppCommand>,
+) {
     if !review.incidents_open {
         return;
     }
@@ -156,7 +167,7 @@ pub fn incidents_ui(ctx: &egui::Context, review: &mut ReviewState, timezone: chr
                         "{} – {} · {}",
                         local_date_time(ns(b.start_90k), timezone),
                         local_date_time(ns(b.end_90k), timezone),
-                        b.cameras.join(", ")
+                        b.cameras.iter().map(|c| camera_name(c)).collect::<Vec<_>>().join(", ")
                     ))
                     .small(),
                 );

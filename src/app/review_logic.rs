@@ -76,6 +76,17 @@ impl VigilApp {
                 self.review.timeline.apply(TimelineCommand::StepFrame { direction, frame_90k: FRAME_90K }, self.clock.now_90k());
                 self.ask_playback(true);
             }
+            ReviewCommand::GoTo(text) => {
+                let now = self.clock.now_90k();
+                match crate::core::time::parse_local_instant(&text, self.site.timezone, now) {
+                    Ok(t) => {
+                        self.review.state.goto_error = None;
+                        self.review.timeline.apply(TimelineCommand::Seek(t), now);
+                        self.ask_playback(true);
+                    }
+                    Err(e) => self.review.state.goto_error = Some(e),
+                }
+            }
             ReviewCommand::MarkIn => review.mark_in = Some(self.review.timeline.cursor_90k()),
             ReviewCommand::MarkOut => review.mark_out = Some(self.review.timeline.cursor_90k()),
             ReviewCommand::OpenBookmarkForm => review.bookmark_form = Some((String::new(), String::new(), true)),
@@ -282,6 +293,9 @@ impl VigilApp {
         let tracks: Vec<timeline_view::Track<'_>> =
             names.iter().zip(&self.review.tracks.covered).map(|(name, covered)| timeline_view::Track { name, covered }).collect();
         let (tz, lang) = (self.site.timezone, self.settings.lang);
+        // The field's text is edited here and kept in the review state after the panel.
+        let mut goto = std::mem::take(&mut self.review.state.goto_text);
+        let goto_text = &mut goto;
         let commands = &mut self.commands;
         let (review, export) = (&self.review, self.jobs.export.as_ref());
         let hovered = egui::Panel::bottom("timeline")
@@ -295,18 +309,21 @@ impl VigilApp {
                     bookmarks: &review.bookmarks_in_view,
                     timezone: tz,
                     lang,
+                    goto_error: review.state.goto_error,
                 };
-                timeline_view::timeline_ui(ui, &panel, commands)
+                timeline_view::timeline_ui(ui, &panel, goto_text, commands)
             })
             .inner;
-        if let Some((row, t, pos)) = hovered {
-            self.thumbnail_ui(ui.ctx(), row, t, pos);
+        self.review.state.goto_text = goto;
+        if let Some((row, t, pos, top_y)) = hovered {
+            self.thumbnail_ui(ui.ctx(), row, t, pos, top_y);
         }
     }
 
     /// A small picture of the hovered track's camera at the hovered instant (its keyframe),
     /// decoded in the background; drawn through the same GPU path as the wall.
-    fn thumbnail_ui(&mut self, ctx: &egui::Context, row: usize, t_90k: i64, pos: egui::Pos2) {
+    /// It sits above the tracks' area (`top_y`), over the wall, leaving the time labels readable.
+    fn thumbnail_ui(&mut self, ctx: &egui::Context, row: usize, t_90k: i64, pos: egui::Pos2, top_y: f32) {
         let Some(camera) = self.review.tracks.cameras.get(row).cloned() else { return };
         let Some(engine) = self.playback_engine() else { return };
         let Some(Some(frame)) = engine.thumbnail(&camera, t_90k) else {
@@ -315,7 +332,7 @@ impl VigilApp {
         };
         let size = egui::vec2(240.0, 240.0 * frame.height as f32 / frame.width.max(1) as f32);
         let screen = ctx.content_rect();
-        let at = pos - egui::vec2(size.x / 2.0, size.y + 16.0);
+        let at = egui::pos2(pos.x - size.x / 2.0, top_y - size.y - 6.0);
         let at = egui::pos2(at.x.clamp(screen.min.x, (screen.max.x - size.x).max(screen.min.x)), at.y.max(screen.min.y));
         let shown = &mut self.review.thumbnail_shown;
         egui::Area::new(egui::Id::unique("timeline-thumbnail")).fixed_pos(at).order(egui::Order::Tooltip).interactable(false).show(

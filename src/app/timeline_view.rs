@@ -11,7 +11,13 @@ const NAMES_W: f32 = 150.0;
 const AXIS_H: f32 = 20.0;
 /// Tallest track, points; with many cameras tracks shrink so all fit in [`TRACKS_MAX_H`].
 const TRACK_H: f32 = 14.0;
-const TRACKS_MAX_H: f32 = 180.0;
+/// The tracks' area: the same height whatever the number of cameras (rows shrink to fit; with
+/// few cameras the rest stays empty), so the wall above does not jump when the wall changes.
+const TRACKS_MAX_H: f32 = 126.0;
+/// Width of the play/pause button (the buttons after it do not move when its word changes).
+const PLAY_W: f32 = 90.0;
+/// Width of the cursor's time at the start of the transport row.
+const TIME_W: f32 = 285.0;
 pub const SPEEDS: [f64; 10] = [-16.0, -8.0, -4.0, -2.0, -1.0, 1.0, 2.0, 4.0, 8.0, 16.0];
 
 /// One camera's row.
@@ -30,42 +36,99 @@ pub struct TimelinePanel<'a> {
     pub bookmarks: &'a [(i64, i64)],
     pub timezone: chrono_tz::Tz,
     pub lang: Lang,
+    /// Why the last "go to" text could not be read.
+    pub goto_error: Option<crate::core::time::LocalTimeError>,
 }
 
-/// Draws the panel; returns the row, instant and pointer position of a hovered track.
-pub fn timeline_ui(ui: &mut egui::Ui, panel: &TimelinePanel<'_>, commands: &mut Vec<AppCommand>) -> Option<(usize, i64, egui::Pos2)> {
-    let TimelinePanel { timeline: tl, tracks, selection, bookmarks, timezone, lang } = *panel;
+/// Draws the panel; `goto_text` is the "go to" field's text. Returns the row, instant and pointer
+/// position of a hovered track, and the top of the tracks' area (a thumbnail goes above it).
+pub fn timeline_ui(
+    ui: &mut egui::Ui,
+    panel: &TimelinePanel<'_>,
+    goto_text: &mut String,
+    commands: &mut Vec<AppCommand>,
+) -> Option<(usize, i64, egui::Pos2, f32)> {
+    let TimelinePanel { timeline: tl, tracks, selection, bookmarks, timezone, lang, goto_error } = *panel;
     let tz = timezone;
+    let timeline = |cmd: TimelineCommand| -> AppCommand { ReviewCommand::Timeline(cmd).into() };
     ui.horizontal(|ui| {
-        if ui.add_enabled(!tl.is_live(), egui::Button::new(tr(lang, Msg::GoLive))).clicked() {
-            commands.push(ReviewCommand::Timeline(TimelineCommand::GoLive).into());
+        // The cursor's time first, in a fixed width: nothing after it moves when it changes, and
+        // a narrow window cuts the speed buttons, not the time.
+        let when = if tl.mode() == (crate::core::timeline::Mode::Playback { playing: false }) {
+            // Paused or stepping: the frame too (hundredths of a second).
+            crate::core::time::local_date_time_hundredths(tl.cursor_90k(), timezone)
+        } else {
+            super::i18n::local_date_time(crate::core::time::ns_from_90k(tl.cursor_90k()), timezone)
+        };
+        let state = if tl.is_live() { tr(lang, Msg::Live) } else { tr(lang, Msg::Recorded) };
+        let colour = if tl.is_live() { egui::Color32::from_rgb(60, 180, 75) } else { egui::Color32::from_rgb(255, 200, 0) };
+        let text = egui::RichText::new(format!("{state} · {when}")).monospace().strong().color(colour);
+        let size = egui::vec2(TIME_W, ui.spacing().interact_size.y);
+        ui.allocate_ui_with_layout(size, egui::Layout::left_to_right(egui::Align::Center), |ui| {
+            ui.set_min_size(size);
+            ui.label(text);
+        });
+        let live = egui::Button::new(tr(lang, Msg::GoLive));
+        if ui.add_enabled(!tl.is_live(), live).on_hover_text(tr(lang, Msg::KeyGoLive)).clicked() {
+            commands.push(timeline(TimelineCommand::GoLive));
         }
-        if ui.button(tr(lang, Msg::FrameBack)).clicked() {
+        if ui.button(tr(lang, Msg::FrameBack)).on_hover_text(tr(lang, Msg::KeyFrameBack)).clicked() {
             commands.push(ReviewCommand::Step(-1).into());
         }
         let playing = matches!(tl.mode(), crate::core::timeline::Mode::Playback { playing: true });
         let (text, cmd) = if playing { (Msg::Pause, TimelineCommand::Pause) } else { (Msg::Play, TimelineCommand::Play) };
-        if ui.add_enabled(!tl.is_live() || playing, egui::Button::new(tr(lang, text))).clicked() {
-            commands.push(ReviewCommand::Timeline(cmd).into());
+        let play = egui::Button::new(tr(lang, text)).min_size(egui::vec2(PLAY_W, 0.0));
+        if ui.add_enabled(!tl.is_live() || playing, play).on_hover_text(tr(lang, Msg::KeyPlayPause)).clicked() {
+            commands.push(timeline(cmd));
         }
-        if ui.add_enabled(!tl.is_live(), egui::Button::new(tr(lang, Msg::FrameForward))).clicked() {
+        let forward = egui::Button::new(tr(lang, Msg::FrameForward));
+        if ui.add_enabled(!tl.is_live(), forward).on_hover_text(tr(lang, Msg::KeyFrameForward)).clicked() {
             commands.push(ReviewCommand::Step(1).into());
         }
-        ui.label(format!("{}:", tr(lang, Msg::Speed)));
+        ui.separator();
+        let speeds_help = format!("{} · {}", tr(lang, Msg::Speed), tr(lang, Msg::KeySpeeds));
         for s in SPEEDS {
-            if ui.selectable_label(tl.speed() == s, format!("{s}x")).clicked() {
-                commands.push(ReviewCommand::Timeline(TimelineCommand::SetSpeed(s)).into());
+            if ui.selectable_label(tl.speed() == s, format!("{s}x")).on_hover_text(&speeds_help).clicked() {
+                commands.push(timeline(TimelineCommand::SetSpeed(s)));
+            }
+        }
+    });
+    ui.horizontal(|ui| {
+        // Zoom: out, in, and the presets (the one showing is highlighted).
+        let span = tl.view().1;
+        if ui.button("−").on_hover_text(tr(lang, Msg::ZoomOut)).clicked() {
+            commands.push(timeline(TimelineCommand::SetSpan(span * 2)));
+        }
+        if ui.button("+").on_hover_text(tr(lang, Msg::ZoomIn)).clicked() {
+            commands.push(timeline(TimelineCommand::SetSpan(span / 2)));
+        }
+        let names = [Msg::Zoom1Min, Msg::Zoom10Min, Msg::Zoom1Hour, Msg::Zoom1Day, Msg::Zoom7Days];
+        for (preset_s, name) in crate::core::timeline::ZOOM_PRESETS_S.into_iter().zip(names) {
+            let preset = preset_s * crate::core::time::TICKS_PER_S;
+            if ui.selectable_label(span == preset, tr(lang, name)).clicked() {
+                commands.push(timeline(TimelineCommand::SetSpan(preset)));
             }
         }
         ui.separator();
-        let cursor_ns = crate::core::time::ns_from_90k(tl.cursor_90k());
-        let when = super::i18n::local_date_time(cursor_ns, timezone);
-        let state = if tl.is_live() { tr(lang, Msg::Live) } else { tr(lang, Msg::Recorded) };
-        ui.label(egui::RichText::new(format!("{state} · {when}")).monospace().strong());
+        let l = ui.label(format!("{}:", tr(lang, Msg::GoTo)));
+        let field =
+            egui::TextEdit::singleline(goto_text).hint_text(tr(lang, Msg::GoToHint)).desired_width(170.0).font(egui::TextStyle::Monospace);
+        let response = ui.add(field).labelled_by(l.id).on_hover_text(tr(lang, Msg::GoToHelp));
+        let entered = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if ui.add_enabled(!goto_text.trim().is_empty(), egui::Button::new(tr(lang, Msg::Show))).clicked() || entered {
+            commands.push(ReviewCommand::GoTo(goto_text.clone()).into());
+        }
+        if let Some(e) = goto_error {
+            let msg = match e {
+                crate::core::time::LocalTimeError::Format => Msg::GoToBadFormat,
+                crate::core::time::LocalTimeError::NoSuchTime => Msg::GoToNoSuchTime,
+            };
+            ui.colored_label(egui::Color32::from_rgb(255, 110, 90), tr(lang, msg));
+        }
     });
 
     let track_h = (TRACKS_MAX_H / tracks.len().max(1) as f32).clamp(3.0, TRACK_H);
-    let height = AXIS_H + track_h * tracks.len().max(1) as f32 + 4.0;
+    let height = AXIS_H + TRACKS_MAX_H + 4.0;
     let (full, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), height), egui::Sense::hover());
     let area = egui::Rect::from_min_max(egui::pos2(full.min.x + NAMES_W, full.min.y), full.max);
     if (area.width() - tl.width_px()).abs() > 0.5 {
@@ -150,20 +213,18 @@ pub fn timeline_ui(ui: &mut egui::Ui, panel: &TimelinePanel<'_>, commands: &mut 
         let track_h = (TRACKS_MAX_H / tracks.len().max(1) as f32).clamp(3.0, TRACK_H);
         let row = ((pos.y - area.min.y - AXIS_H) / track_h).floor();
         if row >= 0.0 && (row as usize) < tracks.len() {
-            hovered = Some((row as usize, t_at(pos), pos));
+            hovered = Some((row as usize, t_at(pos), pos, full.min.y));
         }
     }
     if response.hovered() {
         let d = ui.input(|i| i.smooth_scroll_delta);
         if d.x != 0.0 {
-            commands.push(ReviewCommand::Timeline(TimelineCommand::Pan { dx_px: d.x }).into());
+            commands.push(timeline(TimelineCommand::Pan { dx_px: d.x }));
         }
         if d.y != 0.0
             && let Some(pos) = response.hover_pos()
         {
-            commands.push(
-                ReviewCommand::Timeline(TimelineCommand::Zoom { factor: f64::from((d.y * 0.004).exp()), anchor_x: pos.x - x0 }).into(),
-            );
+            commands.push(timeline(TimelineCommand::Zoom { factor: f64::from((d.y * 0.004).exp()), anchor_x: pos.x - x0 }));
         }
     }
     hovered

@@ -38,6 +38,8 @@ pub struct WallTexts {
     pub timezone: chrono_tz::Tz,
     /// Playback holds a tile's last picture where it has no recording (the gaps setting).
     pub hold_gaps: bool,
+    /// Playback paused (or stepping): recorded times show hundredths, as the timeline does.
+    pub paused: bool,
 }
 
 /// Per-tile memory between frames: the frame sequence number already on the GPU per stream.
@@ -57,6 +59,7 @@ pub struct WallStreams<'a> {
     /// In playback: tiles show the engine's pictures instead of live video.
     pub playback: Option<&'a crate::playback::PlaybackEngine>,
     pub hold_gaps: bool,
+    pub paused: bool,
 }
 
 impl WallStreams<'_> {
@@ -70,7 +73,7 @@ impl WallStreams<'_> {
         commands: &mut Vec<WallCommand>,
         observations: &mut Vec<TileObservation>,
     ) {
-        let texts = WallTexts { lang: self.lang, timezone: self.site.timezone, hold_gaps: self.hold_gaps };
+        let texts = WallTexts { lang: self.lang, timezone: self.site.timezone, hold_gaps: self.hold_gaps, paused: self.paused };
         let tile_view = |tile: usize, camera_id: &str| {
             let cam = self.site.camera(camera_id)?;
             let profile = self.planner.shown(tile + tile_offset, camera_id);
@@ -319,11 +322,12 @@ fn playback_overlay_ui(
     }
     let (text, colour) = match shown_90k {
         Some(t) => {
-            let ns = crate::core::time::ns_from_90k(t);
-            (
-                format!("{} · {}", tr(lang, Msg::Recorded), super::i18n::local_date_time(ns, texts.timezone)),
-                egui::Color32::from_rgb(255, 200, 0),
-            )
+            let when = if texts.paused {
+                crate::core::time::local_date_time_hundredths(t, texts.timezone)
+            } else {
+                super::i18n::local_date_time(crate::core::time::ns_from_90k(t), texts.timezone)
+            };
+            (format!("{} · {when}", tr(lang, Msg::Recorded)), egui::Color32::from_rgb(255, 200, 0))
         }
         None => match held_90k {
             Some(t) => {

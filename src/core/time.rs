@@ -100,6 +100,57 @@ pub fn percentile(samples: &[f64], pct: f64) -> Option<f64> {
     Some(sorted[rank.clamp(1, sorted.len()) - 1])
 }
 
+/// Why a typed date and time could not be read (the view says it in the officer's language).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalTimeError {
+    /// Not `dd/mm/yyyy hh:mm:ss` (nor one of the shorter forms).
+    Format,
+    /// A time that does not exist in the zone (a clock change skipped it).
+    NoSuchTime,
+}
+
+/// An instant typed in the site's zone, UTC 90 kHz: `dd/mm/yyyy hh:mm:ss`, `dd/mm/yyyy hh:mm`,
+/// `dd/mm/yyyy` (midnight), or `hh:mm:ss` / `hh:mm` (today, as `now_90k` is in that zone).
+/// `-`, `.` and `T` are taken for the separators people also type.
+pub fn parse_local_instant(text: &str, tz: chrono_tz::Tz, now_90k: i64) -> Result<i64, LocalTimeError> {
+    use chrono::TimeZone;
+    let text = text.trim().replace(['-', '.'], "/").replace('T', " ");
+    let mut words = text.split_whitespace();
+    let (first, second) = (words.next().ok_or(LocalTimeError::Format)?, words.next());
+    if words.next().is_some() {
+        return Err(LocalTimeError::Format);
+    }
+    let time_of = |t: &str| {
+        chrono::NaiveTime::parse_from_str(t, "%H:%M:%S")
+            .or_else(|_| chrono::NaiveTime::parse_from_str(t, "%H:%M"))
+            .map_err(|_| LocalTimeError::Format)
+    };
+    let date_of = |d: &str| chrono::NaiveDate::parse_from_str(d, "%d/%m/%Y").map_err(|_| LocalTimeError::Format);
+    let local = match second {
+        Some(t) => date_of(first)?.and_time(time_of(t)?),
+        None if first.contains('/') => date_of(first)?.and_time(chrono::NaiveTime::MIN),
+        None => {
+            let today = chrono::DateTime::from_timestamp(now_90k.div_euclid(TICKS_PER_S), 0)
+                .ok_or(LocalTimeError::Format)?
+                .with_timezone(&tz)
+                .date_naive();
+            today.and_time(time_of(first)?)
+        }
+    };
+    let at = tz.from_local_datetime(&local).earliest().ok_or(LocalTimeError::NoSuchTime)?;
+    Ok(at.timestamp() * TICKS_PER_S)
+}
+
+/// `dd/mm/yyyy hh:mm:ss.ff` in the zone: the hundredths tell frames apart (a 25 fps camera's
+/// frames are 4 apart).
+pub fn local_date_time_hundredths(t_90k: i64, tz: chrono_tz::Tz) -> String {
+    let secs = t_90k.div_euclid(TICKS_PER_S);
+    let hundredths = t_90k.rem_euclid(TICKS_PER_S) / 900;
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|d| format!("{}.{hundredths:02}", d.with_timezone(&tz).format("%d/%m/%Y %H:%M:%S")))
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,5 +177,33 @@ mod tests {
     fn ntp_conversion() {
         assert_eq!(unix_ns_from_ntp_ns(NTP_UNIX_OFFSET_NS + 5), Some(5));
         assert_eq!(unix_ns_from_ntp_ns(3), None);
+    }
+
+    #[test]
+    fn a_typed_local_time_is_read_in_the_sites_zone_in_every_form_people_type() {
+        let tz = chrono_tz::Asia::Ho_Chi_Minh;
+        // 03/12/2026 14:05:30 in Hanoi (UTC+7) is 07:05:30 UTC.
+        let want = chrono::DateTime::parse_from_rfc3339("2026-12-03T07:05:30Z").unwrap().timestamp() * TICKS_PER_S;
+        let now = want + 3 * 3_600 * TICKS_PER_S;
+        for text in ["03/12/2026 14:05:30", " 3/12/2026 14:05:30 ", "03-12-2026 14:05:30", "03.12.2026T14:05:30", "14:05:30"] {
+            assert_eq!(parse_local_instant(text, tz, now), Ok(want), "{text}");
+        }
+        assert_eq!(parse_local_instant("03/12/2026 14:05", tz, now), Ok(want - 30 * TICKS_PER_S));
+        assert_eq!(parse_local_instant("03/12/2026", tz, now), Ok(want - (14 * 3_600 + 5 * 60 + 30) * TICKS_PER_S), "midnight");
+        // "Today" is the site's day: at 23:30 UTC on 02/12 it is already 03/12 in Hanoi.
+        let late_utc = chrono::DateTime::parse_from_rfc3339("2026-12-02T23:30:00Z").unwrap().timestamp() * TICKS_PER_S;
+        assert_eq!(parse_local_instant("14:05:30", tz, late_utc), Ok(want));
+        for bad in ["", "hôm qua", "32/12/2026 10:00:00", "03/12/2026 25:00", "03/12/26x", "03/12/2026 10:00 extra"] {
+            assert_eq!(parse_local_instant(bad, tz, now), Err(LocalTimeError::Format), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn hundredths_tell_the_frames_of_a_second_apart() {
+        let tz = chrono_tz::Asia::Ho_Chi_Minh;
+        let t = chrono::DateTime::parse_from_rfc3339("2026-12-03T07:05:30Z").unwrap().timestamp() * TICKS_PER_S;
+        assert_eq!(local_date_time_hundredths(t, tz), "03/12/2026 14:05:30.00");
+        assert_eq!(local_date_time_hundredths(t + 3_600, tz), "03/12/2026 14:05:30.04");
+        assert_eq!(local_date_time_hundredths(t + 24 * 3_600, tz), "03/12/2026 14:05:30.96");
     }
 }

@@ -48,7 +48,20 @@ pub enum TimelineCommand {
     },
     /// The panel's width changed.
     SetWidth(f32),
+    /// Show a window `span_90k` wide (a zoom preset), the cursor where it was on screen, or
+    /// centred when it was off screen.
+    SetSpan(i64),
+    /// J / L: play backwards (`forward: false`) or forwards; pressed again while playing that
+    /// way, twice as fast (up to 16x); the other way, it turns round at 1x.
+    Shuttle {
+        forward: bool,
+    },
+    /// Space: pause when playing (or live), play when paused.
+    TogglePlay,
 }
+
+/// The zoom presets of the timeline bar: 1 min, 10 min, 1 h, 1 day, 7 days.
+pub const ZOOM_PRESETS_S: [i64; 5] = [60, 600, 3_600, 86_400, 7 * 86_400];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timeline {
@@ -177,6 +190,33 @@ impl Timeline {
                 self.view_start_90k -= dt;
             }
             TimelineCommand::SetWidth(w) => self.width_px = w.max(1.0),
+            TimelineCommand::SetSpan(span) => {
+                let span = span.clamp(MIN_SPAN_90K, MAX_SPAN_90K);
+                let on_screen = self.cursor_90k >= self.view_start_90k && self.cursor_90k <= self.view_start_90k + self.view_span_90k;
+                let frac = if on_screen { (self.cursor_90k - self.view_start_90k) as f64 / self.view_span_90k as f64 } else { 0.5 };
+                self.view_span_90k = span;
+                self.view_start_90k = self.cursor_90k - (frac * span as f64).round() as i64;
+            }
+            TimelineCommand::Shuttle { forward } => {
+                let playing = matches!(self.mode, Mode::Playback { playing: true }) || (self.is_live() && forward);
+                let same_way = playing && (self.speed > 0.0) == forward;
+                if self.is_live() && forward {
+                    // Live already runs forward at 1x.
+                    return;
+                }
+                self.speed = match (same_way, forward) {
+                    (true, _) => (self.speed * 2.0).clamp(-MAX_SPEED, MAX_SPEED),
+                    (false, true) => 1.0,
+                    (false, false) => -1.0,
+                };
+                self.mode = Mode::Playback { playing: true };
+            }
+            TimelineCommand::TogglePlay => {
+                self.mode = match self.mode {
+                    Mode::Playback { playing: false } => Mode::Playback { playing: true },
+                    _ => Mode::Playback { playing: false },
+                };
+            }
         }
     }
 
@@ -198,7 +238,18 @@ impl Timeline {
                 }
             }
             Mode::Playback { playing: true } => {
+                let end = self.view_start_90k + self.view_span_90k;
+                let was_on_screen = self.cursor_90k >= self.view_start_90k && self.cursor_90k <= end;
                 self.cursor_90k += (elapsed as f64 * self.speed).round() as i64;
+                // The window follows the cursor (when it was on screen: a user looking at another
+                // time is left alone): a page at a time, the cursor then a fifth in from the edge
+                // it came from, so what is ahead is in view.
+                let margin = self.view_span_90k / 20;
+                if was_on_screen && self.speed > 0.0 && self.cursor_90k > end - margin {
+                    self.view_start_90k = self.cursor_90k - self.view_span_90k / 5;
+                } else if was_on_screen && self.speed < 0.0 && self.cursor_90k < self.view_start_90k + margin {
+                    self.view_start_90k = self.cursor_90k - self.view_span_90k * 4 / 5;
+                }
                 if self.cursor_90k >= now_90k {
                     self.cursor_90k = now_90k;
                     if self.speed > 0.0 {
@@ -500,5 +551,92 @@ mod tests {
         assert_eq!(runs[0].0, 0.0);
         assert!((runs[0].1 - 200.0).abs() < 0.01);
         assert_eq!(runs[1].1, 1000.0);
+    }
+
+    #[test]
+    fn a_zoom_preset_keeps_the_cursor_where_it_was_on_screen_or_centres_it() {
+        let mut tl = Timeline::new(NOW, 1000.0);
+        tl.apply(TimelineCommand::Seek(NOW - 600 * S), NOW);
+        let x = tl.x_of(tl.cursor_90k());
+        for preset in ZOOM_PRESETS_S {
+            tl.apply(TimelineCommand::SetSpan(preset * S), NOW);
+            assert_eq!(tl.view().1, preset * S);
+            assert!((tl.x_of(tl.cursor_90k()) - x).abs() < 0.5, "{preset} s: the cursor stays at x {x}");
+        }
+        // Looking at another day: the preset brings the cursor back, in the middle.
+        tl.apply(TimelineCommand::Pan { dx_px: 50_000.0 }, NOW);
+        assert!(tl.x_of(tl.cursor_90k()) > 1000.0, "panned away");
+        tl.apply(TimelineCommand::SetSpan(600 * S), NOW);
+        assert!((tl.x_of(tl.cursor_90k()) - 500.0).abs() < 0.5);
+        tl.apply(TimelineCommand::SetSpan(1), NOW);
+        assert_eq!(tl.view().1, MIN_SPAN_90K, "clamped");
+    }
+
+    #[test]
+    fn playing_the_window_follows_the_cursor_a_page_at_a_time_unless_the_user_looks_elsewhere() {
+        let mut tl = Timeline::new(NOW, 1000.0);
+        tl.apply(TimelineCommand::SetSpan(600 * S), NOW);
+        let from = NOW - 3_600 * S;
+        tl.apply(TimelineCommand::Seek(from), NOW);
+        tl.apply(TimelineCommand::SetSpeed(16.0), NOW);
+        tl.apply(TimelineCommand::Play, NOW);
+        let mut now = NOW;
+        // 16x for 100 s of clock: 1600 s of recording, more than two windows.
+        for _ in 0..1000 {
+            now += S / 10;
+            tl.tick(now);
+            let x = tl.x_of(tl.cursor_90k());
+            assert!((0.0..=1000.0).contains(&x), "the cursor left the window: x {x}");
+        }
+        assert!(tl.cursor_90k() > from + 1_500 * S);
+        // Backwards too.
+        tl.apply(TimelineCommand::SetSpeed(-16.0), now);
+        for _ in 0..1000 {
+            now += S / 10;
+            tl.tick(now);
+            let x = tl.x_of(tl.cursor_90k());
+            assert!((0.0..=1000.0).contains(&x), "backwards: x {x}");
+        }
+        // Panned to another time: the window stays where the user put it.
+        tl.apply(TimelineCommand::Pan { dx_px: 5_000.0 }, now);
+        let view = tl.view();
+        for _ in 0..100 {
+            now += S / 10;
+            tl.tick(now);
+        }
+        assert_eq!(tl.view(), view);
+    }
+
+    #[test]
+    fn j_k_l_and_space_shuttle_like_an_editing_desk() {
+        let mut tl = Timeline::new(NOW, 1000.0);
+        // Live: L does nothing (live runs forward), J plays backwards from now.
+        tl.apply(TimelineCommand::Shuttle { forward: true }, NOW);
+        assert!(tl.is_live());
+        tl.apply(TimelineCommand::Shuttle { forward: false }, NOW);
+        assert_eq!((tl.mode(), tl.speed()), (Mode::Playback { playing: true }, -1.0));
+        // J again: twice as fast, up to 16x.
+        for want in [-2.0, -4.0, -8.0, -16.0, -16.0] {
+            tl.apply(TimelineCommand::Shuttle { forward: false }, NOW);
+            assert_eq!(tl.speed(), want);
+        }
+        // L turns round at 1x, then speeds up (an hour back: forward at 1x from now is live).
+        tl.apply(TimelineCommand::Seek(NOW - 3_600 * S), NOW);
+        tl.apply(TimelineCommand::Shuttle { forward: true }, NOW);
+        assert_eq!(tl.speed(), 1.0);
+        tl.apply(TimelineCommand::Shuttle { forward: true }, NOW);
+        assert_eq!(tl.speed(), 2.0);
+        // Space pauses and plays on at the same speed; from live it freezes the picture.
+        tl.apply(TimelineCommand::TogglePlay, NOW);
+        assert_eq!(tl.mode(), Mode::Playback { playing: false });
+        tl.apply(TimelineCommand::TogglePlay, NOW);
+        assert_eq!((tl.mode(), tl.speed()), (Mode::Playback { playing: true }, 2.0));
+        // Paused, L plays forward at 1x.
+        tl.apply(TimelineCommand::Pause, NOW);
+        tl.apply(TimelineCommand::Shuttle { forward: true }, NOW);
+        assert_eq!((tl.mode(), tl.speed()), (Mode::Playback { playing: true }, 1.0));
+        tl.apply(TimelineCommand::GoLive, NOW);
+        tl.apply(TimelineCommand::TogglePlay, NOW);
+        assert_eq!(tl.mode(), Mode::Playback { playing: false }, "Space on live freezes the picture");
     }
 }
