@@ -802,9 +802,28 @@ fn a_selection_is_bookmarked_locked_found_and_exported_from_the_timeline() {
     h.run_steps(3);
     assert!(h.query_by_label("Trộm xe máy chợ trung tâm").is_none(), "not on 01/01/2020");
 
-    // Export the selection; it runs on its own thread and lands in a new folder.
+    // Export the selection: the form lists the wall's cameras (all chosen), the range, and asks
+    // for the officer's name before it starts.
     h.get_by_label("Trích xuất…").click();
     h.run_steps(4);
+    h.get_all_by_label("Trích xuất…").last().unwrap().click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Ghi họ tên cán bộ trích xuất (ghi vào biên bản)").is_some(), "the officer's name is asked for");
+    let type_into = |h: &mut Harness<'static, VigilApp>, label: &str, text: &str| {
+        h.get_by_role_and_label(egui::accesskit::Role::TextInput, label).focus();
+        h.run_steps(1);
+        h.get_by_role_and_label(egui::accesskit::Role::TextInput, label).type_text(text);
+        h.run_steps(1);
+    };
+    type_into(&mut h, "Cán bộ trích xuất", "Thượng úy Nguyễn Văn A");
+    type_into(&mut h, "Số vụ việc", "12/2026");
+    // One camera of the wall left out (cam04: "Phố Lê Lợi – tiệm vàng").
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "Phố Lê Lợi – tiệm vàng").click();
+    h.run_steps(2);
+    // A picture to look at (not compared): target/tmp/kittest/export-form.png
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("kittest");
+    std::fs::create_dir_all(&shots).unwrap();
+    h.render().expect("renders").save(shots.join("export-form.png")).unwrap();
     h.get_all_by_label("Trích xuất…").last().unwrap().click();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let out = loop {
@@ -824,18 +843,36 @@ fn a_selection_is_bookmarked_locked_found_and_exported_from_the_timeline() {
     assert!(report.is_intact());
     assert_eq!(manifest.files.len(), 1, "only cam01 has recordings");
     assert_eq!(manifest.files[0].camera_id, "cam01");
-    assert_eq!(manifest.cameras_without_recording.len(), 3);
+    assert_eq!(
+        manifest.cameras_without_recording.len(),
+        2,
+        "the camera left out is not asked for: {:?}",
+        manifest.cameras_without_recording
+    );
+    assert!(!manifest.cameras_without_recording.contains(&"cam04".to_string()));
+    assert_eq!((manifest.exported_by.as_str(), manifest.case_number.as_str()), ("Thượng úy Nguyễn Văn A", "12/2026"));
     assert!(manifest.files[0].covered.from_90k <= b.start_90k && manifest.files[0].covered.to_90k >= b.end_90k);
-    // The status bar gives the manifest's own hash, to write down with the case file.
+    assert!(out.join(vigil::export::manifest::SUMMARY_FILE).exists(), "the printable summary");
+    // The status bar and the result window give the manifest's own hash, to write down with
+    // the case file; the copy button puts it on the clipboard.
     let hash = vigil::export::manifest::manifest_sha256(&out).unwrap();
     while !h.state().status().is_some_and(|s| s.contains(&hash)) {
         assert!(std::time::Instant::now() < deadline, "status: {:?}", h.state().status());
         h.step();
     }
+    h.run_steps(2);
+    let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "mã SHA-256 của manifest (ghi vào hồ sơ vụ việc)");
+    assert_eq!(field.value().as_deref(), Some(hash.as_str()));
+    h.get_by_label("Sao chép").click();
+    h.run_steps(1);
+    let copied = h.output().platform_output.commands.iter().any(|c| *c == egui::OutputCommand::CopyText(hash.clone()));
+    assert!(copied, "the hash is on the clipboard: {:?}", h.output().platform_output.commands);
+    assert!(h.query_by_label("Đã sao chép").is_some(), "and the window says so");
     // A picture to look at (not compared): target/tmp/kittest/export-done.png
-    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("kittest");
-    std::fs::create_dir_all(&shots).unwrap();
     h.render().expect("renders").save(shots.join("export-done.png")).unwrap();
+    // The officer and the case are remembered for the next export.
+    let saved = vigil::store::Store::open_dir(dir.path()).unwrap().settings().unwrap();
+    assert_eq!((saved.export_officer.as_str(), saved.export_case.as_str()), ("Thượng úy Nguyễn Văn A", "12/2026"));
 }
 
 #[test]

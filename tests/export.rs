@@ -128,6 +128,8 @@ fn an_exported_clip_covers_the_range_plays_everywhere_and_its_manifest_detects_t
         out.to_str().unwrap(),
         "--by",
         "Thượng úy Nguyễn Văn A",
+        "--case",
+        "Vụ 12/2026 <trộm xe>",
         "--snapshot",
         &rfc3339(from + TICKS_PER_S / 2 / 90 * 90),
     ]);
@@ -136,6 +138,7 @@ fn an_exported_clip_covers_the_range_plays_everywhere_and_its_manifest_detects_t
     let manifest: Manifest = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest.files.len(), 1, "{manifest:#?}");
     assert_eq!(manifest.exported_by, "Thượng úy Nguyễn Văn A");
+    assert_eq!(manifest.case_number, "Vụ 12/2026 <trộm xe>");
     assert_eq!(manifest.requested.from_90k, from);
     let f = &manifest.files[0];
     // Starts at the keyframe at or before `from` (2 s GOP), ends with the frame that contains `to`.
@@ -170,6 +173,18 @@ fn an_exported_clip_covers_the_range_plays_everywhere_and_its_manifest_detects_t
         "{}",
         String::from_utf8_lossy(&run.stdout)
     );
+
+    // The printable summary names the case, the officer, every file's hash and the manifest's
+    // own hash (the officer's text escaped), and verify does not count it as an unlisted file.
+    let page = std::fs::read_to_string(out.join(vigil::export::manifest::SUMMARY_FILE)).expect("the summary page");
+    for want in ["Vụ 12/2026 &lt;trộm xe&gt;", "Thượng úy Nguyễn Văn A", f.sha256.as_str(), snap.sha256.as_str(), manifest_hash.as_str()]
+    {
+        assert!(page.contains(want), "the summary lacks {want}");
+    }
+    assert!(!page.contains("<trộm xe>"), "unescaped");
+    let (_, report) = vigil::export::manifest::verify(&out).unwrap();
+    assert!(report.is_intact() && report.unlisted.is_empty(), "{report:?}");
+    assert!(String::from_utf8_lossy(&run.stderr).contains("tom-tat.html"), "the CLI names the summary");
 
     // A forgery: a clip changed and the manifest rewritten to match. The manifest alone cannot
     // tell; the hash written down when the export was made can.
@@ -312,6 +327,7 @@ fn a_cancelled_export_leaves_nothing_and_bad_requests_are_explained() {
         exported_by: "test".into(),
         snapshots: Vec::new(),
         burn_in: false,
+        case_number: String::new(),
     };
     let cancel = AtomicBool::new(true);
     let err = export(dir.path(), &request, &mut |_| {}, &cancel).unwrap_err();
@@ -363,6 +379,7 @@ fn a_gap_in_the_recordings_starts_a_new_part_and_ranges_are_exact() {
             exported_by: "t".into(),
             snapshots: Vec::new(),
             burn_in: false,
+            case_number: String::new(),
         },
         &mut |_| {},
         &AtomicBool::new(false),
@@ -452,6 +469,7 @@ fn a_burned_in_export_shows_name_and_time_and_keeps_every_frame() {
             exported_by: "test".into(),
             snapshots: Vec::new(),
             burn_in,
+            case_number: String::new(),
         };
         let mut last = 0.0;
         export(dir.path(), &request, &mut |p| last = p.fraction(), &AtomicBool::new(false)).unwrap();
@@ -513,6 +531,7 @@ fn an_h265_camera_exports_as_recorded_with_its_snapshot_and_burned_in_as_h264() 
             exported_by: "test".into(),
             snapshots: if burn_in { Vec::new() } else { vec![snapshot_at] },
             burn_in,
+            case_number: String::new(),
         };
         export(dir.path(), &request, &mut |_| {}, &AtomicBool::new(false)).unwrap();
     }
@@ -572,6 +591,7 @@ fn a_b_frame_camera_exports_every_frame_in_order_for_any_player() {
         exported_by: "test".into(),
         snapshots: Vec::new(),
         burn_in: false,
+        case_number: String::new(),
     };
     export(dir.path(), &request, &mut |_| {}, &AtomicBool::new(false)).unwrap();
     let (manifest, report) = verify(&out).unwrap();

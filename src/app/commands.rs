@@ -3,8 +3,6 @@
 //! mid-frame. A wall command acts on the wall of the window that sent it (the main window's or
 //! the second window's), never on whichever wall happens to be current.
 
-use std::path::PathBuf;
-
 use super::VigilApp;
 use crate::core::layout::{Direction, Layout, Wall};
 use crate::core::settings::Setting;
@@ -75,8 +73,8 @@ pub enum ReviewCommand {
         note: String,
         lock: bool,
     },
-    /// Export the selection of the wall's cameras into a new folder.
-    StartExport(PathBuf),
+    /// Export as the export form says (cameras, range, officer, case, folder).
+    StartExport,
     /// Jump to a bookmark: its cameras on the wall, its range selected, the cursor at its start.
     ShowBookmark(i64),
     LockBookmark(i64, bool),

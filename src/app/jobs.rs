@@ -34,12 +34,14 @@ pub struct Jobs {
     snapshot_rx: Receiver<Result<String, String>>,
     /// One export at a time.
     pub export: Option<ExportJob>,
+    /// What the last export made (the result window shows it until closed).
+    pub last_export: Option<super::review::ExportOutcome>,
 }
 
 impl Default for Jobs {
     fn default() -> Self {
         let (snapshot_tx, snapshot_rx) = sync_channel(8);
-        Self { snapshot_tx, snapshot_rx, export: None }
+        Self { snapshot_tx, snapshot_rx, export: None, last_export: None }
     }
 }
 
@@ -100,6 +102,14 @@ impl Jobs {
         if let Some(job) = &self.export
             && let Ok(result) = job.result.try_recv()
         {
+            if let Ok((m, hash)) = &result {
+                self.last_export = Some(super::review::ExportOutcome {
+                    folder: job.out.clone(),
+                    files: m.files.len() + m.snapshots.len(),
+                    manifest_sha256: hash.clone(),
+                    copied: false,
+                });
+            }
             lines.push(match result {
                 Ok((m, hash)) => format!(
                     "{}: {} ({} {}) · {}: {hash}",

@@ -461,7 +461,8 @@ impl eframe::App for VigilApp {
         }
         self.settings_ui(&ctx);
         let lang = self.settings.lang;
-        review::forms_ui(&ctx, &mut self.review.state, lang, &mut self.commands);
+        review::forms_ui(&ctx, &mut self.review.state, self.site.timezone, lang, &mut self.commands);
+        review::export_result_ui(&ctx, &mut self.jobs.last_export, lang);
         let site = &self.site;
         let camera_name = |id: &str| site.camera(id).map_or_else(|| id.to_string(), |c| c.name.clone());
         review::incidents_ui(&ctx, &mut self.review.state, &camera_name, site.timezone, lang, &mut self.commands);

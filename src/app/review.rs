@@ -17,8 +17,8 @@ pub struct ReviewState {
     pub mark_out: Option<i64>,
     /// The bookmark form, when open: (title, note, lock).
     pub bookmark_form: Option<(String, String, bool)>,
-    /// The export form, when open: the folder to create.
-    pub export_form: Option<String>,
+    /// The export form, when open.
+    pub export_form: Option<ExportForm>,
     /// Burn camera name and time into the exported pictures (re-encode).
     pub burn_in: bool,
     pub incidents_open: bool,
@@ -31,6 +31,71 @@ pub struct ReviewState {
     /// The timeline's "go to" field, and why its last text could not be read.
     pub goto_text: String,
     pub goto_error: Option<crate::core::time::LocalTimeError>,
+}
+
+/// What the export form holds while it is open.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportForm {
+    /// The folder to create.
+    pub folder: String,
+    /// (camera id, name, chosen): the wall's cameras, all chosen at first.
+    pub cameras: Vec<(String, String, bool)>,
+    /// The range as typed (local, dd/mm/yyyy hh:mm:ss), and the selection it started from:
+    /// untouched text exports the selection exactly (to the frame).
+    pub from_text: String,
+    pub to_text: String,
+    pub selection_90k: (i64, i64),
+    pub officer: String,
+    pub case_number: String,
+    /// Why the export cannot start yet.
+    pub error: Option<Msg>,
+}
+
+impl ExportForm {
+    pub fn new(
+        folder: String,
+        cameras: Vec<(String, String)>,
+        selection_90k: (i64, i64),
+        officer: &str,
+        case_number: &str,
+        tz: chrono_tz::Tz,
+    ) -> Self {
+        Self {
+            folder,
+            cameras: cameras.into_iter().map(|(id, name)| (id, name, true)).collect(),
+            from_text: local_date_time(ns(selection_90k.0), tz),
+            to_text: local_date_time(ns(selection_90k.1), tz),
+            selection_90k,
+            officer: officer.to_string(),
+            case_number: case_number.to_string(),
+            error: None,
+        }
+    }
+
+    /// The cameras and range to export, or why not.
+    pub fn checked(&self, tz: chrono_tz::Tz, now_90k: i64) -> Result<(Vec<String>, i64, i64), Msg> {
+        let cameras: Vec<String> = self.cameras.iter().filter(|c| c.2).map(|c| c.0.clone()).collect();
+        if cameras.is_empty() {
+            return Err(Msg::ExportNoCamera);
+        }
+        let read = |text: &str, exact: i64| {
+            if text == local_date_time(ns(exact), tz) {
+                return Ok(exact);
+            }
+            crate::core::time::parse_local_instant(text, tz, now_90k).map_err(|e| match e {
+                crate::core::time::LocalTimeError::Format => Msg::GoToBadFormat,
+                crate::core::time::LocalTimeError::NoSuchTime => Msg::GoToNoSuchTime,
+            })
+        };
+        let (from, to) = (read(&self.from_text, self.selection_90k.0)?, read(&self.to_text, self.selection_90k.1)?);
+        if to <= from {
+            return Err(Msg::ExportBadRange);
+        }
+        if self.officer.trim().is_empty() {
+            return Err(Msg::ExportNeedOfficer);
+        }
+        Ok((cameras, from, to))
+    }
 }
 
 /// The UTC range [start, end) of a local day written dd/mm/yyyy, 90 kHz.
@@ -90,45 +155,118 @@ pub fn review_bar_ui(
 }
 
 /// The bookmark form and the export form, as small windows.
-pub fn forms_ui(ctx: &egui::Context, review: &mut ReviewState, lang: Lang, commands: &mut Vec<AppCommand>) {
+pub fn forms_ui(ctx: &egui::Context, review: &mut ReviewState, timezone: chrono_tz::Tz, lang: Lang, commands: &mut Vec<AppCommand>) {
+    let selection = review.selection();
     if let Some((title, note, lock)) = review.bookmark_form.as_mut() {
-        egui::Window::new(tr(lang, Msg::BookmarkDots)).id(egui::Id::unique("bookmark-form")).collapsible(false).resizable(false).show(
-            ctx,
-            |ui| {
-                let l = ui.label(tr(lang, Msg::Title));
-                ui.text_edit_singleline(title).labelled_by(l.id);
-                let l = ui.label(tr(lang, Msg::Note));
-                ui.text_edit_multiline(note).labelled_by(l.id);
-                ui.checkbox(lock, tr(lang, Msg::LockRange));
-                ui.horizontal(|ui| {
-                    if ui.add_enabled(!title.trim().is_empty(), egui::Button::new(tr(lang, Msg::Save))).clicked() {
-                        commands.push(ReviewCommand::SaveBookmark { title: title.clone(), note: note.clone(), lock: *lock }.into());
-                    }
-                    if ui.button(tr(lang, Msg::Cancel)).clicked() {
-                        commands.push(ReviewCommand::CloseForms.into());
-                    }
-                });
-            },
-        );
+        // By the timeline (where the range was chosen), not over the wall's top.
+        let screen = ctx.content_rect();
+        let window = egui::Window::new(tr(lang, Msg::BookmarkDots)).id(egui::Id::unique("bookmark-form")).collapsible(false);
+        window.resizable(false).default_pos([screen.min.x + 260.0, (screen.max.y - 520.0).max(screen.min.y)]).show(ctx, |ui| {
+            if let Some((a, b)) = selection {
+                let range =
+                    format!("{}: {} – {}", tr(lang, Msg::Selection), local_date_time(ns(a), timezone), local_date_time(ns(b), timezone));
+                ui.label(egui::RichText::new(range).monospace());
+            }
+            let l = ui.label(tr(lang, Msg::Title));
+            ui.text_edit_singleline(title).labelled_by(l.id);
+            let l = ui.label(tr(lang, Msg::Note));
+            ui.text_edit_multiline(note).labelled_by(l.id);
+            ui.checkbox(lock, tr(lang, Msg::LockRange));
+            ui.horizontal(|ui| {
+                if ui.add_enabled(!title.trim().is_empty(), egui::Button::new(tr(lang, Msg::Save))).clicked() {
+                    commands.push(ReviewCommand::SaveBookmark { title: title.clone(), note: note.clone(), lock: *lock }.into());
+                }
+                if ui.button(tr(lang, Msg::Cancel)).clicked() {
+                    commands.push(ReviewCommand::CloseForms.into());
+                }
+            });
+        });
     }
     let burn_in = &mut review.burn_in;
-    if let Some(folder) = review.export_form.as_mut() {
-        egui::Window::new(tr(lang, Msg::ExportDots)).id(egui::Id::unique("export-form")).collapsible(false).resizable(false).show(
-            ctx,
-            |ui| {
-                let l = ui.label(tr(lang, Msg::ExportFolder));
-                ui.add(egui::TextEdit::singleline(folder).desired_width(420.0)).labelled_by(l.id);
-                ui.checkbox(burn_in, tr(lang, Msg::BurnIn));
-                ui.horizontal(|ui| {
-                    if ui.add_enabled(!folder.trim().is_empty(), egui::Button::new(tr(lang, Msg::ExportDots))).clicked() {
-                        commands.push(ReviewCommand::StartExport(PathBuf::from(folder.trim())).into());
+    if let Some(form) = review.export_form.as_mut() {
+        let window = egui::Window::new(tr(lang, Msg::ExportDots)).id(egui::Id::unique("export-form")).collapsible(false);
+        window.resizable(false).min_width(560.0).default_pos([260.0, 120.0]).show(ctx, |ui| {
+            // Any change clears the last complaint (it is checked again on "export").
+            let mut changed = false;
+            ui.label(egui::RichText::new(tr(lang, Msg::ExportCameras)).strong());
+            ui.horizontal_wrapped(|ui| {
+                for (_, name, chosen) in &mut form.cameras {
+                    changed |= ui.checkbox(chosen, name.as_str()).changed();
+                }
+            });
+            egui::Grid::new("export-form-grid").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
+                let mut row = |ui: &mut egui::Ui, msg: Msg, text: &mut String, width: f32, mono: bool| {
+                    let l = ui.label(tr(lang, msg));
+                    let mut edit = egui::TextEdit::singleline(text).desired_width(width);
+                    if mono {
+                        edit = edit.font(egui::TextStyle::Monospace).hint_text("dd/mm/yyyy hh:mm:ss");
                     }
-                    if ui.button(tr(lang, Msg::Cancel)).clicked() {
-                        commands.push(ReviewCommand::CloseForms.into());
-                    }
-                });
-            },
-        );
+                    changed |= ui.add(edit).labelled_by(l.id).changed();
+                    ui.end_row();
+                };
+                row(ui, Msg::ExportFrom, &mut form.from_text, 190.0, true);
+                row(ui, Msg::ExportTo, &mut form.to_text, 190.0, true);
+                row(ui, Msg::ExportOfficer, &mut form.officer, 300.0, false);
+                row(ui, Msg::ExportCase, &mut form.case_number, 300.0, false);
+                row(ui, Msg::ExportFolder, &mut form.folder, 420.0, false);
+            });
+            ui.checkbox(burn_in, tr(lang, Msg::BurnIn));
+            if changed {
+                form.error = None;
+            }
+            if let Some(error) = form.error {
+                ui.colored_label(egui::Color32::from_rgb(255, 110, 90), tr(lang, error));
+            }
+            ui.horizontal(|ui| {
+                if ui.add_enabled(!form.folder.trim().is_empty(), egui::Button::new(tr(lang, Msg::ExportDots))).clicked() {
+                    commands.push(ReviewCommand::StartExport.into());
+                }
+                if ui.button(tr(lang, Msg::Cancel)).clicked() {
+                    commands.push(ReviewCommand::CloseForms.into());
+                }
+            });
+        });
+    }
+}
+
+/// What the last export made, for the officer to copy and file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportOutcome {
+    pub folder: PathBuf,
+    pub files: usize,
+    pub manifest_sha256: String,
+    /// The hash was put on the clipboard.
+    pub copied: bool,
+}
+
+/// The result of the last export: the folder, the manifest's hash in a field that can be
+/// selected, a copy button, and the printable summary's path.
+pub fn export_result_ui(ctx: &egui::Context, outcome: &mut Option<ExportOutcome>, lang: Lang) {
+    let Some(done) = outcome.as_mut() else { return };
+    let mut open = true;
+    egui::Window::new(tr(lang, Msg::ExportResultTitle)).id(egui::Id::unique("export-result")).open(&mut open).collapsible(false).show(
+        ctx,
+        |ui| {
+            ui.label(format!("{}: {} ({} {})", tr(lang, Msg::ExportDone), done.folder.display(), done.files, tr(lang, Msg::Files)));
+            let l = ui.label(egui::RichText::new(tr(lang, Msg::ManifestHash)).strong());
+            ui.horizontal(|ui| {
+                let mut hash = done.manifest_sha256.clone();
+                ui.add(egui::TextEdit::singleline(&mut hash).font(egui::TextStyle::Monospace).desired_width(520.0)).labelled_by(l.id);
+                if ui.button(tr(lang, Msg::Copy)).clicked() {
+                    ui.ctx().copy_text(done.manifest_sha256.clone());
+                    done.copied = true;
+                }
+                if done.copied {
+                    ui.label(tr(lang, Msg::Copied));
+                }
+            });
+            ui.label(egui::RichText::new(tr(lang, Msg::ManifestHashHelp)).small());
+            let page = done.folder.join(crate::export::manifest::SUMMARY_FILE);
+            ui.label(format!("{}: {}", tr(lang, Msg::SummaryPage), page.display()));
+        },
+    );
+    if !open {
+        *outcome = None;
     }
 }
 

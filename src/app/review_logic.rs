@@ -91,10 +91,20 @@ impl VigilApp {
             ReviewCommand::MarkOut => review.mark_out = Some(self.review.timeline.cursor_90k()),
             ReviewCommand::OpenBookmarkForm => review.bookmark_form = Some((String::new(), String::new(), true)),
             ReviewCommand::OpenExportForm => {
-                let stamp =
-                    review.selection().map_or_else(String::new, |(a, _)| crate::export::manifest::file_stamp(a, self.site.timezone));
-                let folder = self.snapshot_dir().join(format!("trich-xuat-{stamp}"));
-                self.review.state.export_form = Some(folder.display().to_string());
+                let Some(selection) = review.selection() else { return };
+                let tz = self.site.timezone;
+                let stamp = crate::export::manifest::file_stamp(selection.0, tz);
+                let folder = self.snapshot_dir().join(format!("trich-xuat-{stamp}")).display().to_string();
+                let cameras = self
+                    .wall_cameras()
+                    .into_iter()
+                    .map(|id| {
+                        let name = self.site.camera(&id).map_or_else(|| id.clone(), |c| c.name.clone());
+                        (id, name)
+                    })
+                    .collect();
+                let (officer, case) = (&self.settings.export_officer, &self.settings.export_case);
+                self.review.state.export_form = Some(review::ExportForm::new(folder, cameras, selection, officer, case, tz));
             }
             ReviewCommand::CloseForms => {
                 review.bookmark_form = None;
@@ -105,7 +115,7 @@ impl VigilApp {
                 review.found_for = None;
             }
             ReviewCommand::SaveBookmark { title, note, lock } => self.save_bookmark(&title, &note, lock),
-            ReviewCommand::StartExport(out) => self.start_export(out),
+            ReviewCommand::StartExport => self.start_export(),
             ReviewCommand::ShowBookmark(id) => self.show_bookmark(id),
             ReviewCommand::LockBookmark(id, lock) => {
                 if let Some(store) = &self.store
@@ -137,19 +147,34 @@ impl VigilApp {
         }
     }
 
-    fn start_export(&mut self, out: std::path::PathBuf) {
-        let (Some((from_90k, to_90k)), Some(data_dir)) = (self.review.state.selection(), self.data_dir.clone()) else { return };
+    /// Starts the export the form describes (or says in the form why not); the officer's name
+    /// and the case number are remembered for the next export.
+    fn start_export(&mut self) {
+        let Some(data_dir) = self.data_dir.clone() else { return };
+        let Some(form) = self.review.state.export_form.as_mut() else { return };
+        let (cameras, from_90k, to_90k) = match form.checked(self.site.timezone, self.clock.now_90k()) {
+            Ok(checked) => checked,
+            Err(why) => {
+                form.error = Some(why);
+                return;
+            }
+        };
+        form.error = None;
+        let (officer, case_number) = (form.officer.trim().to_string(), form.case_number.trim().to_string());
         let request = crate::export::ExportRequest {
-            cameras: self.wall_cameras(),
+            cameras,
             from_90k,
             to_90k,
-            out_dir: out,
-            exported_by: std::env::var("USER").unwrap_or_else(|_| "vigil".into()),
+            out_dir: std::path::PathBuf::from(form.folder.trim()),
+            exported_by: officer.clone(),
             snapshots: Vec::new(),
             burn_in: self.review.state.burn_in,
+            case_number: case_number.clone(),
         };
         if self.jobs.start_export(data_dir, request, self.wake.clone()) {
             self.review.state.export_form = None;
+            self.apply_setting(crate::core::settings::Setting::ExportOfficer(officer));
+            self.apply_setting(crate::core::settings::Setting::ExportCase(case_number));
         }
     }
 

@@ -19,11 +19,14 @@ pub fn layout_buttons_ui(ui: &mut egui::Ui, wall: &Wall, site: &Site, lang: Lang
         }
     }
     ui.separator();
-    if ui.button(tr(lang, Msg::AllCameras)).clicked() {
+    // The button that made what the wall shows is highlighted (until the wall is rearranged).
+    let all = super::commands::enabled_ids(site);
+    if ui.selectable_label(wall.shows_exactly(&all), tr(lang, Msg::AllCameras)).clicked() {
         commands.push(WallCommand::ShowAll);
     }
     for nb in &site.neighborhoods {
-        if ui.button(&nb.name).clicked() {
+        let ids: Vec<String> = site.cameras_in(&nb.id).filter(|c| c.enabled).map(|c| c.id.clone()).collect();
+        if ui.selectable_label(wall.shows_exactly(&ids), &nb.name).clicked() {
             commands.push(WallCommand::ShowNeighborhood(nb.id.clone()));
         }
     }
@@ -37,7 +40,8 @@ impl VigilApp {
             layout_buttons_ui(ui, &self.wall, &self.site, lang, &mut wall_commands);
             self.commands.extend(wall_commands.into_iter().map(AppCommand::from));
             for saved in &self.saved_layouts {
-                let button = ui.button(&saved.name);
+                let active = self.wall.layout.name == saved.layout && self.wall.cameras == saved.cameras;
+                let button = ui.selectable_label(active, &saved.name);
                 if button.clicked() {
                     self.commands.push(ViewCommand::LoadSavedLayout(saved.name.clone()).into());
                 }

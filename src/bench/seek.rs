@@ -149,6 +149,7 @@ pub fn export(clip_cache: &Path, minutes: u32) -> anyhow::Result<serde_json::Val
         exported_by: "bench".into(),
         snapshots: Vec::new(),
         burn_in: false,
+        case_number: String::new(),
     };
     let began = Instant::now();
     let manifest = crate::export::export(&dir.0, &request, &mut |_| {}, &AtomicBool::new(false))?;

@@ -71,6 +71,9 @@ pub struct ExportArgs {
     /// Who exports, for the manifest (default: the login name).
     #[arg(long)]
     pub by: Option<String>,
+    /// The case (vụ việc) number, for the manifest and the printable summary.
+    #[arg(long = "case", default_value = "")]
+    pub case_number: String,
     /// Also save each camera's frame at this instant as a PNG (RFC 3339; repeatable).
     #[arg(long = "snapshot")]
     pub snapshots: Vec<String>,

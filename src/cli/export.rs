@@ -24,6 +24,7 @@ pub fn export(data_dir: &Path, args: &ExportArgs) -> Result<ExitCode> {
         exported_by: args.by.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "unknown".into()),
         snapshots: args.snapshots.iter().map(|s| parse_instant(s)).collect::<Result<_>>()?,
         burn_in: args.burn_in,
+        case_number: args.case_number.clone(),
     };
     // Ctrl-C / SIGTERM cancel: the partial folder is removed.
     let cancel = std::sync::Arc::new(AtomicBool::new(false));
@@ -58,6 +59,10 @@ pub fn export(data_dir: &Path, args: &ExportArgs) -> Result<ExitCode> {
     eprintln!(
         "vigil export: write the manifest's SHA-256 down with the case file; `vigil verify-export {} --manifest-sha256 {manifest_hash}` then proves nothing was changed",
         args.out.display()
+    );
+    eprintln!(
+        "vigil export: a one-page summary to print and file with the case: {}",
+        args.out.join(crate::export::manifest::SUMMARY_FILE).display()
     );
     eprintln!("vigil export: {} file(s) in {} ({:.1} s)", manifest.files.len(), args.out.display(), started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)

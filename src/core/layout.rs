@@ -235,6 +235,12 @@ pub enum Direction {
 }
 
 impl Wall {
+    /// The wall shows exactly these cameras, in this order (empty tiles aside): what a
+    /// neighborhood's or "all cameras" button made, so the button is highlighted.
+    pub fn shows_exactly(&self, camera_ids: &[String]) -> bool {
+        !camera_ids.is_empty() && self.cameras.iter().flatten().eq(camera_ids.iter())
+    }
+
     /// `layout` filled with `camera_ids` in order (extra cameras are left out, extra tiles empty).
     pub fn new(layout: Layout, camera_ids: &[String]) -> Self {
         let cameras = (0..layout.len()).map(|i| camera_ids.get(i).cloned()).collect();
@@ -594,5 +600,16 @@ mod tests {
         assert_eq!(wall.visible_tiles(AREA, 0.0).len(), 4);
         wall.set_layout(Layout::grid(1));
         assert_eq!(wall.cameras, vec![Some("c".into())]);
+    }
+
+    #[test]
+    fn a_wall_knows_when_it_shows_exactly_a_list_of_cameras() {
+        let ids: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let mut wall = Wall::new(Layout::fitting(3), &ids);
+        assert!(wall.shows_exactly(&ids), "2x2 with one empty tile");
+        assert!(!wall.shows_exactly(&ids[..2]));
+        assert!(!wall.shows_exactly(&[]));
+        wall.cameras.swap(0, 1);
+        assert!(!wall.shows_exactly(&ids), "rearranged by hand");
     }
 }

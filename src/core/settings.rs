@@ -44,11 +44,22 @@ pub struct Settings {
     /// Record each main-recorded camera's substream as a preview track (`recording.previews`),
     /// read when a recorder starts.
     pub record_previews: bool,
+    /// The officer's name last written in the export form (`export.officer`).
+    pub export_officer: String,
+    /// The case number last written in the export form (`export.case_number`).
+    pub export_case: String,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { lang: Lang::default(), snapshot_dir: None, gap_mode: GapMode::default(), record_previews: true }
+        Self {
+            lang: Lang::default(),
+            snapshot_dir: None,
+            gap_mode: GapMode::default(),
+            record_previews: true,
+            export_officer: String::new(),
+            export_case: String::new(),
+        }
     }
 }
 
@@ -60,6 +71,8 @@ pub enum Setting {
     SnapshotDir(PathBuf),
     GapMode(GapMode),
     RecordPreviews(bool),
+    ExportOfficer(String),
+    ExportCase(String),
 }
 
 impl Setting {
@@ -70,6 +83,8 @@ impl Setting {
             Setting::SnapshotDir(_) => KEY_SNAPSHOT_DIR,
             Setting::GapMode(_) => KEY_GAPS,
             Setting::RecordPreviews(_) => KEY_RECORD_PREVIEWS,
+            Setting::ExportOfficer(_) => KEY_EXPORT_OFFICER,
+            Setting::ExportCase(_) => KEY_EXPORT_CASE,
         }
     }
 
@@ -80,6 +95,7 @@ impl Setting {
             Setting::SnapshotDir(p) => p.display().to_string(),
             Setting::GapMode(m) => m.code().into(),
             Setting::RecordPreviews(on) => if *on { "on" } else { "off" }.into(),
+            Setting::ExportOfficer(t) | Setting::ExportCase(t) => t.clone(),
         }
     }
 
@@ -97,6 +113,8 @@ impl Setting {
                 "off" => false,
                 _ => return Err(bad()),
             }),
+            KEY_EXPORT_OFFICER => Setting::ExportOfficer(value.into()),
+            KEY_EXPORT_CASE => Setting::ExportCase(value.into()),
             _ => return Ok(None),
         }))
     }
@@ -106,6 +124,8 @@ const KEY_LANG: &str = "ui.lang";
 const KEY_SNAPSHOT_DIR: &str = "ui.snapshot_dir";
 const KEY_GAPS: &str = "playback.gaps";
 const KEY_RECORD_PREVIEWS: &str = "recording.previews";
+const KEY_EXPORT_OFFICER: &str = "export.officer";
+const KEY_EXPORT_CASE: &str = "export.case_number";
 
 impl Settings {
     /// Applies one change.
@@ -115,6 +135,8 @@ impl Settings {
             Setting::SnapshotDir(p) => self.snapshot_dir = Some(p),
             Setting::GapMode(m) => self.gap_mode = m,
             Setting::RecordPreviews(on) => self.record_previews = on,
+            Setting::ExportOfficer(t) => self.export_officer = t,
+            Setting::ExportCase(t) => self.export_case = t,
         }
     }
 }
@@ -130,6 +152,9 @@ mod tests {
             Setting::SnapshotDir("/home/ca/Ảnh".into()),
             Setting::GapMode(GapMode::Hold),
             Setting::RecordPreviews(false),
+            Setting::ExportOfficer("Thượng úy Nguyễn Văn A".into()),
+            Setting::ExportCase("12/2026".into()),
+            Setting::ExportCase(String::new()),
         ] {
             assert_eq!(Setting::parse(s.key(), &s.value()), Ok(Some(s.clone())));
         }

@@ -11,6 +11,9 @@ use super::mp4::hex;
 use crate::record::TICKS_PER_S;
 
 pub const MANIFEST_FILE: &str = "manifest.json";
+/// The printable one-page summary (derived from the manifest and naming its hash; not evidence
+/// itself, so not listed or hashed in the manifest, and not "unlisted" to `verify`).
+pub const SUMMARY_FILE: &str = "tom-tat.html";
 pub const FORMAT: &str = "vigil-export-1";
 
 /// An instant in both clocks the reader needs.
@@ -68,6 +71,9 @@ pub struct Manifest {
     pub site_name: String,
     pub timezone: String,
     pub exported_by: String,
+    /// The case (vụ việc) number the officer gave; empty if none.
+    #[serde(default)]
+    pub case_number: String,
     pub exported_at_utc: String,
     pub exported_at_local: String,
     pub requested: CoveredRange,
@@ -104,6 +110,7 @@ impl Manifest {
             site_name: site_name.into(),
             timezone: tz.name().into(),
             exported_by: request.exported_by.clone(),
+            case_number: request.case_number.trim().to_string(),
             exported_at_utc: utc_text(now_90k),
             exported_at_local: local_text(now_90k, tz),
             requested: CoveredRange::new(request.from_90k, request.to_90k, tz),
@@ -216,7 +223,7 @@ pub fn verify(dir: &Path) -> Result<(Manifest, VerifyReport), VerifyError> {
         manifest.files.iter().map(|f| f.file.as_str()).chain(manifest.snapshots.iter().map(|s| s.file.as_str())).collect();
     for entry in std::fs::read_dir(dir).map_err(|source| VerifyError::Io { path: dir.to_path_buf(), source })?.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name != MANIFEST_FILE && !listed.contains(name.as_str()) {
+        if name != MANIFEST_FILE && name != SUMMARY_FILE && !listed.contains(name.as_str()) {
             report.unlisted.push(name);
         }
     }

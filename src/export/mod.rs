@@ -12,6 +12,7 @@
 
 pub mod manifest;
 pub mod mp4;
+pub mod summary;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -61,6 +62,8 @@ pub struct ExportRequest {
     pub snapshots: Vec<i64>,
     /// Burn the camera's name and the local time into the pictures (re-encode; slower).
     pub burn_in: bool,
+    /// The case (vụ việc) the footage is for, as the officer writes it; may be empty.
+    pub case_number: String,
 }
 
 /// Progress of a running export.
@@ -182,6 +185,10 @@ pub fn export(
         let text = serde_json::to_vec_pretty(&manifest).map_err(|e| ExportError::Format(e.to_string()))?;
         std::fs::write(&path, text).map_err(|source| ExportError::Io { path: path.clone(), source })?;
         std::fs::File::open(&path).and_then(|f| f.sync_all()).map_err(|source| ExportError::Io { path: path.clone(), source })?;
+        // The printable page for the case file, naming the manifest's own hash.
+        let hash = manifest::manifest_sha256(&partial).map_err(|source| ExportError::Io { path: path.clone(), source })?;
+        let page = partial.join(manifest::SUMMARY_FILE);
+        std::fs::write(&page, summary::summary_html(&manifest, &hash)).map_err(|source| ExportError::Io { path: page.clone(), source })?;
         std::fs::rename(&partial, &request.out_dir).map_err(|source| ExportError::Io { path: request.out_dir.clone(), source })?;
         if let Some(parent) = request.out_dir.parent() {
             let _ = std::fs::File::open(parent).and_then(|d| d.sync_all());

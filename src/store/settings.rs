@@ -52,7 +52,13 @@ mod tests {
         let again = Store::open_dir(dir.path()).unwrap().settings().unwrap();
         assert_eq!(
             again,
-            Settings { lang: Lang::En, snapshot_dir: Some("/srv/ảnh".into()), gap_mode: GapMode::Hold, record_previews: false }
+            Settings {
+                lang: Lang::En,
+                snapshot_dir: Some("/srv/ảnh".into()),
+                gap_mode: GapMode::Hold,
+                record_previews: false,
+                ..Settings::default()
+            }
         );
         store.conn.execute("UPDATE setting SET value = 'klingon' WHERE key = 'ui.lang'", []).unwrap();
         assert_eq!(store.settings().unwrap().lang, Lang::Vi);
