@@ -584,6 +584,36 @@ fn the_reviewer_goes_to_a_typed_time_zooms_by_preset_and_drives_playback_from_th
 }
 
 #[test]
+fn paused_near_the_present_a_tile_shows_footage_indexed_after_it_first_asked() {
+    use vigil::app::ReviewCommand;
+    const S: i64 = 90_000;
+    let site = site();
+    let dir = tempfile::tempdir().unwrap();
+    let options = StartOptions {
+        layout: Some("2x2".into()),
+        lang: Some(Lang::En),
+        data_dir: Some(dir.path().to_path_buf()),
+        ..StartOptions::default()
+    };
+    let mut h = harness_opts(site, options);
+    // Paused 30 s ago, before anything is indexed there: the tile says "no recording".
+    let t = (vigil::core::time::now_90k() / S - 30) * S;
+    h.state_mut().command(ReviewCommand::Seek { t_90k: t, exact: true });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !h.state().playback_answered("cam01") {
+        assert!(std::time::Instant::now() < deadline, "the engine did not answer");
+        h.step();
+    }
+    assert_eq!(h.state().playback_shown_90k("cam01"), None);
+    // The recorder indexes that minute a moment later (as an open segment's row catches up).
+    record_cam01_around(dir.path(), t);
+    while h.state().playback_shown_90k("cam01") != Some(t) {
+        assert!(std::time::Instant::now() < deadline, "the tile still says no recording: {:?}", h.state().playback_shown_90k("cam01"));
+        h.step();
+    }
+}
+
+#[test]
 fn a_big_wall_scrubs_from_the_preview_track_and_shows_the_full_frame_on_release() {
     use vigil::app::ReviewCommand;
     const S: i64 = 90_000;

@@ -217,6 +217,11 @@ impl VigilApp {
         self.review.playback.as_ref()?.tile(camera_id)?.shown().0
     }
 
+    /// In playback: the engine has answered for this camera (a picture, or nothing recorded).
+    pub fn playback_answered(&self, camera_id: &str) -> bool {
+        self.review.playback.as_ref().and_then(|p| p.tile(camera_id)).is_some()
+    }
+
     /// Playing: a camera's tile shows fewer pictures than recorded (its badge says so).
     pub fn playback_reduced(&self, camera_id: &str) -> bool {
         self.review.playback.as_ref().and_then(|p| p.tile(camera_id)).is_some_and(|t| t.reduced())

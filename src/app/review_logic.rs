@@ -35,6 +35,8 @@ pub(super) struct ReviewRuntime {
     playback_asked_90k: Option<i64>,
     /// The cursor where playing last looked for a gap to skip.
     gap_checked_90k: Option<i64>,
+    /// Paused near the present: when tiles with nothing recorded were last asked again.
+    reasked_at: Option<Instant>,
     pub tracks: TrackCache,
     /// The thumbnail picture last handed to the renderer (its address), to upload only new ones.
     pub thumbnail_shown: Option<(u64, u8)>,
@@ -50,6 +52,7 @@ impl ReviewRuntime {
             playback: None,
             playback_asked_90k: None,
             gap_checked_90k: None,
+            reasked_at: None,
             tracks: TrackCache::default(),
             thumbnail_shown: None,
             bookmarks_in_view: Vec::new(),
@@ -244,6 +247,32 @@ impl VigilApp {
             }
             ctx.request_repaint_after(Duration::from_millis(40));
         }
+        self.reask_near_the_present(ctx);
+    }
+
+    /// Paused within two minutes of now, a tile may have asked before the recorder indexed
+    /// that instant ("no recording" over footage that exists a moment later): ask again every
+    /// 2 s while some tile has nothing.
+    fn reask_near_the_present(&mut self, ctx: &egui::Context) {
+        const NEAR_90K: i64 = 120 * 90_000;
+        const EVERY: Duration = Duration::from_secs(2);
+        let tl = &self.review.timeline;
+        if tl.mode() != (Mode::Playback { playing: false }) || self.clock.now_90k() - tl.cursor_90k() > NEAR_90K {
+            self.review.reasked_at = None;
+            return;
+        }
+        let Some(engine) = self.review.playback.as_ref() else { return };
+        let missing = self.wall_cameras().iter().any(|c| engine.tile(c).is_some_and(|t| t.shown().0.is_none()));
+        if !missing {
+            return;
+        }
+        if self.review.reasked_at.is_none_or(|at| at.elapsed() >= EVERY) {
+            if self.review.reasked_at.is_some() {
+                self.ask_playback(true);
+            }
+            self.review.reasked_at = Some(Instant::now());
+        }
+        ctx.request_repaint_after(EVERY);
     }
 
     /// Playing with gaps skipped: where none of the wall's cameras recorded the cursor's instant,
