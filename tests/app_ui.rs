@@ -223,6 +223,38 @@ fn a_snapshot_needs_a_selected_tile() {
 }
 
 #[test]
+fn a_snapshot_of_a_substream_tile_is_the_full_frame_from_the_main_recording() {
+    const S: i64 = 90_000;
+    let dir = tempfile::tempdir().unwrap();
+    let pictures = tempfile::tempdir().unwrap();
+    let options = StartOptions {
+        layout: Some("6x6".into()),
+        lang: Some(Lang::En),
+        data_dir: Some(dir.path().to_path_buf()),
+        snapshot_dir: Some(pictures.path().to_path_buf()),
+        ..StartOptions::default()
+    };
+    let mut h = harness_opts(site(), options);
+    // cam01's main stream recorded up to now (a 6x6 tile shows its substream).
+    let now = vigil::core::time::now_90k();
+    record_cam01_around(dir.path(), now - 59 * S);
+    h.get_by_label("Ngã tư chợ trung tâm · Khu phố 1").click();
+    h.run_steps(2);
+    h.key_press(egui::Key::S);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !h.state().status().is_some_and(|s| s.contains("Snapshot saved")) {
+        assert!(std::time::Instant::now() < deadline, "status: {:?}", h.state().status());
+        h.step();
+    }
+    let status = h.state().status().unwrap().to_string();
+    assert!(status.contains("(1920x1080)"), "{status}");
+    let png = std::fs::read_dir(pictures.path()).unwrap().flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "png"));
+    let png = png.expect("a PNG in the pictures folder");
+    let decoded = image_dims(&png);
+    assert_eq!(decoded, (1920, 1080), "{}", png.display());
+}
+
+#[test]
 fn the_wheel_zooms_a_tile_around_the_cursor_and_double_click_resets() {
     let site = site();
     let mut h = harness(site.clone(), Lang::Vi);
@@ -961,4 +993,12 @@ fn the_timeline_zooms_around_the_pointer_scrubs_by_dragging_and_goes_live() {
     h.get_by_label("Go live").click();
     h.run_steps(2);
     assert!(h.state().timeline().is_live());
+}
+
+/// A PNG's width and height, from its header.
+fn image_dims(path: &std::path::Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[1..4], b"PNG");
+    let be = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    (be(16), be(20))
 }

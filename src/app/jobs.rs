@@ -61,6 +61,35 @@ impl Jobs {
         }
     }
 
+    /// A full-resolution snapshot of a camera whose tile shows its substream: the newest frame
+    /// of the camera's main-stream recording when it is at most [`RECORDED_SNAPSHOT_MAX_AGE_S`]
+    /// old (named by that frame's own time), else `shown` (the tile's frame) as it is. Decoding
+    /// happens on the snapshot thread.
+    pub fn snapshot_full(&self, data_dir: PathBuf, camera_id: String, shown: Option<Arc<DecodedFrame>>, name: SnapshotName) {
+        let tx = self.snapshot_tx.clone();
+        let spawned = std::thread::Builder::new().name("snapshot".into()).spawn(move || {
+            let recorded = newest_recorded_frame(&data_dir, &camera_id, name.now_90k);
+            let (frame, path) = match (recorded, shown) {
+                (Some((frame, t_90k)), shown) if shown.as_ref().is_none_or(|s| frame.width > s.width) => {
+                    (Arc::new(frame), name.path_at(t_90k))
+                }
+                (_, Some(shown)) => (shown, name.path_at(name.now_90k)),
+                (_, None) => {
+                    let _ = tx.try_send(Err(format!("{camera_id}: no picture")));
+                    return;
+                }
+            };
+            let result = std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))
+                .map_err(|e| e.to_string())
+                .and_then(|()| crate::media::snapshot::save_png(&frame, &path).map_err(|e| e.to_string()))
+                .map(|()| format!("{} ({}x{})", path.display(), frame.width, frame.height));
+            let _ = tx.try_send(result);
+        });
+        if let Err(e) = spawned {
+            let _ = self.snapshot_tx.try_send(Err(e.to_string()));
+        }
+    }
+
     /// Starts an export of `request` from the recordings of `data_dir`; `false` when one is
     /// already running or the thread could not start.
     pub fn start_export(&mut self, data_dir: PathBuf, request: crate::export::ExportRequest, wake: WakeFn) -> bool {
@@ -133,4 +162,40 @@ impl Jobs {
         }
         lines
     }
+}
+
+/// A recorded frame older than this is not taken for a snapshot of what the tile shows now.
+pub const RECORDED_SNAPSHOT_MAX_AGE_S: i64 = 5;
+
+/// Where a snapshot goes: the folder, the camera's name and the site's zone (the file is named
+/// by the local time of the frame saved).
+pub struct SnapshotName {
+    pub dir: PathBuf,
+    pub camera_name: String,
+    pub timezone: chrono_tz::Tz,
+    pub now_90k: i64,
+}
+
+impl SnapshotName {
+    fn path_at(&self, t_90k: i64) -> PathBuf {
+        let when = super::i18n::local_date_time(crate::core::time::ns_from_90k(t_90k), self.timezone);
+        self.dir.join(crate::media::snapshot::snapshot_file_name(&self.camera_name, &when))
+    }
+}
+
+/// The newest indexed frame of a camera's own (main-stream) recording, decoded, with its time;
+/// `None` when nothing was recorded in the last few seconds.
+fn newest_recorded_frame(data_dir: &Path, camera_id: &str, now_90k: i64) -> Option<(DecodedFrame, i64)> {
+    let max_age = RECORDED_SNAPSHOT_MAX_AGE_S * crate::core::time::TICKS_PER_S;
+    let mut reader = crate::record::reader::RecordingReader::open(data_dir).ok()?;
+    let seg = reader.store().segments_overlapping(camera_id, now_90k - max_age, now_90k + 1).ok()?.pop()?;
+    let t = seg.end_90k() - 1;
+    let gop = reader.gop_at(camera_id, t).ok()??;
+    let shown_90k = gop.frames[gop.target].0;
+    if now_90k - shown_90k > max_age {
+        return None;
+    }
+    let mut decoder = crate::media::playback::GopDecoder::new(&gop.config).ok()?;
+    let (frame, _) = decoder.decode_to(&gop.up_to(gop.target), gop.target, &mut |_| {}).ok()?;
+    Some((frame, shown_90k))
 }

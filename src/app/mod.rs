@@ -32,7 +32,7 @@ use i18n::{Lang, Msg, tr};
 
 use crate::core::layout::{Direction, Layout, STANDARD_LAYOUTS, Wall};
 use crate::core::settings::Settings;
-use crate::core::site::Site;
+use crate::core::site::{Site, StreamProfile};
 use crate::core::timeline::{GapMode, TimelineCommand};
 use crate::media::{Ingest, StreamKey, SupervisorPolicy};
 
@@ -363,7 +363,25 @@ impl VigilApp {
             .handle(&StreamKey::new(camera_id.as_str(), profile))
             .or_else(|| self.sub_handle(&camera_id))
             .and_then(|h| h.slot.latest());
-        let (Some(frame), Some(cam)) = (frame, self.site.camera(&camera_id)) else {
+        let Some(cam) = self.site.camera(&camera_id) else {
+            self.status = Some(format!("{}: {camera_id}", tr(lang, Msg::SnapshotFailed)));
+            return;
+        };
+        // A tile showing the substream: the full picture from the main stream's recording
+        // (the tile's own frame when nothing was recorded in the last seconds).
+        if profile == StreamProfile::Sub
+            && let Some(data_dir) = self.data_dir.clone()
+        {
+            let name = jobs::SnapshotName {
+                dir: self.snapshot_dir(),
+                camera_name: cam.name.clone(),
+                timezone: self.site.timezone,
+                now_90k: self.clock.now_90k(),
+            };
+            self.jobs.snapshot_full(data_dir, camera_id, frame, name);
+            return;
+        }
+        let Some(frame) = frame else {
             self.status = Some(format!("{}: {camera_id}", tr(lang, Msg::SnapshotFailed)));
             return;
         };
