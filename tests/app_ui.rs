@@ -348,6 +348,75 @@ fn the_gui_records_its_data_dir_and_shows_each_cameras_recording_state() {
 }
 
 #[test]
+fn closing_while_recording_asks_and_can_hand_the_recording_to_a_background_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = site();
+    // `vigil record` reads the site from the data dir, as the GUI does outside tests.
+    vigil::store::Store::open_dir(dir.path()).unwrap().replace_site(&site).unwrap();
+    let options = StartOptions {
+        layout: Some("6x6".into()),
+        lang: Some(Lang::En),
+        record: true,
+        data_dir: Some(dir.path().to_path_buf()),
+        background_recorder: Some(env!("CARGO_BIN_EXE_vigil").into()),
+        ..StartOptions::default()
+    };
+    let mut h = harness_opts(site, options);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while vigil::record::DataDirLock::holder(dir.path()) != Some(std::process::id()) {
+        assert!(std::time::Instant::now() < deadline, "the GUI did not start recording");
+        h.step();
+    }
+    let close = |h: &mut Harness<'static, VigilApp>| {
+        h.input_mut().viewports.entry(egui::ViewportId::ROOT).or_default().events.push(egui::ViewportEvent::Close);
+        h.step();
+    };
+    let commands = |h: &Harness<'static, VigilApp>| {
+        h.output().viewport_output.get(&egui::ViewportId::ROOT).map(|v| v.commands.clone()).unwrap_or_default()
+    };
+    // The window's close button: the close is held back and a dialog asks.
+    close(&mut h);
+    assert!(commands(&h).contains(&egui::ViewportCommand::CancelClose), "{:?}", commands(&h));
+    h.run_steps(2);
+    let question = "This window is recording the cameras. Closing it stops the recording.";
+    assert!(h.query_by_label(question).is_some());
+    // A picture to look at (not compared): target/tmp/kittest/close-while-recording.png
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("kittest");
+    std::fs::create_dir_all(&shots).unwrap();
+    h.render().expect("renders").save(shots.join("close-while-recording.png")).unwrap();
+    // Cancel: the window stays and records on.
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(h.query_by_label(question).is_none());
+    assert_eq!(vigil::record::DataDirLock::holder(dir.path()), Some(std::process::id()));
+    // Again, and keep recording in the background: a `vigil record` process takes the data dir.
+    close(&mut h);
+    h.run_steps(2);
+    h.get_by_label("Keep recording in the background and close").click();
+    h.step();
+    assert!(commands(&h).contains(&egui::ViewportCommand::Close), "the window closes: {:?}", commands(&h));
+    let pid = loop {
+        match vigil::record::DataDirLock::holder(dir.path()) {
+            Some(pid) if pid != std::process::id() => break pid,
+            _ => {}
+        }
+        assert!(std::time::Instant::now() < deadline, "no background recorder took the data dir");
+        h.step();
+    };
+    // It says so in its log in the data dir; SIGTERM stops it cleanly (the lock is released).
+    let log = || std::fs::read_to_string(dir.path().join("vigil-record.log")).unwrap_or_default();
+    while !log().contains("vigil record: recording") {
+        assert!(std::time::Instant::now() < deadline, "background recorder's log: {}", log());
+        h.step();
+    }
+    assert!(std::process::Command::new("kill").arg(pid.to_string()).status().unwrap().success());
+    while vigil::record::DataDirLock::holder(dir.path()).is_some() {
+        assert!(std::time::Instant::now() < deadline, "the background recorder did not stop on SIGTERM");
+        h.step();
+    }
+}
+
+#[test]
 fn a_data_dir_recorded_by_another_process_is_shown_not_recorded_twice() {
     let dir = tempfile::tempdir().unwrap();
     let _other = vigil::record::DataDirLock::acquire(dir.path()).unwrap();

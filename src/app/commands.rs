@@ -94,6 +94,12 @@ pub enum ViewCommand {
     LoadSavedLayout(String),
     DeleteSavedLayout(String),
     OpenSecondWindow,
+    /// The close dialog: close, handing the recording to a background process or stopping it.
+    ConfirmClose {
+        keep_recording: bool,
+    },
+    /// The close dialog: stay open (recording goes on).
+    CancelClose,
 }
 
 impl From<WallCommand> for AppCommand {
@@ -251,6 +257,8 @@ impl VigilApp {
                     self.second = Some(super::second_window::SecondWindow::new(&self.wall));
                 }
             }
+            ViewCommand::ConfirmClose { keep_recording } => self.confirm_close(ctx, keep_recording),
+            ViewCommand::CancelClose => self.ui.close_asked = false,
         }
     }
 }

@@ -132,10 +132,17 @@ pub enum Msg {
     Copied,
     SummaryPage,
     ManifestHashHelp,
+    CloseWhileRecordingTitle,
+    CloseWhileRecording,
+    KeepRecordingInBackground,
+    KeepRecordingHelp,
+    StopRecordingAndClose,
+    DemoStopsRecording,
+    HandoverFailed,
 }
 
 impl Msg {
-    pub const ALL: [Msg; 121] = [
+    pub const ALL: [Msg; 128] = [
         Msg::Layout,
         Msg::AllCameras,
         Msg::CamerasLive,
@@ -257,6 +264,13 @@ impl Msg {
         Msg::Copied,
         Msg::SummaryPage,
         Msg::ManifestHashHelp,
+        Msg::CloseWhileRecordingTitle,
+        Msg::CloseWhileRecording,
+        Msg::KeepRecordingInBackground,
+        Msg::KeepRecordingHelp,
+        Msg::StopRecordingAndClose,
+        Msg::DemoStopsRecording,
+        Msg::HandoverFailed,
     ];
 }
 
@@ -357,6 +371,15 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             Lock => "Khoá",
             BurnIn => "Ghi tên camera và giờ lên hình (mã hoá lại, chậm hơn)",
             Day => "Ngày",
+            CloseWhileRecordingTitle => "Đang ghi hình",
+            CloseWhileRecording => "Cửa sổ này đang ghi hình các camera. Đóng cửa sổ sẽ dừng ghi hình.",
+            KeepRecordingInBackground => "Ghi hình tiếp trong nền và đóng",
+            KeepRecordingHelp => {
+                "Một tiến trình ghi hình (vigil record) nhận việc ghi; gián đoạn vài giây khi chuyển giao. Mở lại Vigil sẽ thấy nó đang ghi."
+            }
+            StopRecordingAndClose => "Dừng ghi hình và đóng",
+            DemoStopsRecording => "Chế độ mô phỏng: camera mô phỏng tắt cùng cửa sổ, nên không ghi tiếp trong nền được.",
+            HandoverFailed => "Không chuyển được việc ghi hình sang nền; cửa sổ vẫn ghi",
             ExportCameras => "Camera trích xuất",
             ExportFrom => "Từ",
             ExportTo => "Đến hết",
@@ -482,6 +505,15 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             Lock => "Lock",
             BurnIn => "Burn camera name and time into the picture (re-encodes, slower)",
             Day => "Day",
+            CloseWhileRecordingTitle => "Recording",
+            CloseWhileRecording => "This window is recording the cameras. Closing it stops the recording.",
+            KeepRecordingInBackground => "Keep recording in the background and close",
+            KeepRecordingHelp => {
+                "A recording process (vigil record) takes over; a few seconds are lost in the handover. Vigil shows it recording when opened again."
+            }
+            StopRecordingAndClose => "Stop recording and close",
+            DemoStopsRecording => "Demo: the simulated cameras stop with the window, so recording cannot go on in the background.",
+            HandoverFailed => "Could not hand recording over to the background; this window keeps recording",
             ExportCameras => "Cameras to export",
             ExportFrom => "From",
             ExportTo => "To",

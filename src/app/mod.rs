@@ -9,6 +9,7 @@
 //! timeline and playback side; `jobs.rs` exports and snapshots on their own threads.
 
 mod camera_list;
+mod closing;
 pub mod commands;
 mod fonts;
 pub mod i18n;
@@ -51,6 +52,9 @@ pub struct StartOptions {
     pub record: bool,
     /// Where "now" comes from (fixed in snapshot tests).
     pub clock: crate::core::time::Clock,
+    /// The `vigil` binary that keeps recording when the window closes (`None`: not offered,
+    /// as in the demo, whose simulated cameras end with the window).
+    pub background_recorder: Option<PathBuf>,
 }
 
 /// Window state of this run, never saved: what is open, what is being typed.
@@ -63,6 +67,10 @@ struct UiState {
     layout_name: String,
     /// The pictures folder as typed in the settings window.
     snapshot_dir_text: String,
+    /// The window was asked to close while recording: the dialog is up.
+    close_asked: bool,
+    /// The user chose how to close: let the next close through.
+    close_confirmed: bool,
 }
 
 /// Start-up figures written to the log once each.
@@ -105,6 +113,8 @@ pub struct VigilApp {
     milestones: Milestones,
     /// "Now" for the views and the timeline (the system clock, or fixed in tests).
     clock: crate::core::time::Clock,
+    /// The `vigil` binary for recording in the background after the window closes.
+    background_recorder: Option<PathBuf>,
 }
 
 const RECORDER_START_DELAY: Duration = Duration::from_secs(3);
@@ -173,6 +183,7 @@ impl VigilApp {
             jobs: jobs::Jobs::default(),
             review: review_logic::ReviewRuntime::new(options.clock.now_90k()),
             clock: options.clock,
+            background_recorder: options.background_recorder.clone(),
             recording: recording::RecordingView::off(),
             record_dir_pending: None,
             milestones: Milestones { started: Instant::now(), all_live: false, all_streaming: false },
@@ -447,6 +458,7 @@ impl eframe::App for VigilApp {
         // with every camera offline it sleeps. A slow refresh keeps hover figures and retry
         // counters honest without costing a software rasterizer a frame a second.
         ctx.request_repaint_after(Duration::from_secs(10));
+        self.hold_close_while_recording(ctx);
         self.keyboard(ctx);
         self.log_milestones();
         self.start_recorder_when_due(ctx);
@@ -486,6 +498,7 @@ impl eframe::App for VigilApp {
         let lang = self.settings.lang;
         review::forms_ui(&ctx, &mut self.review.state, self.site.timezone, lang, &mut self.commands);
         review::export_result_ui(&ctx, &mut self.jobs.last_export, lang);
+        self.close_dialog_ui(&ctx);
         let site = &self.site;
         let camera_name = |id: &str| site.camera(id).map_or_else(|| id.to_string(), |c| c.name.clone());
         review::incidents_ui(&ctx, &mut self.review.state, &camera_name, site.timezone, lang, &mut self.commands);

@@ -137,6 +137,11 @@ impl RecordingView {
     }
 
     /// Finishes and indexes the open segments. Blocking: call on exit.
+    /// This process records (or is starting to).
+    pub fn is_recording(&self) -> bool {
+        matches!(self.state, State::Running { .. } | State::Starting(_))
+    }
+
     pub fn shutdown(&mut self) {
         if let State::Running { recorder, .. } = std::mem::replace(&mut self.state, State::Off) {
             recorder.shutdown();

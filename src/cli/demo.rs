@@ -20,11 +20,14 @@ pub fn start_options(cli: &Cli) -> crate::app::StartOptions {
         data_dir: None,
         record: !cli.no_record,
         clock: crate::core::time::Clock::System,
+        background_recorder: None,
     }
 }
 
 pub fn gui(data_dir: &Path, mut options: crate::app::StartOptions) -> Result<ExitCode> {
     options.data_dir = Some(data_dir.to_path_buf());
+    // Real cameras outlive the window: closing it can hand the recording to `vigil record`.
+    options.background_recorder = std::env::current_exe().ok();
     let store = Store::open_dir(data_dir)?;
     let Some(site) = store.load_site()? else {
         bail!("no site configured in {}.\nImport one with `vigil site import FILE`, or try `vigil demo`.", data_dir.display())
