@@ -395,20 +395,20 @@ fn closing_while_recording_asks_and_can_hand_the_recording_to_a_background_proce
     h.get_by_label("Keep recording in the background and close").click();
     h.step();
     assert!(commands(&h).contains(&egui::ViewportCommand::Close), "the window closes: {:?}", commands(&h));
-    let pid = loop {
-        match vigil::record::DataDirLock::holder(dir.path()) {
-            Some(pid) if pid != std::process::id() => break pid,
-            _ => {}
-        }
-        assert!(std::time::Instant::now() < deadline, "no background recorder took the data dir");
-        h.step();
-    };
-    // It says so in its log in the data dir; SIGTERM stops it cleanly (the lock is released).
+    // It says so in its log in the data dir (written once its pid is in the lock file).
     let log = || std::fs::read_to_string(dir.path().join("vigil-record.log")).unwrap_or_default();
     while !log().contains("vigil record: recording") {
         assert!(std::time::Instant::now() < deadline, "background recorder's log: {}", log());
         h.step();
     }
+    // The lock's holder is that process: a `vigil … record` on this data dir, never this test
+    // (or pid 0, "unknown", which kill would take for this whole process group).
+    let pid = vigil::record::DataDirLock::holder(dir.path()).expect("the data dir is recorded");
+    assert!(pid > 0 && pid != std::process::id(), "holder pid {pid}");
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+    assert!(cmdline.contains("record") && cmdline.contains(&dir.path().display().to_string()), "pid {pid} is {cmdline:?}");
+    // SIGTERM stops it cleanly (the lock is released).
     assert!(std::process::Command::new("kill").arg(pid.to_string()).status().unwrap().success());
     while vigil::record::DataDirLock::holder(dir.path()).is_some() {
         assert!(std::time::Instant::now() < deadline, "the background recorder did not stop on SIGTERM");

@@ -474,7 +474,8 @@ impl eframe::App for VigilApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         egui::Panel::top("layouts").show(ui, |ui| self.top_bar_ui(ui));
-        egui::Panel::left("cameras").resizable(true).default_size(250.0).show(ui, |ui| self.side_panel_ui(ui));
+        // The side panel keeps its width when a section opens (the user may drag it, within limits).
+        egui::Panel::left("cameras").resizable(true).default_size(250.0).size_range(200.0..=420.0).show(ui, |ui| self.side_panel_ui(ui));
         if self.ui.timeline_open {
             self.timeline_panel_ui(ui);
         }

@@ -174,25 +174,28 @@ impl RecordingView {
         });
         let Some(status) = &self.status else { return };
         egui::CollapsingHeader::new(tr(lang, Msg::Recording)).id_salt("recording-table").show(ui, |ui| {
-            egui::Grid::new("recording-grid").striped(true).num_columns(4).show(ui, |ui| {
-                for c in &status.cameras {
-                    let name = site.camera(&c.camera_id).map_or(c.camera_id.as_str(), |cam| cam.name.as_str());
-                    let (dot, colour) = if c.recording { ("•", red) } else { ("•", egui::Color32::GRAY) };
-                    ui.label(egui::RichText::new(dot).color(colour));
-                    ui.label(name);
-                    let state = match (&c.reason, c.recording) {
-                        (_, true) => format!("{:.0} kbit/s", c.bitrate_kbps),
-                        (Some(r), false) => record_reason_text(lang, r),
-                        (None, false) => tr(lang, Msg::RecordingOff).to_string(),
-                    };
-                    ui.label(state);
-                    let oldest = c.oldest_start_90k.map_or(String::new(), |t| {
-                        let ns = crate::core::time::ns_from_90k(t);
-                        format!(" · {} {}", tr(lang, Msg::OldestKept), super::i18n::local_date_time(ns, site.timezone))
-                    });
-                    ui.label(format!("{} {}{oldest}", human_bytes(c.bytes_today), tr(lang, Msg::Today)));
-                    ui.end_row();
-                }
+            // The table scrolls inside the panel rather than widening it for good.
+            egui::ScrollArea::both().id_salt("recording-scroll").max_height(320.0).auto_shrink([false, true]).show(ui, |ui| {
+                egui::Grid::new("recording-grid").striped(true).num_columns(4).show(ui, |ui| {
+                    for c in &status.cameras {
+                        let name = site.camera(&c.camera_id).map_or(c.camera_id.as_str(), |cam| cam.name.as_str());
+                        let (dot, colour) = if c.recording { ("•", red) } else { ("•", egui::Color32::GRAY) };
+                        ui.label(egui::RichText::new(dot).color(colour));
+                        ui.label(name);
+                        let state = match (&c.reason, c.recording) {
+                            (_, true) => format!("{:.0} kbit/s", c.bitrate_kbps),
+                            (Some(r), false) => record_reason_text(lang, r),
+                            (None, false) => tr(lang, Msg::RecordingOff).to_string(),
+                        };
+                        ui.label(state);
+                        let oldest = c.oldest_start_90k.map_or(String::new(), |t| {
+                            let ns = crate::core::time::ns_from_90k(t);
+                            format!(" · {} {}", tr(lang, Msg::OldestKept), super::i18n::local_date_time(ns, site.timezone))
+                        });
+                        ui.label(format!("{} {}{oldest}", human_bytes(c.bytes_today), tr(lang, Msg::Today)));
+                        ui.end_row();
+                    }
+                });
             });
         });
     }

@@ -28,15 +28,21 @@ impl VigilApp {
         }
         let mut open = true;
         let lang = self.settings.lang;
+        // Fits the screen: at most its height less the bars, scrolling inside beyond that.
+        let screen = ctx.content_rect();
         egui::Window::new(tr(lang, Msg::Settings))
             .id(egui::Id::unique("settings-window"))
             .open(&mut open)
             .default_pos([420.0, 90.0])
             .min_width(620.0)
+            .max_width((screen.width() - 40.0).max(320.0))
+            .max_height((screen.height() - 140.0).max(200.0))
             .resizable(false)
             .collapsible(false)
             .show(ctx, |ui| {
-                egui::Grid::new("settings").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| self.settings_grid_ui(ui, lang));
+                egui::ScrollArea::vertical().id_salt("settings-scroll").show(ui, |ui| {
+                    egui::Grid::new("settings").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| self.settings_grid_ui(ui, lang));
+                });
             });
         if !open {
             self.ui.settings_open = false;

@@ -35,10 +35,14 @@ pub fn layout_buttons_ui(ui: &mut egui::Ui, wall: &Wall, site: &Site, lang: Lang
 impl VigilApp {
     pub(super) fn top_bar_ui(&mut self, ui: &mut egui::Ui) {
         let lang = self.settings.lang;
+        // Two rows by design, not wherever the width runs out: what the wall shows (layouts,
+        // neighborhoods), then saved layouts and the tools.
         ui.horizontal_wrapped(|ui| {
             let mut wall_commands = Vec::new();
             layout_buttons_ui(ui, &self.wall, &self.site, lang, &mut wall_commands);
             self.commands.extend(wall_commands.into_iter().map(AppCommand::from));
+        });
+        ui.horizontal_wrapped(|ui| {
             for saved in &self.saved_layouts {
                 let active = self.wall.layout.name == saved.layout && self.wall.cameras == saved.cameras;
                 let button = ui.selectable_label(active, &saved.name);
