@@ -362,11 +362,11 @@ fn closing_while_recording_asks_and_can_hand_the_recording_to_a_background_proce
         ..StartOptions::default()
     };
     let mut h = harness_opts(site, options);
+    // Recording (waited for on the screen: asking the lock while the recorder starts would
+    // take it from under the recorder).
+    step_until_label(&mut h, "Recording: 0/35 recording");
+    assert_eq!(vigil::record::DataDirLock::holder(dir.path()), Some(std::process::id()), "this process records");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while vigil::record::DataDirLock::holder(dir.path()) != Some(std::process::id()) {
-        assert!(std::time::Instant::now() < deadline, "the GUI did not start recording");
-        h.step();
-    }
     let close = |h: &mut Harness<'static, VigilApp>| {
         h.input_mut().viewports.entry(egui::ViewportId::ROOT).or_default().events.push(egui::ViewportEvent::Close);
         h.step();
