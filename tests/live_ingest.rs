@@ -195,7 +195,8 @@ fn a_malformed_url_is_a_clear_permanent_error() {
     let (e, _) = wait_event(&events, T, "offline", |e| matches!(e.state, StreamState::Offline { .. }));
     match e.state {
         StreamState::Offline { reason: OfflineReason::InvalidUrl(m), retry_in_ms: None } => {
-            assert!(m.contains("malformed URL"), "{m}")
+            assert!(m.to_string().contains("malformed URL"), "{m}");
+            assert!(matches!(m.problem, vigil::core::site::UrlProblem::Unreadable(_)), "{m:?}");
         }
         other => panic!("expected a permanent invalid-URL state, got {other:?}"),
     }

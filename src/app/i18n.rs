@@ -139,10 +139,14 @@ pub enum Msg {
     StopRecordingAndClose,
     DemoStopsRecording,
     HandoverFailed,
+    UrlUnreadable,
+    UrlScheme,
+    UrlNoHost,
+    UrlWhiteSpace,
 }
 
 impl Msg {
-    pub const ALL: [Msg; 128] = [
+    pub const ALL: [Msg; 132] = [
         Msg::Layout,
         Msg::AllCameras,
         Msg::CamerasLive,
@@ -271,6 +275,10 @@ impl Msg {
         Msg::StopRecordingAndClose,
         Msg::DemoStopsRecording,
         Msg::HandoverFailed,
+        Msg::UrlUnreadable,
+        Msg::UrlScheme,
+        Msg::UrlNoHost,
+        Msg::UrlWhiteSpace,
     ];
 }
 
@@ -371,6 +379,10 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             Lock => "Khoá",
             BurnIn => "Ghi tên camera và giờ lên hình (mã hoá lại, chậm hơn)",
             Day => "Ngày",
+            UrlUnreadable => "không đọc được địa chỉ",
+            UrlScheme => "phải bắt đầu bằng rtsp://",
+            UrlNoHost => "thiếu địa chỉ IP hoặc tên máy",
+            UrlWhiteSpace => "có dấu cách",
             CloseWhileRecordingTitle => "Đang ghi hình",
             CloseWhileRecording => "Cửa sổ này đang ghi hình các camera. Đóng cửa sổ sẽ dừng ghi hình.",
             KeepRecordingInBackground => "Ghi hình tiếp trong nền và đóng",
@@ -505,6 +517,10 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             Lock => "Lock",
             BurnIn => "Burn camera name and time into the picture (re-encodes, slower)",
             Day => "Day",
+            UrlUnreadable => "the address cannot be read",
+            UrlScheme => "it must start with rtsp://",
+            UrlNoHost => "no IP address or host name",
+            UrlWhiteSpace => "it contains a space",
             CloseWhileRecordingTitle => "Recording",
             CloseWhileRecording => "This window is recording the cameras. Closing it stops the recording.",
             KeepRecordingInBackground => "Keep recording in the background and close",
@@ -551,7 +567,16 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
 /// An offline reason in the UI's language (details that come from the camera stay as they are).
 pub fn reason_text(lang: Lang, reason: &OfflineReason) -> String {
     let (msg, detail) = match reason {
-        OfflineReason::InvalidUrl(d) => (Msg::ReasonInvalidUrl, Some(d.as_str())),
+        OfflineReason::InvalidUrl(bad) => {
+            use crate::core::site::UrlProblem;
+            let why = match &bad.problem {
+                UrlProblem::Unreadable(_) => Msg::UrlUnreadable,
+                UrlProblem::Scheme(_) => Msg::UrlScheme,
+                UrlProblem::NoHost => Msg::UrlNoHost,
+                UrlProblem::WhiteSpace => Msg::UrlWhiteSpace,
+            };
+            return format!("{}: {} ({})", tr(lang, Msg::ReasonInvalidUrl), tr(lang, why), bad.url);
+        }
         OfflineReason::Unauthorized => (Msg::ReasonUnauthorized, None),
         OfflineReason::NotFound => (Msg::ReasonNotFound, None),
         OfflineReason::ConnectionRefused => (Msg::ReasonRefused, None),
@@ -625,6 +650,14 @@ mod tests {
     fn reasons_are_translated() {
         assert_eq!(reason_text(Lang::Vi, &OfflineReason::NoVideo), "không có hình");
         assert_eq!(reason_text(Lang::En, &OfflineReason::Other("boom".into())), "error: boom");
+        // A bad address says what is wrong in the officer's language, with the address (no password).
+        let bad = crate::core::site::validate_rtsp_url("rtsp://").unwrap_err();
+        assert_eq!(reason_text(Lang::Vi, &OfflineReason::InvalidUrl(bad)), "địa chỉ camera sai: thiếu địa chỉ IP hoặc tên máy (rtsp://)");
+        let bad = crate::core::site::validate_rtsp_url("http://admin:pw@cam/x").unwrap_err();
+        assert_eq!(
+            reason_text(Lang::En, &OfflineReason::InvalidUrl(bad)),
+            "invalid camera address: it must start with rtsp:// (http://admin:***@cam/x)"
+        );
         assert_eq!(record_reason_text(Lang::Vi, "camera offline: connection refused"), "camera mất tín hiệu: connection refused");
         assert_eq!(record_reason_text(Lang::Vi, "disk full"), tr(Lang::Vi, Msg::RecReasonDiskFull));
         assert_eq!(record_reason_text(Lang::En, "something new"), "something new");

@@ -187,12 +187,12 @@ impl Site {
                 errors.push(err(item.clone(), "neighborhood", format!("no neighborhood has id {:?}", c.neighborhood)));
             }
             if let Err(m) = validate_rtsp_url(&c.main_url) {
-                errors.push(err(item.clone(), "main", m));
+                errors.push(err(item.clone(), "main", m.to_string()));
             }
             if let Some(sub) = &c.sub_url
                 && let Err(m) = validate_rtsp_url(sub)
             {
-                errors.push(err(item.clone(), "sub", m));
+                errors.push(err(item.clone(), "sub", m.to_string()));
             }
             if let Some(cred) = &c.credential
                 && self.credential(cred).is_none()
@@ -225,19 +225,65 @@ pub fn validate_id(id: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// What is wrong with a camera's URL (the GUI says it in the officer's language).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UrlProblem {
+    /// Not a URL at all (the parser's words).
+    Unreadable(String),
+    /// Another scheme than rtsp/rtsps/rtspt/rtsph.
+    Scheme(String),
+    NoHost,
+    WhiteSpace,
+}
+
+/// A URL Vigil cannot open, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadUrl {
+    /// The URL as given, any password replaced by `***` (it is shown on the wall).
+    pub url: String,
+    pub problem: UrlProblem,
+}
+
+impl std::fmt::Display for BadUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = &self.url;
+        match &self.problem {
+            UrlProblem::Unreadable(e) => write!(f, "malformed URL {url:?}: {e}"),
+            UrlProblem::Scheme(other) => write!(f, "malformed URL {url:?}: scheme must be rtsp://, not {other}://"),
+            UrlProblem::NoHost => write!(f, "malformed URL {url:?}: no host"),
+            UrlProblem::WhiteSpace => write!(f, "malformed URL {url:?}: contains white space"),
+        }
+    }
+}
+
+/// `raw` with the password of its user info (`user:password@`) replaced by `***`.
+pub fn redact_url(raw: &str) -> String {
+    let Some(scheme_end) = raw.find("://").map(|i| i + 3) else { return raw.to_string() };
+    let rest = &raw[scheme_end..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let user = rest[..at].split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &raw[..scheme_end], &rest[at..])
+        }
+        None => raw.to_string(),
+    }
+}
+
 /// An RTSP URL Vigil can open: scheme rtsp/rtsps/rtspt/rtsph, a host, no spaces.
-pub fn validate_rtsp_url(raw: &str) -> Result<(), String> {
-    let parsed = url::Url::parse(raw).map_err(|e| format!("malformed URL {raw:?}: {e}"))?;
+pub fn validate_rtsp_url(raw: &str) -> Result<(), BadUrl> {
+    let bad = |problem| BadUrl { url: redact_url(raw), problem };
+    let parsed = url::Url::parse(raw).map_err(|e| bad(UrlProblem::Unreadable(e.to_string())))?;
     match parsed.scheme() {
         "rtsp" | "rtsps" | "rtspt" | "rtsph" => {}
-        other => return Err(format!("malformed URL {raw:?}: scheme must be rtsp://, not {other}://")),
+        other => return Err(bad(UrlProblem::Scheme(other.to_string()))),
     }
     match parsed.host_str() {
         Some(h) if !h.is_empty() => {}
-        _ => return Err(format!("malformed URL {raw:?}: no host")),
+        _ => return Err(bad(UrlProblem::NoHost)),
     }
     if raw.chars().any(char::is_whitespace) {
-        return Err(format!("malformed URL {raw:?}: contains white space"));
+        return Err(bad(UrlProblem::WhiteSpace));
     }
     Ok(())
 }
@@ -292,6 +338,13 @@ mod tests {
         assert!(validate_rtsp_url("rtsp//missing-colon").is_err());
         assert!(validate_rtsp_url("rtsp://").is_err());
         assert!(validate_rtsp_url("rtsp://host/a b").is_err());
+        assert_eq!(validate_rtsp_url("rtsp://").unwrap_err().problem, UrlProblem::NoHost);
+        assert_eq!(validate_rtsp_url("http://cam/x").unwrap_err().problem, UrlProblem::Scheme("http".into()));
+        // A password never reaches the wall.
+        let e = validate_rtsp_url("rtsp://admin:secret@cam/a b").unwrap_err();
+        assert_eq!((e.url.as_str(), &e.problem), ("rtsp://admin:***@cam/a b", &UrlProblem::WhiteSpace));
+        assert!(!e.to_string().contains("secret"));
+        assert_eq!(redact_url("rtsp://cam.local/live"), "rtsp://cam.local/live");
         assert!(validate_rtsp_url("").is_err());
     }
 

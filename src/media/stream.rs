@@ -63,7 +63,7 @@ impl DecodeMode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OfflineReason {
     /// The URL cannot be opened at all; no retries.
-    InvalidUrl(String),
+    InvalidUrl(crate::core::site::BadUrl),
     /// 401: wrong or missing user name/password.
     Unauthorized,
     /// 404: the camera answered but has no such stream.
