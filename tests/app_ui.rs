@@ -215,6 +215,35 @@ fn arrows_select_enter_maximizes_delete_removes() {
 }
 
 #[test]
+fn at_1600_px_the_top_bar_keeps_its_two_rows_whole_and_highlights_what_the_wall_shows() {
+    let site = site();
+    let mut h = harness(site.clone(), Lang::Vi);
+    // The top-most node of that label (the side panel names the neighborhoods too).
+    let y = |h: &Harness<'static, VigilApp>, label: &str| h.get_all_by_label(label).map(|n| n.rect().center().y).fold(f32::MAX, f32::min);
+    // Row 1, what the wall shows: the layouts and every neighborhood, on one line.
+    let row1 = y(&h, "6x6");
+    for label in ["1", "2+8", "Tất cả camera", "Khu phố 1", "Khu phố 9"] {
+        assert_eq!(y(&h, label), row1, "{label} left the first row");
+    }
+    // Row 2, the tools, on one line below it.
+    let row2 = y(&h, "Mở tường hình trên cửa sổ mới");
+    assert!(row2 > row1);
+    for label in ["Lưu bố cục", "Chụp ảnh (S)", "Cài đặt", "Dòng thời gian"] {
+        assert_eq!(y(&h, label), row2, "{label} left the second row");
+    }
+    // The wall shows every camera at start: that button is highlighted; a neighborhood's once chosen.
+    use egui_kittest::kittest::NodeT as _;
+    let selected = |h: &Harness<'static, VigilApp>, label: &str| {
+        let top = h.get_all_by_label(label).min_by(|a, b| a.rect().min.y.total_cmp(&b.rect().min.y)).unwrap();
+        top.accesskit_node().toggled() == Some(egui::accesskit::Toggled::True)
+    };
+    assert!(selected(&h, "Tất cả camera"));
+    h.get_all_by_label("Khu phố 2").min_by(|a, b| a.rect().min.y.total_cmp(&b.rect().min.y)).unwrap().click();
+    h.run_steps(2);
+    assert!(selected(&h, "Khu phố 2") && !selected(&h, "Tất cả camera"));
+}
+
+#[test]
 fn a_snapshot_needs_a_selected_tile() {
     let mut h = harness(site(), Lang::En);
     h.get_by_label("Snapshot (S)").click();
