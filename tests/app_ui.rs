@@ -410,9 +410,7 @@ fn closing_while_recording_asks_and_can_hand_the_recording_to_a_background_proce
     let question = "This window is recording the cameras. Closing it stops the recording.";
     assert!(h.query_by_label(question).is_some());
     // A picture to look at (not compared): target/tmp/kittest/close-while-recording.png
-    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("kittest");
-    std::fs::create_dir_all(&shots).unwrap();
-    h.render().expect("renders").save(shots.join("close-while-recording.png")).unwrap();
+    save_shot(&mut h, "close-while-recording");
     // Cancel: the window stays and records on.
     h.get_by_label("Cancel").click();
     h.run_steps(2);
@@ -451,6 +449,20 @@ fn a_data_dir_recorded_by_another_process_is_shown_not_recorded_twice() {
     let _other = vigil::record::DataDirLock::acquire(dir.path()).unwrap();
     let mut h = harness_with(site(), Lang::En, Some(dir.path().to_path_buf()));
     step_until_label(&mut h, &format!("Recorded by another process (pid {})", std::process::id()));
+}
+
+/// The demo town on a `layout` wall in `lang`, with `data_dir` for recordings and settings.
+fn harness_in(data_dir: &std::path::Path, layout: &str, lang: Lang) -> Harness<'static, VigilApp> {
+    let options =
+        StartOptions { layout: Some(layout.into()), lang: Some(lang), data_dir: Some(data_dir.to_path_buf()), ..StartOptions::default() };
+    harness_opts(site(), options)
+}
+
+/// Saves what the harness shows as target/tmp/kittest/NAME.png (a picture to look at, not compared).
+fn save_shot(h: &mut Harness<'static, VigilApp>, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("kittest");
+    std::fs::create_dir_all(&dir).unwrap();
+    h.render().expect("renders").save(dir.join(format!("{name}.png"))).unwrap();
 }
 
 fn harness_opts(site: Site, options: StartOptions) -> Harness<'static, VigilApp> {
@@ -512,15 +524,8 @@ fn playing_skips_a_gap_in_the_recordings_or_plays_through_it_as_set() {
     use vigil::app::{ReviewCommand, ViewCommand};
     use vigil::core::timeline::{GapMode, TimelineCommand};
     const S: i64 = 90_000;
-    let site = site();
     let dir = tempfile::tempdir().unwrap();
-    let options = StartOptions {
-        layout: Some("2x2".into()),
-        lang: Some(Lang::En),
-        data_dir: Some(dir.path().to_path_buf()),
-        ..StartOptions::default()
-    };
-    let mut h = harness_opts(site, options);
+    let mut h = harness_in(dir.path(), "2x2", Lang::En);
     // cam01 recorded two minutes, then nothing for almost five, then two minutes more.
     let now = vigil::core::time::now_90k();
     let (m1, m2) = (now - 900 * S, now - 500 * S);
@@ -581,15 +586,8 @@ fn playing_fast_says_the_frame_rate_is_reduced_and_pausing_shows_the_exact_frame
     use vigil::app::ReviewCommand;
     use vigil::core::timeline::TimelineCommand;
     const S: i64 = 90_000;
-    let site = site();
     let dir = tempfile::tempdir().unwrap();
-    let options = StartOptions {
-        layout: Some("2x2".into()),
-        lang: Some(Lang::Vi),
-        data_dir: Some(dir.path().to_path_buf()),
-        ..StartOptions::default()
-    };
-    let mut h = harness_opts(site, options);
+    let mut h = harness_in(dir.path(), "2x2", Lang::Vi);
     let middle = vigil::core::time::now_90k() - 600 * S;
     record_cam01_around(dir.path(), middle);
     let from = middle - 50 * S;
@@ -611,10 +609,7 @@ fn playing_fast_says_the_frame_rate_is_reduced_and_pausing_shows_the_exact_frame
     assert_eq!((shown - middle).rem_euclid(2 * S) % 90, 0, "a recorded instant");
     // A picture to look at (not compared): target/tmp/kittest/playback-reduced.png, with the
     // "GIẢM KHUNG HÌNH" badge on cam01's tile.
-    let image = h.render().expect("renders");
-    let kittest = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("kittest");
-    std::fs::create_dir_all(&kittest).unwrap();
-    image.save(kittest.join("playback-reduced.png")).unwrap();
+    save_shot(&mut h, "playback-reduced");
     // Paused: the exact frame at the cursor, every frame again.
     h.state_mut().command(ReviewCommand::Timeline(TimelineCommand::Pause));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
@@ -637,13 +632,7 @@ fn the_reviewer_goes_to_a_typed_time_zooms_by_preset_and_drives_playback_from_th
     let site = site();
     let tz = site.timezone;
     let dir = tempfile::tempdir().unwrap();
-    let options = StartOptions {
-        layout: Some("2x2".into()),
-        lang: Some(Lang::En),
-        data_dir: Some(dir.path().to_path_buf()),
-        ..StartOptions::default()
-    };
-    let mut h = harness_opts(site, options);
+    let mut h = harness_in(dir.path(), "2x2", Lang::En);
     // Two minutes of cam01 around a whole second ten minutes ago.
     let middle = (vigil::core::time::now_90k() / S - 600) * S;
     record_cam01_around(dir.path(), middle);
@@ -717,15 +706,8 @@ fn the_reviewer_goes_to_a_typed_time_zooms_by_preset_and_drives_playback_from_th
 fn paused_near_the_present_a_tile_shows_footage_indexed_after_it_first_asked() {
     use vigil::app::ReviewCommand;
     const S: i64 = 90_000;
-    let site = site();
     let dir = tempfile::tempdir().unwrap();
-    let options = StartOptions {
-        layout: Some("2x2".into()),
-        lang: Some(Lang::En),
-        data_dir: Some(dir.path().to_path_buf()),
-        ..StartOptions::default()
-    };
-    let mut h = harness_opts(site, options);
+    let mut h = harness_in(dir.path(), "2x2", Lang::En);
     // Paused 30 s ago, before anything is indexed there: the tile says "no recording".
     let t = (vigil::core::time::now_90k() / S - 30) * S;
     h.state_mut().command(ReviewCommand::Seek { t_90k: t, exact: true });
@@ -747,15 +729,8 @@ fn paused_near_the_present_a_tile_shows_footage_indexed_after_it_first_asked() {
 fn a_big_wall_scrubs_from_the_preview_track_and_shows_the_full_frame_on_release() {
     use vigil::app::ReviewCommand;
     const S: i64 = 90_000;
-    let site = site();
     let dir = tempfile::tempdir().unwrap();
-    let options = StartOptions {
-        layout: Some("6x6".into()),
-        lang: Some(Lang::En),
-        data_dir: Some(dir.path().to_path_buf()),
-        ..StartOptions::default()
-    };
-    let mut h = harness_opts(site, options);
+    let mut h = harness_in(dir.path(), "6x6", Lang::En);
     let middle = vigil::core::time::now_90k() - 600 * S;
     record_cam01_around(dir.path(), middle);
     record_cam01_preview_around(dir.path(), middle);
@@ -981,9 +956,7 @@ fn a_selection_is_bookmarked_locked_found_and_exported_from_the_timeline() {
     h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "Phố Lê Lợi – tiệm vàng").click();
     h.run_steps(2);
     // A picture to look at (not compared): target/tmp/kittest/export-form.png
-    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("kittest");
-    std::fs::create_dir_all(&shots).unwrap();
-    h.render().expect("renders").save(shots.join("export-form.png")).unwrap();
+    save_shot(&mut h, "export-form");
     h.get_all_by_label("Trích xuất…").last().unwrap().click();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let out = loop {
@@ -1029,7 +1002,7 @@ fn a_selection_is_bookmarked_locked_found_and_exported_from_the_timeline() {
     assert!(copied, "the hash is on the clipboard: {:?}", h.output().platform_output.commands);
     assert!(h.query_by_label("Đã sao chép").is_some(), "and the window says so");
     // A picture to look at (not compared): target/tmp/kittest/export-done.png
-    h.render().expect("renders").save(shots.join("export-done.png")).unwrap();
+    save_shot(&mut h, "export-done");
     // The officer and the case are remembered for the next export.
     let saved = vigil::store::Store::open_dir(dir.path()).unwrap().settings().unwrap();
     assert_eq!((saved.export_officer.as_str(), saved.export_case.as_str()), ("Thượng úy Nguyễn Văn A", "12/2026"));

@@ -565,6 +565,14 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
 }
 
 /// An offline reason in the UI's language (details that come from the camera stay as they are).
+/// Why a typed date and time could not be read, as a message.
+pub fn local_time_error_msg(e: crate::core::time::LocalTimeError) -> Msg {
+    match e {
+        crate::core::time::LocalTimeError::Format => Msg::GoToBadFormat,
+        crate::core::time::LocalTimeError::NoSuchTime => Msg::GoToNoSuchTime,
+    }
+}
+
 pub fn reason_text(lang: Lang, reason: &OfflineReason) -> String {
     let (msg, detail) = match reason {
         OfflineReason::InvalidUrl(bad) => {

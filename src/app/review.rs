@@ -82,10 +82,7 @@ impl ExportForm {
             if text == local_date_time(ns(exact), tz) {
                 return Ok(exact);
             }
-            crate::core::time::parse_local_instant(text, tz, now_90k).map_err(|e| match e {
-                crate::core::time::LocalTimeError::Format => Msg::GoToBadFormat,
-                crate::core::time::LocalTimeError::NoSuchTime => Msg::GoToNoSuchTime,
-            })
+            crate::core::time::parse_local_instant(text, tz, now_90k).map_err(super::i18n::local_time_error_msg)
         };
         let (from, to) = (read(&self.from_text, self.selection_90k.0)?, read(&self.to_text, self.selection_90k.1)?);
         if to <= from {

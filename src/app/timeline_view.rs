@@ -119,11 +119,7 @@ pub fn timeline_ui(
             commands.push(ReviewCommand::GoTo(goto_text.clone()).into());
         }
         if let Some(e) = goto_error {
-            let msg = match e {
-                crate::core::time::LocalTimeError::Format => Msg::GoToBadFormat,
-                crate::core::time::LocalTimeError::NoSuchTime => Msg::GoToNoSuchTime,
-            };
-            ui.colored_label(egui::Color32::from_rgb(255, 110, 90), tr(lang, msg));
+            ui.colored_label(egui::Color32::from_rgb(255, 110, 90), tr(lang, super::i18n::local_time_error_msg(e)));
         }
     });
 

@@ -19,14 +19,15 @@ pub fn layout_buttons_ui(ui: &mut egui::Ui, wall: &Wall, site: &Site, lang: Lang
         }
     }
     ui.separator();
-    // The button that made what the wall shows is highlighted (until the wall is rearranged).
-    let all = super::commands::enabled_ids(site);
-    if ui.selectable_label(wall.shows_exactly(&all), tr(lang, Msg::AllCameras)).clicked() {
+    // The button that made what the wall shows is highlighted (until the wall is rearranged);
+    // compared without copying the ids (this runs every frame).
+    let all = site.cameras.iter().filter(|c| c.enabled).map(|c| c.id.as_str());
+    if ui.selectable_label(wall.shows_exactly(all), tr(lang, Msg::AllCameras)).clicked() {
         commands.push(WallCommand::ShowAll);
     }
     for nb in &site.neighborhoods {
-        let ids: Vec<String> = site.cameras_in(&nb.id).filter(|c| c.enabled).map(|c| c.id.clone()).collect();
-        if ui.selectable_label(wall.shows_exactly(&ids), &nb.name).clicked() {
+        let ids = site.cameras_in(&nb.id).filter(|c| c.enabled).map(|c| c.id.as_str());
+        if ui.selectable_label(wall.shows_exactly(ids), &nb.name).clicked() {
             commands.push(WallCommand::ShowNeighborhood(nb.id.clone()));
         }
     }
