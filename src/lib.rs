@@ -8,6 +8,9 @@
 //! - [`media`]: everything GStreamer: live ingest, decoders, the simulated town. Never imports egui,
 //!   the store or the recorder.
 //! - [`export`]: evidence export (remux to MP4, manifest with SHA-256) and its verifier.
+//! - [`alarm`]: the alarm runner: a named thread in the process that records, feeding facts from
+//!   the streams and the recorder into [`core::alarm`] and storing every transition. Never
+//!   imports the recorder, the app or the CLI.
 //! - [`record`]: the recorder: fragmented-MP4 segments indexed in SQLite, crash recovery, retention.
 //! - [`playback`]: the egui-free playback engine (decoding lanes, scrubs, thumbnails).
 //! - [`render`]: wgpu drawing of decoded frames (YUV planes in textures, WGSL conversion).
@@ -20,6 +23,7 @@
 //!
 //! Threads are named; channels are bounded; blocking GStreamer calls stay off the UI thread.
 
+pub mod alarm;
 pub mod app;
 pub mod bench;
 pub mod cli;

@@ -11,6 +11,11 @@ use vigil::app::i18n::Lang;
 use vigil::app::{StartOptions, VigilApp};
 use vigil::core::site::Site;
 use vigil::core::sitefile::demo_town;
+use vigil::core::time::{Duration90k, Time90k};
+
+/// A second and a 25 fps frame of the 90 kHz clock.
+const S: Duration90k = Duration90k::SECOND;
+const F: Duration90k = Duration90k(3_600);
 
 fn site() -> Site {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -104,16 +109,16 @@ fn the_language_switch_changes_the_labels() {
 
 /// Two minutes of cam01 recordings around `middle`, made from the simulator's clip (written and
 /// indexed as the recorder writes them).
-fn record_cam01_around(data_dir: &std::path::Path, middle: i64) {
+fn record_cam01_around(data_dir: &std::path::Path, middle: Time90k) {
     record_cam01_track(data_dir, middle, vigil::core::site::StreamProfile::Main);
 }
 
 /// cam01's preview track (its substream recorded beside) for the same two minutes.
-fn record_cam01_preview_around(data_dir: &std::path::Path, middle: i64) {
+fn record_cam01_preview_around(data_dir: &std::path::Path, middle: Time90k) {
     record_cam01_track(data_dir, middle, vigil::core::site::StreamProfile::Sub);
 }
 
-fn record_cam01_track(data_dir: &std::path::Path, middle: i64, profile: vigil::core::site::StreamProfile) {
+fn record_cam01_track(data_dir: &std::path::Path, middle: Time90k, profile: vigil::core::site::StreamProfile) {
     use vigil::core::site::StreamProfile;
     use vigil::media::simulate::{ClipJob, ClipSpec, Codec};
     let _ = common::simulator();
@@ -128,7 +133,7 @@ fn record_cam01_track(data_dir: &std::path::Path, middle: i64, profile: vigil::c
         data_dir,
         &track,
         &vigil::record::fabricate::LoopedClip { config: &config, frames: &units, fps },
-        middle - 60 * 90_000,
+        middle - 60 * S,
         120,
         30,
     )
@@ -253,7 +258,6 @@ fn a_snapshot_needs_a_selected_tile() {
 
 #[test]
 fn a_snapshot_of_a_substream_tile_is_the_full_frame_from_the_main_recording() {
-    const S: i64 = 90_000;
     let dir = tempfile::tempdir().unwrap();
     let pictures = tempfile::tempdir().unwrap();
     let options = StartOptions {
@@ -523,7 +527,6 @@ fn settings_choose_language_and_pictures_folder_and_they_survive_a_restart() {
 fn playing_skips_a_gap_in_the_recordings_or_plays_through_it_as_set() {
     use vigil::app::{ReviewCommand, ViewCommand};
     use vigil::core::timeline::{GapMode, TimelineCommand};
-    const S: i64 = 90_000;
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness_in(dir.path(), "2x2", Lang::En);
     // cam01 recorded two minutes, then nothing for almost five, then two minutes more.
@@ -533,7 +536,7 @@ fn playing_skips_a_gap_in_the_recordings_or_plays_through_it_as_set() {
     record_cam01_around(dir.path(), m2);
     let (gap_start, gap_end) = (m1 + 60 * S, m2 - 60 * S);
     assert_eq!(h.state().gap_mode(), GapMode::Skip, "gaps are skipped by default");
-    let play_from = |h: &mut Harness<'static, VigilApp>, t: i64| {
+    let play_from = |h: &mut Harness<'static, VigilApp>, t: Time90k| {
         h.state_mut().command(ReviewCommand::Seek { t_90k: t, exact: true });
         h.state_mut().command(ReviewCommand::Timeline(TimelineCommand::Play));
         h.run_steps(2);
@@ -546,7 +549,7 @@ fn playing_skips_a_gap_in_the_recordings_or_plays_through_it_as_set() {
         h.step();
     }
     let cursor = h.state().timeline().cursor_90k();
-    assert!(cursor < gap_end + 2 * S, "playing resumed at the next recording: {} s after it", (cursor - gap_end) / S);
+    assert!(cursor < gap_end + 2 * S, "playing resumed at the next recording: {} s after it", (cursor - gap_end).as_secs_f64());
     assert_eq!(h.state().timeline().mode(), vigil::core::timeline::Mode::Playback { playing: true });
     while h.state().playback_shown_90k("cam01").is_none_or(|t| t < gap_end) {
         assert!(std::time::Instant::now() < deadline, "no picture after the gap");
@@ -571,7 +574,7 @@ fn playing_skips_a_gap_in_the_recordings_or_plays_through_it_as_set() {
         let _ = h.render();
     }
     let cursor = h.state().timeline().cursor_90k();
-    assert!(cursor < gap_start + 3 * S, "held, not skipped: {} s into the gap", (cursor - gap_start) / S);
+    assert!(cursor < gap_start + 3 * S, "held, not skipped: {} s into the gap", (cursor - gap_start).as_secs_f64());
     // A picture to look at (not compared): target/tmp/kittest/playback-hold.png
     h.state_mut().command(ViewCommand::ToggleSettings);
     h.run_steps(2);
@@ -585,7 +588,6 @@ fn playing_skips_a_gap_in_the_recordings_or_plays_through_it_as_set() {
 fn playing_fast_says_the_frame_rate_is_reduced_and_pausing_shows_the_exact_frame_again() {
     use vigil::app::ReviewCommand;
     use vigil::core::timeline::TimelineCommand;
-    const S: i64 = 90_000;
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness_in(dir.path(), "2x2", Lang::Vi);
     let middle = vigil::core::time::now_90k() - 600 * S;
@@ -606,7 +608,7 @@ fn playing_fast_says_the_frame_rate_is_reduced_and_pausing_shows_the_exact_frame
         let _ = h.render();
     }
     let shown = h.state().playback_shown_90k("cam01").unwrap();
-    assert_eq!((shown - middle).rem_euclid(2 * S) % 90, 0, "a recorded instant");
+    assert_eq!((shown - middle).0.rem_euclid((2 * S).0) % 90, 0, "a recorded instant");
     // A picture to look at (not compared): target/tmp/kittest/playback-reduced.png, with the
     // "GIẢM KHUNG HÌNH" badge on cam01's tile.
     save_shot(&mut h, "playback-reduced");
@@ -615,7 +617,7 @@ fn playing_fast_says_the_frame_rate_is_reduced_and_pausing_shows_the_exact_frame
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
         let cursor = h.state().timeline().cursor_90k();
-        let at_cursor = h.state().playback_shown_90k("cam01").is_some_and(|t| t <= cursor && cursor - t < 3_600);
+        let at_cursor = h.state().playback_shown_90k("cam01").is_some_and(|t| t <= cursor && cursor - t < F);
         if at_cursor && !h.state().playback_reduced("cam01") {
             break;
         }
@@ -628,16 +630,15 @@ fn playing_fast_says_the_frame_rate_is_reduced_and_pausing_shows_the_exact_frame
 fn the_reviewer_goes_to_a_typed_time_zooms_by_preset_and_drives_playback_from_the_keyboard() {
     use vigil::app::ReviewCommand;
     use vigil::core::timeline::Mode;
-    const S: i64 = 90_000;
     let site = site();
     let tz = site.timezone;
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness_in(dir.path(), "2x2", Lang::En);
     // Two minutes of cam01 around a whole second ten minutes ago.
-    let middle = (vigil::core::time::now_90k() / S - 600) * S;
+    let middle = vigil::core::time::now_90k().floor_to(S) - 600 * S;
     record_cam01_around(dir.path(), middle);
     let target = middle - 30 * S;
-    let typed = chrono::DateTime::from_timestamp(target / S, 0).unwrap().with_timezone(&tz).format("%d/%m/%Y %H:%M:%S").to_string();
+    let typed = chrono::DateTime::from_timestamp(target.unix_secs(), 0).unwrap().with_timezone(&tz).format("%d/%m/%Y %H:%M:%S").to_string();
     h.get_by_label("Timeline").click();
     h.run_steps(2);
     // Given the keyboard as a click does in a window (a simulated click here does not focus
@@ -694,10 +695,10 @@ fn the_reviewer_goes_to_a_typed_time_zooms_by_preset_and_drives_playback_from_th
     assert_eq!(h.state().timeline().mode(), Mode::Playback { playing: false });
     let paused_at = h.state().timeline().cursor_90k();
     press(&mut h, egui::Key::Period);
-    assert_eq!(h.state().timeline().cursor_90k(), paused_at + 3_600, "a frame forward");
+    assert_eq!(h.state().timeline().cursor_90k(), paused_at + F, "a frame forward");
     press(&mut h, egui::Key::Comma);
     press(&mut h, egui::Key::Comma);
-    assert_eq!(h.state().timeline().cursor_90k(), paused_at - 3_600, "two frames back");
+    assert_eq!(h.state().timeline().cursor_90k(), paused_at - F, "two frames back");
     press(&mut h, egui::Key::Home);
     assert!(h.state().timeline().is_live());
 }
@@ -705,11 +706,10 @@ fn the_reviewer_goes_to_a_typed_time_zooms_by_preset_and_drives_playback_from_th
 #[test]
 fn paused_near_the_present_a_tile_shows_footage_indexed_after_it_first_asked() {
     use vigil::app::ReviewCommand;
-    const S: i64 = 90_000;
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness_in(dir.path(), "2x2", Lang::En);
     // Paused 30 s ago, before anything is indexed there: the tile says "no recording".
-    let t = (vigil::core::time::now_90k() / S - 30) * S;
+    let t = vigil::core::time::now_90k().floor_to(S) - 30 * S;
     h.state_mut().command(ReviewCommand::Seek { t_90k: t, exact: true });
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while !h.state().playback_answered("cam01") {
@@ -728,7 +728,6 @@ fn paused_near_the_present_a_tile_shows_footage_indexed_after_it_first_asked() {
 #[test]
 fn a_big_wall_scrubs_from_the_preview_track_and_shows_the_full_frame_on_release() {
     use vigil::app::ReviewCommand;
-    const S: i64 = 90_000;
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness_in(dir.path(), "6x6", Lang::En);
     let middle = vigil::core::time::now_90k() - 600 * S;
@@ -762,7 +761,7 @@ fn a_big_wall_scrubs_from_the_preview_track_and_shows_the_full_frame_on_release(
     h.run_steps(1);
     wait_size(&mut h, (1920, 1080), "the release shows the full frame");
     let shown = h.state().playback_shown_90k("cam01").unwrap();
-    assert!(shown <= middle + S && middle + S - shown < 3_600);
+    assert!(shown <= middle + S && middle + S - shown < F);
     // A small wall scrubs from the main recording itself.
     h.get_by_label("2x2").click();
     h.run_steps(2);
@@ -812,7 +811,7 @@ fn the_timeline_jumps_to_a_recorded_instant_shows_it_on_the_wall_and_goes_back_l
     let state = h.state();
     assert!(!state.timeline().is_live());
     let cursor = state.timeline().cursor_90k();
-    assert!((cursor - middle).abs() < 90_000, "the cursor is where the click was");
+    assert!((cursor - middle).abs() < S, "the cursor is where the click was");
     // The wall's tile for cam01 shows the recorded frame at that instant (decoded on its own thread).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while h.state().playback_shown_90k("cam01").is_none() {
@@ -820,14 +819,14 @@ fn the_timeline_jumps_to_a_recorded_instant_shows_it_on_the_wall_and_goes_back_l
         h.step();
     }
     let shown = h.state().playback_shown_90k("cam01").unwrap();
-    assert!(shown <= cursor && cursor - shown < 3_600, "the frame at the cursor: shown {shown}, cursor {cursor}");
+    assert!(shown <= cursor && cursor - shown < F, "the frame at the cursor: shown {shown}, cursor {cursor}");
     // Live video is not on screen now: its streams decode keyframes only (ready for the return).
     assert_eq!(full(&h), 0, "{:?}", h.state().stream_modes());
     assert_eq!(h.state().playback_shown_90k("cam02"), None, "a camera without recordings shows none");
     // Hovering cam01's track (the first row) at the recording shows a thumbnail of it.
     let area_rect = h.get_all_by_label("Dòng thời gian").max_by(|a, b| a.rect().min.y.total_cmp(&b.rect().min.y)).unwrap().rect();
     let tl = h.state().timeline().clone();
-    let over = egui::pos2(area_rect.min.x + tl.x_of(middle - 30 * 90_000), area_rect.min.y + 22.0);
+    let over = egui::pos2(area_rect.min.x + tl.x_of(middle - 30 * S), area_rect.min.y + 22.0);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while !h.state().thumbnail_drawn() {
         assert!(std::time::Instant::now() < deadline, "no hover thumbnail");
@@ -840,7 +839,7 @@ fn the_timeline_jumps_to_a_recorded_instant_shows_it_on_the_wall_and_goes_back_l
     assert_eq!(h.state().timeline().speed(), 4.0);
     h.get_by_label("Khung sau").click();
     h.run_steps(1);
-    assert_eq!(h.state().timeline().cursor_90k(), cursor + 3_600);
+    assert_eq!(h.state().timeline().cursor_90k(), cursor + F);
     // And back a frame: the picture of the previous instant (from the GOP decoded for the step).
     h.get_by_label("Khung trước").click();
     h.run_steps(1);
@@ -851,7 +850,7 @@ fn the_timeline_jumps_to_a_recorded_instant_shows_it_on_the_wall_and_goes_back_l
         h.step();
     }
     let back = h.state().playback_shown_90k("cam01").unwrap();
-    assert!(back <= cursor && cursor - back < 3_600);
+    assert!(back <= cursor && cursor - back < F);
     // Play at 1x: the tile follows the clock, decoding frame after frame.
     h.get_by_label("1x").click();
     h.run_steps(1);
@@ -859,14 +858,14 @@ fn the_timeline_jumps_to_a_recorded_instant_shows_it_on_the_wall_and_goes_back_l
     h.run_steps(1);
     let from = h.state().timeline().cursor_90k();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while h.state().playback_shown_90k("cam01").is_none_or(|t| t < from + 90_000) {
+    while h.state().playback_shown_90k("cam01").is_none_or(|t| t < from + S) {
         assert!(std::time::Instant::now() < deadline, "playback did not advance a second");
         h.step();
     }
     // The engine shows each picture when the clock reaches it, so the cursor of the next frame
     // (computed from the same clock) is there too.
     h.step();
-    assert!(h.state().timeline().cursor_90k() >= from + 90_000);
+    assert!(h.state().timeline().cursor_90k() >= from + S);
     h.get_by_label("Tạm dừng").click();
     h.run_steps(1);
     // Back to live.
@@ -919,10 +918,10 @@ fn a_selection_is_bookmarked_locked_found_and_exported_from_the_timeline() {
     h.get_by_label("Lưu").click();
     h.run_steps(2);
     let store = vigil::store::Store::open_dir(dir.path()).unwrap();
-    let found = store.search_bookmarks("xe máy", i64::MIN, i64::MAX).unwrap();
+    let found = store.search_bookmarks("xe máy", Time90k::MIN, Time90k::MAX).unwrap();
     assert_eq!(found.len(), 1);
     let b = &found[0];
-    assert_eq!(b.end_90k - b.start_90k, 25 * 3_600, "the selection is one second");
+    assert_eq!(b.end_90k - b.start_90k, 25 * F, "the selection is one second");
     assert_eq!(b.cameras.len(), 4, "the wall's cameras");
     assert!(b.locked && store.is_locked("cam01", b.start_90k, b.end_90k).unwrap(), "locked from retention");
 

@@ -11,14 +11,21 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use vigil::core::site::{Camera, Neighborhood, Rgb, Site, StreamProfile};
+use vigil::core::time::{Duration90k, Time90k};
 use vigil::export::manifest::{Manifest, verify};
 use vigil::export::{ExportError, ExportRequest, export, partial_dir, plan_parts};
 use vigil::media::simulate::{ClipSpec, Codec, read_barcode};
 use vigil::media::{CodecConfig, VideoCodec};
 use vigil::record::fmp4::{Sample, SegmentWriter};
-use vigil::record::{RecordEvent, Recorder, RecorderConfig, TICKS_PER_S, recordings_root};
+use vigil::record::{RecordEvent, Recorder, RecorderConfig, recordings_root};
+
 use vigil::store::Store;
 use vigil::store::recordings::NewSegment;
+
+/// A second and a 25 fps frame of the 90 kHz clock; a millisecond (RFC 3339 text carries whole ones).
+const S: Duration90k = Duration90k::SECOND;
+const F: Duration90k = Duration90k(3_600);
+const MS: Duration90k = Duration90k::from_millis(1);
 
 fn site(camera: &str) -> Site {
     let sim = common::simulator();
@@ -66,7 +73,7 @@ fn record(camera: &str, segments: usize) -> tempfile::TempDir {
     dir
 }
 
-fn rfc3339(t_90k: i64) -> String {
+fn rfc3339(t_90k: Time90k) -> String {
     vigil::export::manifest::utc_text(t_90k)
 }
 
@@ -111,8 +118,8 @@ fn an_exported_clip_covers_the_range_plays_everywhere_and_its_manifest_detects_t
     let segs = store.segments_of_camera("cam-a").unwrap();
     // A range that crosses a segment boundary and starts between keyframes.
     // Whole milliseconds, as RFC 3339 text carries them.
-    let from = (segs[0].start_90k + TICKS_PER_S * 13 / 10) / 90 * 90;
-    let to = (segs[1].start_90k + TICKS_PER_S * 11 / 10) / 90 * 90;
+    let from = (segs[0].start_90k + S * 13 / 10).floor_to(MS);
+    let to = (segs[1].start_90k + S * 11 / 10).floor_to(MS);
     let out = dir.path().join("evidence");
     let run = vigil(&[
         "--data-dir",
@@ -131,7 +138,7 @@ fn an_exported_clip_covers_the_range_plays_everywhere_and_its_manifest_detects_t
         "--case",
         "Vụ 12/2026 <trộm xe>",
         "--snapshot",
-        &rfc3339(from + TICKS_PER_S / 2 / 90 * 90),
+        &rfc3339(from + S / 2),
     ]);
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     assert!(!partial_dir(&out).exists());
@@ -142,8 +149,8 @@ fn an_exported_clip_covers_the_range_plays_everywhere_and_its_manifest_detects_t
     assert_eq!(manifest.requested.from_90k, from);
     let f = &manifest.files[0];
     // Starts at the keyframe at or before `from` (2 s GOP), ends with the frame that contains `to`.
-    assert!(f.covered.from_90k <= from && f.covered.from_90k > from - 2 * TICKS_PER_S - 1, "{:?}", f.covered);
-    assert!(f.covered.to_90k >= to && f.covered.to_90k < to + TICKS_PER_S / 25 + 1, "{:?}", f.covered);
+    assert!(f.covered.from_90k <= from && f.covered.from_90k > from - 2 * S - Duration90k(1), "{:?}", f.covered);
+    assert!(f.covered.to_90k >= to && f.covered.to_90k < to + S / 25 + Duration90k(1), "{:?}", f.covered);
     assert!(f.covered.from_local.contains('/') && f.covered.from_utc.ends_with('Z'));
     let file = out.join(&f.file);
     let duration = ffprobe_duration(&file);
@@ -164,7 +171,7 @@ fn an_exported_clip_covers_the_range_plays_everywhere_and_its_manifest_detects_t
     let png = out.join(&snap.file);
     let (w, h) = image_size(&png);
     assert_eq!((w, h), (1920, 1080));
-    assert!(snap.shown.from_90k <= from + TICKS_PER_S / 2 && snap.shown.from_90k > from + TICKS_PER_S / 2 - 3_600 - 1);
+    assert!(snap.shown.from_90k <= from + S / 2 && snap.shown.from_90k > from + S / 2 - F - Duration90k(1));
 
     // The manifest's own hash is printed, to be written down with the case file.
     let manifest_hash = vigil::export::manifest::manifest_sha256(&out).unwrap();
@@ -263,19 +270,23 @@ fn the_segment_being_written_can_be_reviewed_and_exported_within_seconds() {
     let mut open = None;
     poll_until("the open segment's row to hold 5 s", || {
         open = store.segments_of_camera("cam-f").unwrap().into_iter().find(|s| s.state == SegmentState::Open);
-        open.as_ref().is_some_and(|s| s.duration_90k >= 5 * TICKS_PER_S)
+        open.as_ref().is_some_and(|s| s.duration_90k >= 5 * S)
     });
     let open = open.unwrap();
     let now_90k = vigil::core::time::now_90k();
-    assert!(now_90k - open.end_90k() < 3 * TICKS_PER_S, "the index trails now by {} ms", (now_90k - open.end_90k()) / 90);
+    assert!(now_90k - open.end_90k() < 3 * S, "the index trails now by {} ms", (now_90k - open.end_90k()).as_millis());
     assert_eq!(store.coverage("cam-f", open.start_90k, now_90k).unwrap().last().map(|c| c.end_90k), Some(open.end_90k()));
     // Its last second plays back: the GOP of an instant just before its indexed end.
     let mut reader = RecordingReader::open(dir.path()).unwrap();
-    let t = open.end_90k() - TICKS_PER_S / 2;
+    let t = open.end_90k() - S / 2;
     let gop = reader.gop_at("cam-f", t).unwrap().expect("a GOP of the open segment");
-    assert!(gop.frames[gop.target].0 <= t && gop.frames[gop.target].0 > t - 3_601, "target frame at {}", gop.frames[gop.target].0);
+    assert!(
+        gop.frames[gop.target].0 <= t && gop.frames[gop.target].0 > t - F - Duration90k(1),
+        "target frame at {}",
+        gop.frames[gop.target].0
+    );
     // And it exports (another process reads the growing file and row) to a clip others play.
-    let (from, to) = (open.start_90k / 90 * 90, open.end_90k() / 90 * 90);
+    let (from, to) = (open.start_90k.floor_to(MS), open.end_90k().floor_to(MS));
     let out = dir.path().join("latest");
     let run = vigil(&[
         "--data-dir",
@@ -293,12 +304,7 @@ fn the_segment_being_written_can_be_reviewed_and_exported_within_seconds() {
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let manifest: Manifest = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     let f = &manifest.files[0];
-    assert!(
-        f.covered.to_90k >= to - TICKS_PER_S / 25 && f.covered.to_90k <= open.end_90k(),
-        "{:?} vs indexed end {}",
-        f.covered,
-        open.end_90k()
-    );
+    assert!(f.covered.to_90k >= to - S / 25 && f.covered.to_90k <= open.end_90k(), "{:?} vs indexed end {}", f.covered, open.end_90k());
     let file = out.join(&f.file);
     assert!((ffprobe_duration(&file) - f.duration_s).abs() <= 0.04 + 1e-6);
     let errors = Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(&file).args(["-f", "null", "-"]).output().unwrap();
@@ -310,19 +316,19 @@ fn the_segment_being_written_can_be_reviewed_and_exported_within_seconds() {
     assert_eq!(done.state, SegmentState::Ok);
     assert!(done.duration_90k >= open.duration_90k && done.frames >= open.frames);
     assert_eq!(done.bytes as u64, std::fs::metadata(recordings_root(dir.path()).join(&done.path)).unwrap().len());
-    assert_eq!(store.coverage("cam-f", done.start_90k - 1, done.end_90k() + 1).unwrap().len(), 1);
+    assert_eq!(store.coverage("cam-f", done.start_90k - Duration90k(1), done.end_90k() + Duration90k(1)).unwrap().len(), 1);
 }
 
 #[test]
 fn a_cancelled_export_leaves_nothing_and_bad_requests_are_explained() {
     let dir = tempfile::tempdir().unwrap();
-    let t0 = 1_800_000_000 * TICKS_PER_S;
-    fake(dir.path(), &[(1, t0, 100), (1, t0 + 100 * 3600, 100)]);
+    let t0 = Time90k::from_unix_secs(1_800_000_000);
+    fake(dir.path(), &[(1, t0, 100), (1, t0 + 100 * F, 100)]);
     let out = dir.path().join("cancelled");
     let request = ExportRequest {
         cameras: vec!["cam01".into()],
         from_90k: t0,
-        to_90k: t0 + 200 * 3600,
+        to_90k: t0 + 200 * F,
         out_dir: out.clone(),
         exported_by: "test".into(),
         snapshots: Vec::new(),
@@ -335,10 +341,10 @@ fn a_cancelled_export_leaves_nothing_and_bad_requests_are_explained() {
     assert!(!out.exists() && !partial_dir(&out).exists(), "nothing that looks like an export is left");
 
     let go = AtomicBool::new(false);
-    let empty = ExportRequest { from_90k: t0 - 1000 * TICKS_PER_S, to_90k: t0 - 900 * TICKS_PER_S, ..request.clone() };
+    let empty = ExportRequest { from_90k: t0 - 1000 * S, to_90k: t0 - 900 * S, ..request.clone() };
     let err = export(dir.path(), &empty, &mut |_| {}, &go).unwrap_err();
     assert!(err.to_string().contains("no recording of cam01"), "{err}");
-    let reversed = ExportRequest { from_90k: t0 + 10, to_90k: t0, ..request.clone() };
+    let reversed = ExportRequest { from_90k: t0 + Duration90k(10), to_90k: t0, ..request.clone() };
     assert!(matches!(export(dir.path(), &reversed, &mut |_| {}, &go), Err(ExportError::BadRange { .. })));
     let unknown = ExportRequest { cameras: vec!["cam99".into()], ..request.clone() };
     assert!(matches!(export(dir.path(), &unknown, &mut |_| {}, &go), Err(ExportError::UnknownCamera(_))));
@@ -354,20 +360,20 @@ fn a_cancelled_export_leaves_nothing_and_bad_requests_are_explained() {
 #[test]
 fn a_gap_in_the_recordings_starts_a_new_part_and_ranges_are_exact() {
     let dir = tempfile::tempdir().unwrap();
-    let t0 = 1_800_000_000 * TICKS_PER_S;
+    let t0 = Time90k::from_unix_secs(1_800_000_000);
     // Run 1: two segments of 100 frames back to back; run 2 starts 10 s after run 1 ends.
-    let run1_end = t0 + 200 * 3600;
-    fake(dir.path(), &[(1, t0, 100), (1, t0 + 100 * 3600, 100), (2, run1_end + 10 * TICKS_PER_S, 100)]);
+    let run1_end = t0 + 200 * F;
+    fake(dir.path(), &[(1, t0, 100), (1, t0 + 100 * F, 100), (2, run1_end + 10 * S, 100)]);
     let store = Store::open_dir(dir.path()).unwrap();
     let root = recordings_root(dir.path());
     // From frame 60 (keyframes every 50 frames: starts at frame 50) to 2 s into run 2.
-    let from = t0 + 60 * 3600;
-    let to = run1_end + 12 * TICKS_PER_S;
+    let from = t0 + 60 * F;
+    let to = run1_end + 12 * S;
     let parts = plan_parts(&store, &root, "cam01", from, to).unwrap();
     assert_eq!(parts.len(), 2);
-    assert_eq!(parts[0].start_90k, t0 + 50 * 3600, "starts at the keyframe at or before `from`");
+    assert_eq!(parts[0].start_90k, t0 + 50 * F, "starts at the keyframe at or before `from`");
     assert_eq!(parts[0].samples.len(), 150, "frames 50..200 of run 1, across its segment boundary");
-    assert_eq!(parts[1].start_90k, run1_end + 10 * TICKS_PER_S);
+    assert_eq!(parts[1].start_90k, run1_end + 10 * S);
     assert_eq!(parts[1].samples.len(), 50, "2 s of run 2 at 25 fps");
     let manifest = export(
         dir.path(),
@@ -387,7 +393,7 @@ fn a_gap_in_the_recordings_starts_a_new_part_and_ranges_are_exact() {
     .unwrap();
     let names: Vec<&str> = manifest.files.iter().map(|f| f.file.as_str()).collect();
     assert!(names[1].ends_with("_part2.mp4"), "{names:?}");
-    assert_eq!(manifest.files[1].covered.from_90k, run1_end + 10 * TICKS_PER_S);
+    assert_eq!(manifest.files[1].covered.from_90k, run1_end + 10 * S);
     assert_eq!(manifest.files[0].covered.to_90k, run1_end);
 }
 
@@ -398,7 +404,7 @@ const AVCC: &[u8] = &[
 
 /// Segments of fake frames (valid containers, not decodable), indexed as the recorder would:
 /// (run, start, frames at 25 fps, keyframe every 50).
-fn fake(data: &Path, segments: &[(i64, i64, u32)]) -> PathBuf {
+fn fake(data: &Path, segments: &[(i64, Time90k, u32)]) -> PathBuf {
     let mut store = Store::open_dir(data).unwrap();
     store.replace_site(&site_at("cam01", "rtsp://127.0.0.1:9/cam/cam01/main", None)).unwrap();
     let root = recordings_root(data);
@@ -406,7 +412,7 @@ fn fake(data: &Path, segments: &[(i64, i64, u32)]) -> PathBuf {
     let mut runs = std::collections::HashMap::new();
     for (i, (run, start, frames)) in segments.iter().enumerate() {
         let run_id = *runs.entry(*run).or_insert_with(|| store.begin_run("cam01", "main", *start).unwrap());
-        let rel = format!("cam01/day/{start}_r{run_id}_s{i}.mp4");
+        let rel = format!("cam01/day/{}_r{run_id}_s{i}.mp4", start.0);
         let mut w = SegmentWriter::create(&root.join(&rel), &config, 0, 45_000).unwrap();
         for f in 0..*frames {
             w.push(Sample { duration_90k: 3600, cts_offset_90k: 0, keyframe: f % 50 == 0, data: Box::new(vec![(f % 251) as u8; 1500]) })
@@ -419,7 +425,7 @@ fn fake(data: &Path, segments: &[(i64, i64, u32)]) -> PathBuf {
                 camera_id: "cam01",
                 seq: i as i64,
                 start_90k: *start,
-                duration_90k: s.duration_90k as i64,
+                duration_90k: s.duration(),
                 path: &rel,
                 bytes: s.bytes as i64,
                 frames: s.frames as i64,
@@ -457,7 +463,7 @@ fn a_burned_in_export_shows_name_and_time_and_keeps_every_frame() {
     let dir = record("cam-d", 2);
     let store = Store::open_dir(dir.path()).unwrap();
     let segs = store.segments_of_camera("cam-d").unwrap();
-    let (from, to) = (segs[0].start_90k, segs[0].start_90k + 2 * TICKS_PER_S);
+    let (from, to) = (segs[0].start_90k, segs[0].start_90k + 2 * S);
     let plain = dir.path().join("plain");
     let burned = dir.path().join("burned");
     for (out, burn_in) in [(&plain, false), (&burned, true)] {
@@ -518,8 +524,8 @@ fn an_h265_camera_exports_as_recorded_with_its_snapshot_and_burned_in_as_h264() 
     let store = Store::open_dir(dir.path()).unwrap();
     let segs = store.segments_of_camera("cam-b").unwrap();
     assert_eq!(segs[0].codec, "H265");
-    let (from, to) = (segs[0].start_90k + TICKS_PER_S / 2, segs[1].start_90k + TICKS_PER_S);
-    let snapshot_at = from + TICKS_PER_S;
+    let (from, to) = (segs[0].start_90k + S / 2, segs[1].start_90k + S);
+    let snapshot_at = from + S;
     let plain = dir.path().join("plain");
     let burned = dir.path().join("burned");
     for (out, burn_in) in [(&plain, false), (&burned, true)] {
@@ -581,7 +587,7 @@ fn a_b_frame_camera_exports_every_frame_in_order_for_any_player() {
     let dir = record("cam-g", 3);
     let store = Store::open_dir(dir.path()).unwrap();
     let segs = store.segments_of_camera("cam-g").unwrap();
-    let (from, to) = (segs[0].start_90k + TICKS_PER_S / 2, segs[2].start_90k + TICKS_PER_S);
+    let (from, to) = (segs[0].start_90k + S / 2, segs[2].start_90k + S);
     let out = dir.path().join("export");
     let request = ExportRequest {
         cameras: vec!["cam-g".into()],

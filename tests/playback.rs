@@ -5,10 +5,13 @@
 mod common;
 
 use vigil::core::site::StreamProfile;
+use vigil::core::time::{Duration90k, Time90k};
 use vigil::media::DecodedFrame;
 use vigil::media::playback::{GopDecoder, read_mp4_units};
 use vigil::media::simulate::{ClipJob, ClipSpec, Codec, read_barcode};
-use vigil::record::TICKS_PER_S;
+
+/// A second of the 90 kHz clock.
+const S: Duration90k = Duration90k::SECOND;
 use vigil::record::fabricate::fabricate_run;
 use vigil::record::reader::{RecordingReader, as_gop_frames};
 
@@ -58,7 +61,7 @@ fn seek_exactly(camera_id: &str, camera_name: &str, codec: Codec) {
     let clip_frames = units.len() as i64;
     assert_eq!(clip_frames as u32, ClipSpec::main(codec).frames());
     let dir = tempfile::tempdir().unwrap();
-    let start = 1_800_000_000 * TICKS_PER_S;
+    let start = Time90k::from_unix_secs(1_800_000_000);
     let segments = fabricate_run(
         dir.path(),
         camera_id,
@@ -73,21 +76,21 @@ fn seek_exactly(camera_id: &str, camera_name: &str, codec: Codec) {
     let mut decoder = GopDecoder::new(&config).unwrap();
     // Instants across segments, on and between frames, at and just after keyframes.
     for offset_ms in [0i64, 40, 1_000, 1_999, 2_000, 2_020, 6_500, 13_333, 19_950] {
-        let t = start + offset_ms * 90;
+        let t = start + Duration90k::from_millis(offset_ms);
         let gop = reader.gop_at(camera_id, t).unwrap().expect("recorded");
         let frames = as_gop_frames(&gop.frames);
         let mut first_number = None;
         let (frame, timings) = decoder.decode_to(&frames, gop.target, &mut |f| first_number = number(f)).unwrap();
-        let k = (t - start) / 3600;
-        let keyframe_k = (gop.frames[0].0 - start) / 3600;
+        let k = (t - start).0 / 3600;
+        let keyframe_k = (gop.frames[0].0 - start).0 / 3600;
         assert_eq!(number(&frame), Some((k % clip_frames) as u32), "{codec:?}: exact frame at +{offset_ms} ms");
         assert_eq!(first_number, Some((keyframe_k % clip_frames) as u32), "{codec:?}: first picture is the keyframe at +{offset_ms} ms");
         assert!(keyframe_k <= k && k - keyframe_k < 50, "2 s GOP");
         assert_eq!((frame.width, frame.height), (1920, 1080));
         eprintln!("{codec:?} +{offset_ms} ms: first picture {:?}, exact frame {:?}", timings.first_picture, timings.exact_frame);
     }
-    assert!(reader.gop_at(camera_id, start - 1).unwrap().is_none(), "nothing before the recording");
-    assert!(reader.gop_at(camera_id, start + 21 * TICKS_PER_S).unwrap().is_none(), "nothing after it");
+    assert!(reader.gop_at(camera_id, start - Duration90k(1)).unwrap().is_none(), "nothing before the recording");
+    assert!(reader.gop_at(camera_id, start + 21 * S).unwrap().is_none(), "nothing after it");
 }
 
 #[test]
@@ -95,21 +98,21 @@ fn continuous_playback_decodes_each_frame_once_in_order_across_segments() {
     let (config, units) = clip_units();
     let clip_frames = units.len() as i64;
     let dir = tempfile::tempdir().unwrap();
-    let start = 1_800_000_000 * TICKS_PER_S;
+    let start = Time90k::from_unix_secs(1_800_000_000);
     fabricate_run(dir.path(), "cam-a", &vigil::record::fabricate::LoopedClip { config: &config, frames: &units, fps: 25 }, start, 12, 4)
         .unwrap();
     let mut reader = RecordingReader::open(dir.path()).unwrap();
     let mut decoder = GopDecoder::new(&config).unwrap();
     // Start at 1 s (inside the first GOP), then follow the clock 200 ms at a time for 9 s.
-    let t0 = start + TICKS_PER_S;
+    let t0 = start + S;
     let gop = reader.gop_at("cam-a", t0).unwrap().unwrap();
     decoder.restart_stream(gop.frames[0].0);
     let first = gop.up_to(gop.target);
     let mut pictures = decoder.push_stream(&first).unwrap();
     let mut pos = gop.frames[gop.target].0;
     let mut t = t0;
-    while t < start + 10 * TICKS_PER_S {
-        t += TICKS_PER_S / 5;
+    while t < start + 10 * S {
+        t += S / 5;
         let (frames, continuous) = reader.frames_after("cam-a", pos, t).unwrap();
         assert!(continuous, "one run, adjacent segments");
         let pushed = as_gop_frames(&frames);
@@ -119,12 +122,12 @@ fn continuous_playback_decodes_each_frame_once_in_order_across_segments() {
         }
     }
     // Every frame from the GOP's keyframe on came out once, in order, with its own number.
-    assert!(pictures.len() as i64 >= (start + 10 * TICKS_PER_S - gop.frames[0].0) / 3600 - 3, "{} pictures", pictures.len());
+    assert!(pictures.len() as i64 >= (start + 10 * S - gop.frames[0].0).0 / 3600 - 3, "{} pictures", pictures.len());
     for (i, (t, frame)) in pictures.iter().enumerate() {
-        let k = (t - start) / 3600;
+        let k = (*t - start).0 / 3600;
         assert_eq!(number(frame), Some((k % clip_frames) as u32), "picture {i} at frame {k}");
         if i > 0 {
-            assert_eq!(*t - pictures[i - 1].0, 3600, "consecutive frames");
+            assert_eq!(*t - pictures[i - 1].0, Duration90k(3600), "consecutive frames");
         }
     }
 }
@@ -134,21 +137,21 @@ fn a_gop_decoded_once_gives_every_picture_for_stepping_back() {
     let (config, units) = clip_units();
     let clip_frames = units.len() as i64;
     let dir = tempfile::tempdir().unwrap();
-    let start = 1_800_000_000 * TICKS_PER_S;
+    let start = Time90k::from_unix_secs(1_800_000_000);
     fabricate_run(dir.path(), "cam-a", &vigil::record::fabricate::LoopedClip { config: &config, frames: &units, fps: 25 }, start, 6, 6)
         .unwrap();
     let mut reader = RecordingReader::open(dir.path()).unwrap();
     let mut decoder = GopDecoder::new(&config).unwrap();
-    let t = start + 3_900 * 90; // 3.9 s: frame 97, in the GOP from frame 50
+    let t = start + Duration90k::from_millis(3_900); // 3.9 s: frame 97, in the GOP from frame 50
     let gop = reader.gop_at("cam-a", t).unwrap().unwrap();
     let frames = gop.up_to(gop.target);
     let (pictures, _) = decoder.decode_all_to(&frames, gop.target, &mut |_| {}).unwrap();
     assert_eq!(pictures.len(), gop.target + 1, "one picture per frame from the keyframe to the target");
     for (t, frame) in &pictures {
-        assert_eq!(number(frame), Some((((t - start) / 3600) % clip_frames) as u32));
+        assert_eq!(number(frame), Some((((*t - start).0 / 3600) % clip_frames) as u32));
     }
-    assert_eq!((pictures[0].0 - start) / 3600, 50);
-    assert_eq!((pictures.last().unwrap().0 - start) / 3600, 97);
+    assert_eq!((pictures[0].0 - start).0 / 3600, 50);
+    assert_eq!((pictures.last().unwrap().0 - start).0 / 3600, 97);
 }
 
 #[test]
@@ -169,14 +172,14 @@ struct PlayingWall {
     engine: vigil::playback::PlaybackEngine,
     woken: std::sync::mpsc::Receiver<()>,
     cameras: Vec<String>,
-    start: i64,
+    start: Time90k,
     clip_frames: i64,
 }
 
 fn playing_wall() -> PlayingWall {
     let (config, units) = clip_units();
     let dir = tempfile::tempdir().unwrap();
-    let start = 1_800_000_000 * TICKS_PER_S;
+    let start = Time90k::from_unix_secs(1_800_000_000);
     let cameras = vec!["cam-a".to_string(), "cam-x".to_string()];
     for camera in &cameras {
         fabricate_run(
@@ -202,10 +205,10 @@ fn playing_wall() -> PlayingWall {
 impl PlayingWall {
     /// Waits (on the engine's wake-ups, 20 s at most) until every tile shows a picture for which
     /// `ok(instant shown)` holds; returns each tile's (instant, frame number in the picture).
-    fn wait_for(&self, what: &str, ok: impl Fn(i64) -> bool) -> Vec<(i64, Option<u32>)> {
+    fn wait_for(&self, what: &str, ok: impl Fn(Time90k) -> bool) -> Vec<(Time90k, Option<u32>)> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         loop {
-            let shown: Vec<Option<(i64, Option<u32>)>> = self
+            let shown: Vec<Option<(Time90k, Option<u32>)>> = self
                 .cameras
                 .iter()
                 .map(|c| {
@@ -230,27 +233,27 @@ impl PlayingWall {
         }
     }
 
-    fn frame_of(&self, t: i64) -> u32 {
-        (((t - self.start) / 3600) % self.clip_frames) as u32
+    fn frame_of(&self, t: Time90k) -> u32 {
+        (((t - self.start).0 / 3600) % self.clip_frames) as u32
     }
 }
 
 #[test]
 fn playing_forward_shows_the_recorded_frame_at_the_cursor_and_never_more_than_a_few_frames_ahead() {
     let wall = playing_wall();
-    let from = wall.start + 5 * TICKS_PER_S + 1_000; // mid-GOP, between frames
+    let from = wall.start + 5 * S + Duration90k(1_000); // mid-GOP, between frames
     wall.engine.show(wall.cameras.clone(), from, true);
-    wall.wait_for("the exact frame before playing", |t| t == from - 1_000);
+    wall.wait_for("the exact frame before playing", |t| t == from - Duration90k(1_000));
     // The cursor moves a frame at a time, as the app asks while playing at 1x.
     let mut t = from;
     for _ in 0..60 {
-        t += 3_600;
+        t += Duration90k(3_600);
         wall.engine.play(wall.cameras.clone(), t, 1.0);
-        let at_cursor = t - 1_000; // the frame at or before the cursor
+        let at_cursor = t - Duration90k(1_000); // the frame at or before the cursor
         for (shown, number) in wall.wait_for("1x", |s| s >= at_cursor) {
             // Pictures decoded ahead are shown when the cursor reaches them by the clock, a few
             // frames at most (the decoder's look-ahead).
-            assert!(shown <= at_cursor + 4 * 3_600, "a picture {} ms past the cursor", (shown - at_cursor) / 90);
+            assert!(shown <= at_cursor + Duration90k(4 * 3_600), "a picture {} ms past the cursor", (shown - at_cursor).as_millis());
             assert_eq!(number, Some(wall.frame_of(shown)), "the picture is the frame of the instant it claims");
         }
         for c in &wall.cameras {
@@ -262,17 +265,17 @@ fn playing_forward_shows_the_recorded_frame_at_the_cursor_and_never_more_than_a_
 #[test]
 fn a_camera_far_behind_the_cursor_skips_to_the_cursors_gop_and_says_the_rate_is_reduced() {
     let wall = playing_wall();
-    let from = wall.start + 3 * TICKS_PER_S;
+    let from = wall.start + 3 * S;
     wall.engine.play(wall.cameras.clone(), from, 4.0);
     wall.wait_for("playing", |t| t >= from);
     // The next request finds the cursor 2.8 s on (the decoder could not keep up, or the app
     // stalled; a jump of more than 4 s is a seek): the tiles skip to the cursor's GOP (its
     // keyframe at +4 s) rather than decode their way there frame by frame.
-    let jump = wall.start + 5_800 * 90;
+    let jump = wall.start + Duration90k::from_millis(5_800);
     wall.engine.play(wall.cameras.clone(), jump, 4.0);
-    let keyframe = wall.start + 4 * TICKS_PER_S;
+    let keyframe = wall.start + 4 * S;
     for (shown, number) in wall.wait_for("after the jump", |t| t >= keyframe) {
-        assert!(shown <= jump + 4 * 3_600, "not past the cursor by more than the look-ahead");
+        assert!(shown <= jump + Duration90k(4 * 3_600), "not past the cursor by more than the look-ahead");
         assert_eq!(number, Some(wall.frame_of(shown)));
     }
     for c in &wall.cameras {
@@ -290,14 +293,14 @@ fn a_camera_far_behind_the_cursor_skips_to_the_cursors_gop_and_says_the_rate_is_
 fn fast_and_backward_playback_show_keyframes_within_a_gop_of_the_cursor() {
     let wall = playing_wall();
     for speed in [16.0, -4.0] {
-        let mut t = if speed > 0.0 { wall.start + 2 * TICKS_PER_S } else { wall.start + 28 * TICKS_PER_S };
+        let mut t = if speed > 0.0 { wall.start + 2 * S } else { wall.start + 28 * S };
         for _ in 0..8 {
             // A tenth of a second of playing at a time (16x: 1.6 s of recording).
-            t += (speed * 0.1 * TICKS_PER_S as f64) as i64;
+            t += Duration90k::from_secs_f64(speed * 0.1);
             wall.engine.play(wall.cameras.clone(), t, speed);
             // Within a GOP (2 s) of the cursor: the keyframe nearest it, aimed at most 1 s ahead.
-            for (shown, number) in wall.wait_for(&format!("{speed}x"), |s| (s - t).abs() <= 2 * TICKS_PER_S) {
-                assert_eq!((shown - wall.start) % (2 * TICKS_PER_S), 0, "{speed}x: a keyframe");
+            for (shown, number) in wall.wait_for(&format!("{speed}x"), |s| (s - t).abs() <= 2 * S) {
+                assert_eq!((shown - wall.start).0 % (2 * S).0, 0, "{speed}x: a keyframe");
                 assert_eq!(number, Some(wall.frame_of(shown)));
             }
             for c in &wall.cameras {

@@ -11,12 +11,17 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use vigil::core::site::{Camera, Neighborhood, Rgb, Site, StreamProfile};
+use vigil::core::time::{Duration90k, Time90k};
 use vigil::media::{CodecConfig, DecodeMode, StreamKey, VideoCodec};
 use vigil::record::fmp4::{Sample, SegmentWriter};
 use vigil::record::retention::{RetentionPolicy, run_pass};
-use vigil::record::{RecordEvent, Recorder, RecorderConfig, TICKS_PER_S, ns_to_90k, recordings_root};
+use vigil::record::{RecordEvent, Recorder, RecorderConfig, recordings_root};
 use vigil::store::Store;
 use vigil::store::recordings::{NewSegment, SegmentState};
+
+/// A second and a 25 fps frame of the 90 kHz clock.
+const S: Duration90k = Duration90k::SECOND;
+const F: Duration90k = Duration90k(3_600);
 
 const T: Duration = Duration::from_secs(60);
 
@@ -148,7 +153,7 @@ fn recorded_segments_play_match_ffprobe_and_butt_together() {
             assert_eq!(ffmpeg_errors(&path), "", "{} must decode cleanly", s.path);
             let (frames, span_s) = ffprobe_packets(&path);
             assert_eq!(frames as i64, s.frames, "{}", s.path);
-            let indexed_s = s.duration_90k as f64 / TICKS_PER_S as f64;
+            let indexed_s = s.duration_90k.as_secs_f64();
             assert!((span_s - indexed_s).abs() <= 0.04 + 1e-6, "{}: ffprobe {span_s:.4} s vs index {indexed_s:.4} s", s.path);
             // 25 fps, cut at 2 s keyframes, between half and 1.5x the 3 s target (the last may be short).
             assert!(s.keyframe_index.len() >= 2, "a keyframe index entry per GOP");
@@ -165,14 +170,14 @@ fn recorded_segments_play_match_ffprobe_and_butt_together() {
         let mid = segs[1].start_90k + segs[1].duration_90k / 2;
         let (seg, key) = store.keyframe_at_or_before(cam, mid).unwrap().unwrap();
         assert_eq!(seg.id, segs[1].id);
-        assert!(key.time_90k as i64 <= mid && key.time_90k as i64 >= seg.start_90k);
+        assert!(key.at_90k <= mid && key.at_90k >= seg.start_90k);
         let bytes = std::fs::read(root.join(&seg.path)).unwrap();
         assert_eq!(&bytes[key.offset as usize + 4..key.offset as usize + 8], b"moof");
     }
     // The segments' wall-clock times are recent (the recorder's clock, not stream time).
-    let now_90k = ns_to_90k(vigil::core::time::unix_now_ns());
+    let now_90k = vigil::core::time::now_90k();
     let first = &store.segments_of_camera("cam-a").unwrap()[0];
-    assert!((now_90k - first.start_90k) < 120 * TICKS_PER_S && first.start_90k < now_90k);
+    assert!((now_90k - first.start_90k) < 120 * S && first.start_90k < now_90k);
     assert_eq!(store.integrity_check().unwrap(), "ok");
 }
 
@@ -184,7 +189,7 @@ fn a_camera_that_goes_offline_gives_two_runs_with_the_gap_between() {
     let (ingest, _ev, _w) = common::engine(common::fast_policy());
     let (recorder, events) = Recorder::start(dir.path(), &site, Arc::new(ingest), fast_config(3)).unwrap();
     wait_record_event(&events, "a first segment", |e| matches!(e, RecordEvent::SegmentIndexed { .. }));
-    let off_90k = ns_to_90k(vigil::core::time::unix_now_ns());
+    let off_90k = vigil::core::time::now_90k();
     sim.set_offline("cam-d", true).unwrap();
     let ended = wait_record_event(&events, "the run to end", |e| matches!(e, RecordEvent::RunEnded { .. }));
     // Wait until the outage has lasted at least 3 s, measured on the recorder's own clock: the
@@ -196,7 +201,7 @@ fn a_camera_that_goes_offline_gives_two_runs_with_the_gap_between() {
             assert!(!matches!(e, RecordEvent::RunStarted { .. }), "a run started while offline: {e:?}");
         }
     }
-    let on_90k = ns_to_90k(vigil::core::time::unix_now_ns());
+    let on_90k = vigil::core::time::now_90k();
     sim.set_offline("cam-d", false).unwrap();
     let started = wait_record_event(&events, "a second run", |e| matches!(e, RecordEvent::RunStarted { .. }));
     wait_record_event(&events, "a segment of the second run", |e| matches!(e, RecordEvent::SegmentIndexed { .. }));
@@ -209,13 +214,13 @@ fn a_camera_that_goes_offline_gives_two_runs_with_the_gap_between() {
     assert_eq!(runs[0].end_90k, Some(end_90k));
     assert_eq!(runs[1].start_90k, start_90k);
     // The first run ends near the moment the camera went away (last frame before it) …
-    assert!((end_90k - off_90k).abs() < TICKS_PER_S, "run 1 ends {} s from the outage", (end_90k - off_90k) as f64 / 90_000.0);
+    assert!((end_90k - off_90k).abs() < S, "run 1 ends {} s from the outage", (end_90k - off_90k).as_secs_f64());
     // … the second starts after it came back, and the gap covers the whole outage.
-    assert!(start_90k >= on_90k - TICKS_PER_S / 4, "run 2 starts before the camera was back");
-    let gap_s = (start_90k - end_90k) as f64 / 90_000.0;
-    let outage_s = (on_90k - off_90k) as f64 / 90_000.0;
+    assert!(start_90k >= on_90k - S / 4, "run 2 starts before the camera was back");
+    let gap_s = (start_90k - end_90k).as_secs_f64();
+    let outage_s = (on_90k - off_90k).as_secs_f64();
     assert!(gap_s >= outage_s - 1.0 && gap_s < outage_s + 10.0, "gap {gap_s:.2} s for an outage of {outage_s:.2} s");
-    let cov = store.coverage("cam-d", runs[0].start_90k - TICKS_PER_S, start_90k + 60 * TICKS_PER_S).unwrap();
+    let cov = store.coverage("cam-d", runs[0].start_90k - S, start_90k + 60 * S).unwrap();
     assert_eq!(cov.len(), 2, "the timeline shows the gap: {cov:?}");
     assert_eq!(cov[0].end_90k, end_90k);
 }
@@ -304,7 +309,7 @@ fn kill_9_mid_segment_loses_at_most_two_seconds_and_the_index_stays_sound() {
         open_path = store.segments_of_camera("cam-e").unwrap().into_iter().find(|s| s.state == SegmentState::Open).map(|s| s.path);
         open_path.as_ref().is_some_and(|p| std::fs::metadata(root.join(p)).map(|m| m.len() > 400_000).unwrap_or(false))
     });
-    let kill_90k = ns_to_90k(vigil::core::time::unix_now_ns());
+    let kill_90k = vigil::core::time::now_90k();
     // SAFETY: kill(2) on our own child's pid.
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGKILL) }, 0);
     let _ = child.wait();
@@ -331,7 +336,7 @@ fn kill_9_mid_segment_loses_at_most_two_seconds_and_the_index_stays_sound() {
     let segs = store.segments_of_camera("cam-e").unwrap();
     let open_path = open_path.unwrap();
     let recovered = segs.iter().find(|s| s.path == open_path).expect("the open segment was indexed after the crash");
-    let lost_s = (kill_90k - recovered.end_90k()) as f64 / 90_000.0;
+    let lost_s = (kill_90k - recovered.end_90k()).as_secs_f64();
     assert!(lost_s <= 2.0, "lost {lost_s:.2} s before the kill");
     for pair in segs.windows(2) {
         assert!(pair[0].end_90k() <= pair[1].start_90k, "the restarted recorder's segments never overlap the recovered ones");
@@ -341,7 +346,7 @@ fn kill_9_mid_segment_loses_at_most_two_seconds_and_the_index_stays_sound() {
         assert_eq!(ffmpeg_errors(&root.join(&s.path)), "", "{} must play", s.path);
         let (frames, span_s) = ffprobe_packets(&root.join(&s.path));
         assert_eq!(frames as i64, s.frames);
-        assert!((span_s - s.duration_90k as f64 / 90_000.0).abs() <= 0.04 + 1e-6);
+        assert!((span_s - s.duration_90k.as_secs_f64()).abs() <= 0.04 + 1e-6);
     }
     // The status written at stop counts today's bytes once: what the files hold.
     let status = vigil::record::status::read_status_file(dir.path()).expect("a status file at stop");
@@ -391,13 +396,13 @@ const AVCC: &[u8] = &[
 ];
 
 /// Indexes `n` one-minute segments per camera from `t0` on, each a real file.
-fn fake_recordings(store: &Store, root: &Path, cameras: &[&str], t0: i64, n: i64) -> i64 {
+fn fake_recordings(store: &Store, root: &Path, cameras: &[&str], t0: Time90k, n: i64) -> i64 {
     let mut total = 0;
     for cam in cameras {
         let run = store.begin_run(cam, "main", t0).unwrap();
         for i in 0..n {
-            let start = t0 + i * 60 * TICKS_PER_S;
-            let rel = format!("{cam}/day/{start}_r{run}_s{i}.mp4");
+            let start = t0 + i * 60 * S;
+            let rel = format!("{cam}/day/{}_r{run}_s{i}.mp4", start.0);
             let bytes = fake_segment(root, &rel, 50) as i64;
             total += bytes;
             store
@@ -406,7 +411,7 @@ fn fake_recordings(store: &Store, root: &Path, cameras: &[&str], t0: i64, n: i64
                     camera_id: cam,
                     seq: i,
                     start_90k: start,
-                    duration_90k: 60 * TICKS_PER_S,
+                    duration_90k: 60 * S,
                     path: &rel,
                     bytes,
                     frames: 50,
@@ -417,7 +422,7 @@ fn fake_recordings(store: &Store, root: &Path, cameras: &[&str], t0: i64, n: i64
                 })
                 .unwrap();
         }
-        store.end_run(run, t0 + n * 60 * TICKS_PER_S, "test").unwrap();
+        store.end_run(run, t0 + n * 60 * S, "test").unwrap();
     }
     total
 }
@@ -427,17 +432,17 @@ fn retention_deletes_oldest_by_age_and_quota_but_never_a_locked_range() {
     let dir = tempfile::tempdir().unwrap();
     let root = recordings_root(dir.path());
     let store = Store::open_dir(dir.path()).unwrap();
-    let day = 86_400 * TICKS_PER_S;
-    let t0 = 1_800_000_000 * TICKS_PER_S;
+    let day = Duration90k::from_secs(86_400);
+    let t0 = Time90k::from_unix_secs(1_800_000_000);
     fake_recordings(&store, &root, &["cam01", "cam02"], t0, 10);
     // Evidence: cam01's minutes 2–3 are locked.
-    store.add_lock(Some("cam01"), t0 + 2 * 60 * TICKS_PER_S + 1, t0 + 4 * 60 * TICKS_PER_S - 1, "Trộm xe máy chợ trung tâm").unwrap();
+    store.add_lock(Some("cam01"), t0 + 2 * 60 * S + Duration90k(1), t0 + 4 * 60 * S - Duration90k(1), "Trộm xe máy chợ trung tâm").unwrap();
     let store = std::sync::Mutex::new(store);
     let no_free_limit = || None;
 
     // Age: cam01 keeps 30 days; at t0 + 30 days + 5 min its first 5 minutes are due.
     let cameras = vec![("cam01".to_string(), Some(30)), ("cam02".to_string(), None)];
-    let now = t0 + 30 * day + 5 * 60 * TICKS_PER_S;
+    let now = t0 + 30 * day + 5 * 60 * S;
     let out = run_pass(&store, &root, &cameras, &RetentionPolicy::default(), now, &no_free_limit, 100).unwrap();
     let names = |v: &[String]| v.iter().map(|p| p.rsplit('_').next().unwrap().to_string()).collect::<Vec<_>>();
     assert_eq!(names(&out.deleted), ["s0.mp4", "s1.mp4", "s4.mp4"], "minutes 2-3 are locked");
@@ -479,7 +484,7 @@ fn a_crash_between_mark_and_unlink_is_finished_and_damaged_files_are_reported() 
     let dir = tempfile::tempdir().unwrap();
     let root = recordings_root(dir.path());
     let store = Store::open_dir(dir.path()).unwrap();
-    let t0 = 1_800_000_000 * TICKS_PER_S;
+    let t0 = Time90k::from_unix_secs(1_800_000_000);
     fake_recordings(&store, &root, &["cam01"], t0, 4);
     let segs = store.segments_of_camera("cam01").unwrap();
     // s0: marked for deletion when the process died; s1: its file vanished; s2: truncated.
@@ -491,8 +496,8 @@ fn a_crash_between_mark_and_unlink_is_finished_and_damaged_files_are_reported() 
     // An unreadable orphan and an orphan from a crash (complete fragments + a torn tail).
     std::fs::create_dir_all(root.join("cam01/day")).unwrap();
     std::fs::write(root.join("cam01/day/123_r1_s9.mp4"), b"garbage, not a segment").unwrap();
-    let orphan_start = t0 + 10 * 60 * TICKS_PER_S;
-    let orphan = format!("cam01/day/{orphan_start}_r1_s10.mp4");
+    let orphan_start = t0 + 10 * 60 * S;
+    let orphan = format!("cam01/day/{}_r1_s10.mp4", orphan_start.0);
     let good = fake_segment(&root, &orphan, 100);
     let mut f = std::fs::OpenOptions::new().append(true).open(root.join(&orphan)).unwrap();
     std::io::Write::write_all(&mut f, &[0, 0, 9, 0, b'm', b'o', b'o', b'f', 0, 0]).unwrap();
@@ -514,10 +519,10 @@ fn a_crash_between_mark_and_unlink_is_finished_and_damaged_files_are_reported() 
     let now = store.segments_of_camera("cam01").unwrap();
     let states: Vec<_> = now.iter().map(|s| (s.seq, s.state)).collect();
     assert_eq!(states, [(2, SegmentState::Damaged), (3, SegmentState::Ok), (10, SegmentState::Ok)]);
-    assert_eq!(store.segment_at("cam01", t0 + 3 * 60 * TICKS_PER_S + 5).unwrap().unwrap().seq, 3);
-    assert_eq!(store.coverage("cam01", t0, t0 + 20 * 60 * TICKS_PER_S).unwrap().len(), 2);
+    assert_eq!(store.segment_at("cam01", t0 + 3 * 60 * S + Duration90k(5)).unwrap().unwrap().seq, 3);
+    assert_eq!(store.coverage("cam01", t0, t0 + 20 * 60 * S).unwrap().len(), 2);
     let r = store.segments_of_camera("cam01").unwrap().into_iter().find(|s| s.seq == 10).unwrap();
-    assert_eq!((r.frames, r.duration_90k), (100, 100 * 3600));
+    assert_eq!((r.frames, r.duration_90k), (100, 100 * F));
     // The full check names the damaged file.
     let problems = vigil::record::reconcile::verify_all(&store, &root).unwrap();
     assert_eq!(problems.len(), 1);
@@ -659,12 +664,7 @@ fn a_main_recording_gets_a_preview_track_from_the_substream() {
     // The preview covers about what the recording covers.
     let (main, prev) = (store.segments_of_camera("cam-d").unwrap(), segs);
     let span = |v: &[vigil::store::recordings::SegmentRow]| v.last().unwrap().end_90k() - v[0].start_90k;
-    assert!(
-        (span(&main) - span(&prev)).abs() < 3 * TICKS_PER_S,
-        "main {} s, preview {} s",
-        span(&main) / TICKS_PER_S,
-        span(&prev) / TICKS_PER_S
-    );
+    assert!((span(&main) - span(&prev)).abs() < 3 * S, "main {} s, preview {} s", span(&main).as_secs_f64(), span(&prev).as_secs_f64());
 }
 
 #[test]
@@ -854,8 +854,8 @@ fn a_stream_with_b_frames_is_recorded_with_every_frame_in_order_and_its_composit
         assert!(packets.windows(2).all(|w| w[1].dts > w[0].dts), "{}: decode times grow", s.path);
         assert!(packets.iter().any(|p| p.pts != p.dts), "{}: composition offsets kept (B-frames)", s.path);
         assert!(presentation_intervals(&packets).iter().all(|&d| d == 3_600), "{}: a picture every 40 ms, none missing", s.path);
-        assert_eq!(packets.iter().map(|p| p.duration).sum::<i64>(), s.duration_90k, "{}: index duration", s.path);
-        assert_eq!(s.duration_90k, s.frames * 3_600, "{}: frames x 40 ms", s.path);
+        assert_eq!(Duration90k(packets.iter().map(|p| p.duration).sum::<i64>()), s.duration_90k, "{}: index duration", s.path);
+        assert_eq!(s.duration_90k, s.frames * F, "{}: frames x 40 ms", s.path);
     }
     for pair in segs.windows(2) {
         assert_eq!(pair[0].end_90k(), pair[1].start_90k, "segments butt together");
@@ -969,6 +969,6 @@ fn a_camera_that_hangs_and_reconnects_records_no_run_of_a_lone_picture() {
     let runs = Store::open_dir(dir.path()).unwrap().runs_of_camera("cam-h").unwrap();
     assert_eq!(runs.len(), 2, "before and after the hang, nothing of a lone picture between: {runs:#?}");
     for r in &runs {
-        assert!(r.end_90k.unwrap() - r.start_90k >= TICKS_PER_S, "{r:#?}");
+        assert!(r.end_90k.unwrap() - r.start_90k >= S, "{r:#?}");
     }
 }

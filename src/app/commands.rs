@@ -7,6 +7,7 @@ use super::VigilApp;
 use crate::core::layout::{Direction, Layout, Wall};
 use crate::core::settings::Setting;
 use crate::core::site::Site;
+use crate::core::time::Time90k;
 use crate::core::timeline::TimelineCommand;
 
 /// Every change a view can ask for.
@@ -53,7 +54,7 @@ pub enum ReviewCommand {
     Timeline(TimelineCommand),
     /// Scrub (`exact: false`: the keyframe, while dragging) or jump (`exact: true`) to an instant.
     Seek {
-        t_90k: i64,
+        t_90k: Time90k,
         exact: bool,
     },
     /// One frame back (−1) or forward (+1) in playback.

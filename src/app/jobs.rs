@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use super::i18n::{Lang, Msg, tr};
+use crate::core::time::{Duration90k, Time90k};
 use crate::export::manifest::Manifest;
 use crate::media::{DecodedFrame, WakeFn};
 
@@ -62,7 +63,7 @@ impl Jobs {
     }
 
     /// A full-resolution snapshot of a camera whose tile shows its substream: the newest frame
-    /// of the camera's main-stream recording when it is at most [`RECORDED_SNAPSHOT_MAX_AGE_S`]
+    /// of the camera's main-stream recording when it is at most [`RECORDED_SNAPSHOT_MAX_AGE`]
     /// old (named by that frame's own time), else `shown` (the tile's frame) as it is. Decoding
     /// happens on the snapshot thread.
     pub fn snapshot_full(&self, data_dir: PathBuf, camera_id: String, shown: Option<Arc<DecodedFrame>>, name: SnapshotName) {
@@ -165,7 +166,7 @@ impl Jobs {
 }
 
 /// A recorded frame older than this is not taken for a snapshot of what the tile shows now.
-pub const RECORDED_SNAPSHOT_MAX_AGE_S: i64 = 5;
+pub const RECORDED_SNAPSHOT_MAX_AGE: Duration90k = Duration90k::from_secs(5);
 
 /// Where a snapshot goes: the folder, the camera's name and the site's zone (the file is named
 /// by the local time of the frame saved).
@@ -173,23 +174,23 @@ pub struct SnapshotName {
     pub dir: PathBuf,
     pub camera_name: String,
     pub timezone: chrono_tz::Tz,
-    pub now_90k: i64,
+    pub now_90k: Time90k,
 }
 
 impl SnapshotName {
-    fn path_at(&self, t_90k: i64) -> PathBuf {
-        let when = super::i18n::local_date_time(crate::core::time::ns_from_90k(t_90k), self.timezone);
+    fn path_at(&self, t_90k: Time90k) -> PathBuf {
+        let when = super::i18n::local_date_time(t_90k.unix_ns(), self.timezone);
         self.dir.join(crate::media::snapshot::snapshot_file_name(&self.camera_name, &when))
     }
 }
 
 /// The newest indexed frame of a camera's own (main-stream) recording, decoded, with its time;
 /// `None` when nothing was recorded in the last few seconds.
-fn newest_recorded_frame(data_dir: &Path, camera_id: &str, now_90k: i64) -> Option<(DecodedFrame, i64)> {
-    let max_age = RECORDED_SNAPSHOT_MAX_AGE_S * crate::core::time::TICKS_PER_S;
+fn newest_recorded_frame(data_dir: &Path, camera_id: &str, now_90k: Time90k) -> Option<(DecodedFrame, Time90k)> {
+    let max_age = RECORDED_SNAPSHOT_MAX_AGE;
     let mut reader = crate::record::reader::RecordingReader::open(data_dir).ok()?;
-    let seg = reader.store().segments_overlapping(camera_id, now_90k - max_age, now_90k + 1).ok()?.pop()?;
-    let t = seg.end_90k() - 1;
+    let seg = reader.store().segments_overlapping(camera_id, now_90k - max_age, now_90k + Duration90k(1)).ok()?.pop()?;
+    let t = seg.end_90k() - Duration90k(1);
     let gop = reader.gop_at(camera_id, t).ok()??;
     let shown_90k = gop.frames[gop.target].0;
     if now_90k - shown_90k > max_age {

@@ -224,7 +224,7 @@ impl VigilApp {
     }
 
     /// In playback: the recorded instant a camera's tile shows (`None`: none, or not decoded yet).
-    pub fn playback_shown_90k(&self, camera_id: &str) -> Option<i64> {
+    pub fn playback_shown_90k(&self, camera_id: &str) -> Option<crate::core::time::Time90k> {
         self.review.playback.as_ref()?.tile(camera_id)?.shown().0
     }
 

@@ -49,9 +49,12 @@ pub struct RecordingView {
 /// Preview tracks as the settings window last set them.
 fn gui_config(data_dir: &Path, record_previews: bool) -> RecorderConfig {
     let free = crate::record::retention::free_bytes(data_dir).unwrap_or(0);
+    // The alarm rules as saved (`vigil alarm rules --set`); the defaults when unreadable.
+    let rules = crate::store::Store::open_dir(data_dir).and_then(|s| s.settings()).map(|s| s.alarm_rules).unwrap_or_default();
     RecorderConfig {
         retention: RetentionPolicy { quota_bytes: Some((free / 10).max(2_000_000_000)), min_free_bytes: 1_000_000_000 },
         record_previews,
+        alarms: Some(rules),
         ..RecorderConfig::default()
     }
 }
@@ -189,7 +192,7 @@ impl RecordingView {
                         };
                         ui.label(state);
                         let oldest = c.oldest_start_90k.map_or(String::new(), |t| {
-                            let ns = crate::core::time::ns_from_90k(t);
+                            let ns = t.unix_ns();
                             format!(" · {} {}", tr(lang, Msg::OldestKept), super::i18n::local_date_time(ns, site.timezone))
                         });
                         ui.label(format!("{} {}{oldest}", human_bytes(c.bytes_today), tr(lang, Msg::Today)));

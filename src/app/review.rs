@@ -13,8 +13,8 @@ use crate::store::bookmarks::Bookmark;
 #[derive(Default)]
 pub struct ReviewState {
     /// In and out points, UTC 90 kHz (either may be set first).
-    pub mark_in: Option<i64>,
-    pub mark_out: Option<i64>,
+    pub mark_in: Option<Time90k>,
+    pub mark_out: Option<Time90k>,
     /// The bookmark form, when open: (title, note, lock).
     pub bookmark_form: Option<(String, String, bool)>,
     /// The export form, when open.
@@ -44,7 +44,7 @@ pub struct ExportForm {
     /// untouched text exports the selection exactly (to the frame).
     pub from_text: String,
     pub to_text: String,
-    pub selection_90k: (i64, i64),
+    pub selection_90k: (Time90k, Time90k),
     pub officer: String,
     pub case_number: String,
     /// Why the export cannot start yet.
@@ -55,7 +55,7 @@ impl ExportForm {
     pub fn new(
         folder: String,
         cameras: Vec<(String, String)>,
-        selection_90k: (i64, i64),
+        selection_90k: (Time90k, Time90k),
         officer: &str,
         case_number: &str,
         tz: chrono_tz::Tz,
@@ -63,8 +63,8 @@ impl ExportForm {
         Self {
             folder,
             cameras: cameras.into_iter().map(|(id, name)| (id, name, true)).collect(),
-            from_text: local_date_time(ns(selection_90k.0), tz),
-            to_text: local_date_time(ns(selection_90k.1), tz),
+            from_text: local_date_time(selection_90k.0.unix_ns(), tz),
+            to_text: local_date_time(selection_90k.1.unix_ns(), tz),
             selection_90k,
             officer: officer.to_string(),
             case_number: case_number.to_string(),
@@ -73,13 +73,13 @@ impl ExportForm {
     }
 
     /// The cameras and range to export, or why not.
-    pub fn checked(&self, tz: chrono_tz::Tz, now_90k: i64) -> Result<(Vec<String>, i64, i64), Msg> {
+    pub fn checked(&self, tz: chrono_tz::Tz, now_90k: Time90k) -> Result<(Vec<String>, Time90k, Time90k), Msg> {
         let cameras: Vec<String> = self.cameras.iter().filter(|c| c.2).map(|c| c.0.clone()).collect();
         if cameras.is_empty() {
             return Err(Msg::ExportNoCamera);
         }
-        let read = |text: &str, exact: i64| {
-            if text == local_date_time(ns(exact), tz) {
+        let read = |text: &str, exact: Time90k| {
+            if text == local_date_time(exact.unix_ns(), tz) {
                 return Ok(exact);
             }
             crate::core::time::parse_local_instant(text, tz, now_90k).map_err(super::i18n::local_time_error_msg)
@@ -96,23 +96,23 @@ impl ExportForm {
 }
 
 /// The UTC range [start, end) of a local day written dd/mm/yyyy, 90 kHz.
-pub fn local_day_90k(text: &str, tz: chrono_tz::Tz) -> Option<(i64, i64)> {
+pub fn local_day_90k(text: &str, tz: chrono_tz::Tz) -> Option<(Time90k, Time90k)> {
     use chrono::TimeZone;
     let date = chrono::NaiveDate::parse_from_str(text.trim(), "%d/%m/%Y").ok()?;
     let start = tz.from_local_datetime(&date.and_hms_opt(0, 0, 0)?).earliest()?;
     let end = tz.from_local_datetime(&date.succ_opt()?.and_hms_opt(0, 0, 0)?).earliest()?;
-    Some((start.timestamp() * 90_000, end.timestamp() * 90_000))
+    Some((Time90k::from_unix_secs(start.timestamp()), Time90k::from_unix_secs(end.timestamp())))
 }
 
 impl ReviewState {
     /// The selection [start, end), once both points are set.
-    pub fn selection(&self) -> Option<(i64, i64)> {
+    pub fn selection(&self) -> Option<(Time90k, Time90k)> {
         let (a, b) = (self.mark_in?, self.mark_out?);
         (a != b).then(|| (a.min(b), a.max(b)))
     }
 }
 
-use crate::core::time::ns_from_90k as ns;
+use crate::core::time::Time90k;
 
 /// The in/out/bookmark/export/incidents buttons of the timeline bar.
 pub fn review_bar_ui(
@@ -140,7 +140,12 @@ pub fn review_bar_ui(
         commands.push(ReviewCommand::ToggleIncidents.into());
     }
     if let Some((a, b)) = review.selection() {
-        let text = format!("{}: {} – {}", tr(lang, Msg::Selection), local_date_time(ns(a), timezone), local_date_time(ns(b), timezone));
+        let text = format!(
+            "{}: {} – {}",
+            tr(lang, Msg::Selection),
+            local_date_time(a.unix_ns(), timezone),
+            local_date_time(b.unix_ns(), timezone)
+        );
         ui.label(egui::RichText::new(text).small());
     }
     if let Some(job) = export {
@@ -160,8 +165,12 @@ pub fn forms_ui(ctx: &egui::Context, review: &mut ReviewState, timezone: chrono_
         let window = egui::Window::new(tr(lang, Msg::BookmarkDots)).id(egui::Id::unique("bookmark-form")).collapsible(false);
         window.resizable(false).default_pos([screen.min.x + 260.0, (screen.max.y - 520.0).max(screen.min.y)]).show(ctx, |ui| {
             if let Some((a, b)) = selection {
-                let range =
-                    format!("{}: {} – {}", tr(lang, Msg::Selection), local_date_time(ns(a), timezone), local_date_time(ns(b), timezone));
+                let range = format!(
+                    "{}: {} – {}",
+                    tr(lang, Msg::Selection),
+                    local_date_time(a.unix_ns(), timezone),
+                    local_date_time(b.unix_ns(), timezone)
+                );
                 ui.label(egui::RichText::new(range).monospace());
             }
             let l = ui.label(tr(lang, Msg::Title));
@@ -300,8 +309,8 @@ pub fn incidents_ui(
                 ui.label(
                     egui::RichText::new(format!(
                         "{} – {} · {}",
-                        local_date_time(ns(b.start_90k), timezone),
-                        local_date_time(ns(b.end_90k), timezone),
+                        local_date_time(b.start_90k.unix_ns(), timezone),
+                        local_date_time(b.end_90k.unix_ns(), timezone),
                         b.cameras.iter().map(|c| camera_name(c)).collect::<Vec<_>>().join(", ")
                     ))
                     .small(),
@@ -335,8 +344,8 @@ mod tests {
     fn a_local_day_is_its_utc_range() {
         // 28/11/2026 in Hà Nội (UTC+7) is 27/11 17:00 UTC to 28/11 17:00 UTC.
         let (a, b) = local_day_90k("28/11/2026", chrono_tz::Asia::Ho_Chi_Minh).unwrap();
-        assert_eq!(a, 1_795_798_800 * 90_000);
-        assert_eq!(b - a, 86_400 * 90_000);
+        assert_eq!(a, Time90k::from_unix_secs(1_795_798_800));
+        assert_eq!(b - a, crate::core::time::Duration90k::from_secs(86_400));
         assert_eq!(local_day_90k("28/11", chrono_tz::Asia::Ho_Chi_Minh), None);
         assert_eq!(local_day_90k("31/02/2026", chrono_tz::Asia::Ho_Chi_Minh), None);
     }

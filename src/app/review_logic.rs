@@ -10,18 +10,19 @@ use super::commands::ReviewCommand;
 use super::i18n::{Msg, tr};
 use super::{review, timeline_view};
 use crate::core::layout::{Layout, Wall};
+use crate::core::time::{Duration90k, Time90k};
 use crate::core::timeline::{GapStep, Mode, Span90k, TimelineCommand, gap_step};
 use crate::playback::PlaybackEngine;
 
 /// A frame of the recorded main streams (25 fps), for frame steps.
-pub(super) const FRAME_90K: i64 = 3_600;
+pub(super) const FRAME_90K: Duration90k = Duration90k(3_600);
 
 /// Coverage of the wall's cameras in the timeline's window, and what it was read for.
 #[derive(Default)]
 pub(super) struct TrackCache {
     pub cameras: Vec<String>,
     /// (start, span) of the window read.
-    window: (i64, i64),
+    window: (Time90k, Duration90k),
     covered: Vec<Vec<Span90k>>,
     read_at: Option<Instant>,
 }
@@ -32,21 +33,21 @@ pub(super) struct ReviewRuntime {
     /// Decodes recordings for the wall in playback (started when first needed).
     pub playback: Option<PlaybackEngine>,
     /// The instant last asked of the playback engine.
-    playback_asked_90k: Option<i64>,
+    playback_asked_90k: Option<Time90k>,
     /// The cursor where playing last looked for a gap to skip.
-    gap_checked_90k: Option<i64>,
+    gap_checked_90k: Option<Time90k>,
     /// Paused near the present: when tiles with nothing recorded were last asked again.
     reasked_at: Option<Instant>,
     pub tracks: TrackCache,
     /// The thumbnail picture last handed to the renderer (its address), to upload only new ones.
     pub thumbnail_shown: Option<(u64, u8)>,
     /// Bookmarks overlapping the visible window: (start, end).
-    bookmarks_in_view: Vec<(i64, i64)>,
+    bookmarks_in_view: Vec<(Time90k, Time90k)>,
     pub state: review::ReviewState,
 }
 
 impl ReviewRuntime {
-    pub fn new(now_90k: i64) -> Self {
+    pub fn new(now_90k: Time90k) -> Self {
         Self {
             timeline: crate::core::timeline::Timeline::new(now_90k, 1000.0),
             playback: None,
@@ -200,7 +201,7 @@ impl VigilApp {
         let query = format!("{}\u{0}{}", review.search, review.search_day);
         if review.incidents_open && review.found_for.as_deref() != Some(query.as_str()) {
             // A day typed in full narrows the search to it; anything else searches every day.
-            let (from, to) = review::local_day_90k(&review.search_day, self.site.timezone).unwrap_or((i64::MIN, i64::MAX));
+            let (from, to) = review::local_day_90k(&review.search_day, self.site.timezone).unwrap_or((Time90k::MIN, Time90k::MAX));
             if let Some(store) = &self.store {
                 review.found = store.search_bookmarks(&review.search, from, to).unwrap_or_default();
             }
@@ -254,7 +255,7 @@ impl VigilApp {
     /// that instant ("no recording" over footage that exists a moment later): ask again every
     /// 2 s while some tile has nothing.
     fn reask_near_the_present(&mut self, ctx: &egui::Context) {
-        const NEAR_90K: i64 = 120 * 90_000;
+        const NEAR_90K: Duration90k = Duration90k::from_secs(120);
         const EVERY: Duration = Duration::from_secs(2);
         let tl = &self.review.timeline;
         if tl.mode() != (Mode::Playback { playing: false }) || self.clock.now_90k() - tl.cursor_90k() > NEAR_90K {
@@ -285,7 +286,7 @@ impl VigilApp {
         }
         let cursor = self.review.timeline.cursor_90k();
         let speed = self.review.timeline.speed();
-        let every_90k = ((speed.abs() * 0.1 * 90_000.0) as i64).max(45_000);
+        let every_90k = Duration90k::from_secs_f64(speed.abs() * 0.1).max(Duration90k::from_millis(500));
         if self.review.gap_checked_90k.is_some_and(|t| (cursor - t).abs() < every_90k) {
             return;
         }
@@ -302,7 +303,7 @@ impl VigilApp {
         match gap_step(self.settings.gap_mode, cursor, speed, next, prev) {
             GapStep::Stay => {}
             GapStep::Jump(t) => {
-                tracing::debug!(from = cursor, to = t, "skipping a gap in the recordings");
+                tracing::debug!(from = cursor.0, to = t.0, "skipping a gap in the recordings");
                 self.review.timeline.apply(TimelineCommand::Seek(t), now);
                 self.review.gap_checked_90k = Some(t);
                 self.ask_playback(true);
@@ -377,7 +378,7 @@ impl VigilApp {
     /// A small picture of the hovered track's camera at the hovered instant (its keyframe),
     /// decoded in the background; drawn through the same GPU path as the wall.
     /// It sits above the tracks' area (`top_y`), over the wall, leaving the time labels readable.
-    fn thumbnail_ui(&mut self, ctx: &egui::Context, row: usize, t_90k: i64, pos: egui::Pos2, top_y: f32) {
+    fn thumbnail_ui(&mut self, ctx: &egui::Context, row: usize, t_90k: Time90k, pos: egui::Pos2, top_y: f32) {
         let Some(camera) = self.review.tracks.cameras.get(row).cloned() else { return };
         let Some(engine) = self.playback_engine() else { return };
         let Some(Some(frame)) = engine.thumbnail(&camera, t_90k) else {

@@ -4,6 +4,7 @@
 
 use super::commands::{AppCommand, ReviewCommand};
 use super::i18n::{Lang, Msg, tr};
+use crate::core::time::Time90k;
 use crate::core::timeline::{Span90k, Timeline, TimelineCommand, coverage_px};
 
 /// Width of the camera-name column left of the tracks, points.
@@ -31,9 +32,9 @@ pub struct TimelinePanel<'a> {
     pub timeline: &'a Timeline,
     pub tracks: &'a [Track<'a>],
     /// The in/out selection, if any (90 kHz).
-    pub selection: Option<(i64, i64)>,
+    pub selection: Option<(Time90k, Time90k)>,
     /// Bookmarked ranges in view (90 kHz).
-    pub bookmarks: &'a [(i64, i64)],
+    pub bookmarks: &'a [(Time90k, Time90k)],
     pub timezone: chrono_tz::Tz,
     pub lang: Lang,
     /// Why the last "go to" text could not be read.
@@ -47,7 +48,7 @@ pub fn timeline_ui(
     panel: &TimelinePanel<'_>,
     goto_text: &mut String,
     commands: &mut Vec<AppCommand>,
-) -> Option<(usize, i64, egui::Pos2, f32)> {
+) -> Option<(usize, Time90k, egui::Pos2, f32)> {
     let TimelinePanel { timeline: tl, tracks, selection, bookmarks, timezone, lang, goto_error } = *panel;
     let tz = timezone;
     let timeline = |cmd: TimelineCommand| -> AppCommand { ReviewCommand::Timeline(cmd).into() };
@@ -58,7 +59,7 @@ pub fn timeline_ui(
             // Paused or stepping: the frame too (hundredths of a second).
             crate::core::time::local_date_time_hundredths(tl.cursor_90k(), timezone)
         } else {
-            super::i18n::local_date_time(crate::core::time::ns_from_90k(tl.cursor_90k()), timezone)
+            super::i18n::local_date_time(tl.cursor_90k().unix_ns(), timezone)
         };
         let state = if tl.is_live() { tr(lang, Msg::Live) } else { tr(lang, Msg::Recorded) };
         let colour = if tl.is_live() { egui::Color32::from_rgb(60, 180, 75) } else { egui::Color32::from_rgb(255, 200, 0) };
@@ -104,7 +105,7 @@ pub fn timeline_ui(
         }
         let names = [Msg::Zoom1Min, Msg::Zoom10Min, Msg::Zoom1Hour, Msg::Zoom1Day, Msg::Zoom7Days];
         for (preset_s, name) in crate::core::timeline::ZOOM_PRESETS_S.into_iter().zip(names) {
-            let preset = preset_s * crate::core::time::TICKS_PER_S;
+            let preset = crate::core::time::Duration90k::from_secs(preset_s);
             if ui.selectable_label(span == preset, tr(lang, name)).clicked() {
                 commands.push(timeline(TimelineCommand::SetSpan(preset)));
             }

@@ -11,6 +11,7 @@ use super::streams::StreamPlanner;
 use super::streams::TileObservation;
 use crate::core::layout::{Rect, Wall};
 use crate::core::site::{Site, StreamProfile};
+use crate::core::time::Time90k;
 use crate::media::{Ingest, OfflineReason, StreamHandle, StreamKey, StreamState};
 use crate::render::TileCallback;
 
@@ -305,8 +306,8 @@ fn playback_overlay_ui(
     painter: &egui::Painter,
     rect: egui::Rect,
     view: &TileView,
-    shown_90k: Option<i64>,
-    held_90k: Option<i64>,
+    shown_90k: Option<Time90k>,
+    held_90k: Option<Time90k>,
     reduced: bool,
     texts: &WallTexts,
 ) {
@@ -325,13 +326,13 @@ fn playback_overlay_ui(
             let when = if texts.paused {
                 crate::core::time::local_date_time_hundredths(t, texts.timezone)
             } else {
-                super::i18n::local_date_time(crate::core::time::ns_from_90k(t), texts.timezone)
+                super::i18n::local_date_time(t.unix_ns(), texts.timezone)
             };
             (format!("{} · {when}", tr(lang, Msg::Recorded)), egui::Color32::from_rgb(255, 200, 0))
         }
         None => match held_90k {
             Some(t) => {
-                let ns = crate::core::time::ns_from_90k(t);
+                let ns = t.unix_ns();
                 let when = super::i18n::local_date_time(ns, texts.timezone);
                 (format!("{} · {} {when}", tr(lang, Msg::NoRecording), tr(lang, Msg::LastFrame)), egui::Color32::LIGHT_GRAY)
             }

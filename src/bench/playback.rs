@@ -10,14 +10,15 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::core::time::{TICKS_PER_S, percentile};
+use crate::core::time::percentile;
+use crate::core::time::{Duration90k, Time90k};
 use crate::playback::{PlayCost, PlaybackEngine};
 
 /// The app asks for a new instant once the cursor moved a frame (40 ms).
-const FRAME_90K: i64 = 3_600;
+const FRAME_90K: Duration90k = Duration90k(3_600);
 
 /// Plays `cameras` at `speed` for `seconds` from `from_90k`.
-fn play(engine: &PlaybackEngine, cameras: &[String], from_90k: i64, speed: f64, seconds: f64) -> anyhow::Result<serde_json::Value> {
+fn play(engine: &PlaybackEngine, cameras: &[String], from_90k: Time90k, speed: f64, seconds: f64) -> anyhow::Result<serde_json::Value> {
     const SAMPLE: Duration = Duration::from_micros(16_667);
     // Start as the app does: paused on an exact frame, then play.
     engine.show(cameras.to_vec(), from_90k, true);
@@ -32,11 +33,11 @@ fn play(engine: &PlaybackEngine, cameras: &[String], from_90k: i64, speed: f64, 
     let before: Vec<u64> = cameras.iter().map(seq).collect();
     let (cpu_before, _) = super::rusage::self_usage();
     let began = Instant::now();
-    let mut asked_90k: Option<i64> = None;
+    let mut asked_90k: Option<Time90k> = None;
     let (mut drift_ms, mut reduced, mut nothing, mut samples) = (Vec::new(), 0u64, 0u64, 0u64);
     let mut ticks = 0u32;
     while began.elapsed().as_secs_f64() < seconds {
-        let cursor = from_90k + (began.elapsed().as_secs_f64() * speed * TICKS_PER_S as f64) as i64;
+        let cursor = from_90k + Duration90k::from_secs_f64(began.elapsed().as_secs_f64() * speed);
         if asked_90k.is_none_or(|t| (cursor - t).abs() >= FRAME_90K) {
             engine.play(cameras.to_vec(), cursor, speed);
             asked_90k = Some(cursor);
@@ -46,7 +47,7 @@ fn play(engine: &PlaybackEngine, cameras: &[String], from_90k: i64, speed: f64, 
             samples += 1;
             reduced += u64::from(tile.reduced());
             match tile.shown().0 {
-                Some(t) => drift_ms.push((t - cursor).abs() as f64 / 90.0),
+                Some(t) => drift_ms.push((t - cursor).abs().as_secs_f64() * 1000.0),
                 None => nothing += 1,
             }
         }
@@ -75,8 +76,8 @@ fn play(engine: &PlaybackEngine, cameras: &[String], from_90k: i64, speed: f64, 
 }
 
 /// The camera's tile shows the frame at `t_90k` (at or before it, less than a 15 fps frame away).
-fn shows_frame_at(engine: &PlaybackEngine, camera: &str, t_90k: i64) -> bool {
-    engine.tile(camera).and_then(|t| t.shown().0).is_some_and(|shown| shown <= t_90k && t_90k - shown < 6_000)
+fn shows_frame_at(engine: &PlaybackEngine, camera: &str, t_90k: Time90k) -> bool {
+    engine.tile(camera).and_then(|t| t.shown().0).is_some_and(|shown| shown <= t_90k && t_90k - shown < Duration90k(6_000))
 }
 
 /// `speeds`: played in turn (negative: backwards); `keep`: leave the recordings for the baseline.
@@ -96,9 +97,13 @@ pub fn run(
     let mut results = Vec::new();
     for speed in speeds {
         // Forward from a minute in; backwards from a minute before the end.
-        let from = if *speed >= 0.0 { wall.start_90k + 60 * TICKS_PER_S } else { wall.start_90k + wall.span_90k - 60 * TICKS_PER_S };
+        let from = if *speed >= 0.0 {
+            wall.start_90k + Duration90k::from_secs(60)
+        } else {
+            wall.start_90k + wall.span_90k - Duration90k::from_secs(60)
+        };
         // Off the keyframes (2 s GOPs): a start mid-GOP.
-        results.push(play(&engine, &wall.cameras, from + TICKS_PER_S / 3, *speed, seconds)?);
+        results.push(play(&engine, &wall.cameras, from + Duration90k::SECOND / 3, *speed, seconds)?);
     }
     let kept = keep.then(|| {
         let root = crate::record::recordings_root(&wall.dir.0).join("cam01");

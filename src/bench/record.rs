@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::core::site::{Site, StreamProfile};
 use crate::media::{Ingest, StreamKey, SupervisorPolicy};
-use crate::record::{Recorder, RecorderConfig, RetentionPolicy, TICKS_PER_S};
+use crate::record::{Recorder, RecorderConfig, RetentionPolicy};
 use crate::store::Store;
 
 pub struct RecordBench {
@@ -99,7 +99,7 @@ pub fn run(bench: &RecordBench) -> anyhow::Result<serde_json::Value> {
         bytes += segs.iter().map(|s| s.bytes).sum::<i64>();
         gaps += segs.windows(2).filter(|w| w[0].run_id == w[1].run_id && w[0].end_90k() != w[1].start_90k).count();
     }
-    let camera_minutes = figures.recorded_90k as f64 / TICKS_PER_S as f64 / 60.0;
+    let camera_minutes = figures.recorded_90k.as_secs_f64() / 60.0;
     let (payload_bytes, page_bytes) = store.recording_index_bytes().context("dbstat")?;
     drop(store);
     if temp {

@@ -13,14 +13,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::core::time::{TICKS_PER_S, percentile};
+use crate::core::time::{Duration90k, Time90k, percentile};
 use crate::playback::PlaybackEngine;
 use crate::record::fabricate::fabricate_run;
 use crate::record::preview_track;
 use crate::store::Store;
 
 /// One wall size's drag.
-fn drag(engine: &PlaybackEngine, cameras: &[String], start_90k: i64, span_90k: i64, seconds: f64) -> serde_json::Value {
+fn drag(engine: &PlaybackEngine, cameras: &[String], start_90k: Time90k, span_90k: Duration90k, seconds: f64) -> serde_json::Value {
     const FRAME: Duration = Duration::from_micros(16_667);
     let seq = |c: &String| engine.tile(c).map_or(0, |t| t.slot.seq());
     let before: Vec<u64> = cameras.iter().map(seq).collect();
@@ -32,7 +32,7 @@ fn drag(engine: &PlaybackEngine, cameras: &[String], start_90k: i64, span_90k: i
         engine.show(cameras.to_vec(), t, false);
         requests += 1;
         // A GOP further each frame, wrapping inside the recording.
-        t = start_90k + (t - start_90k + 2 * TICKS_PER_S) % span_90k;
+        t = start_90k + Duration90k((t - start_90k + Duration90k::from_secs(2)).0 % span_90k.0);
         let next = began + FRAME * requests as u32;
         if let Some(wait) = next.checked_duration_since(Instant::now()) {
             std::thread::sleep(wait);
@@ -60,8 +60,8 @@ fn drag(engine: &PlaybackEngine, cameras: &[String], start_90k: i64, span_90k: i
 pub(crate) struct WallRecordings {
     pub dir: super::seek::TempDir,
     pub cameras: Vec<String>,
-    pub start_90k: i64,
-    pub span_90k: i64,
+    pub start_90k: Time90k,
+    pub span_90k: Duration90k,
     pub clip_path: String,
     pub clip_frames: usize,
 }
@@ -77,7 +77,7 @@ pub(crate) fn wall_recordings(
     let (config, units) = super::seek::clip(clip_cache)?;
     let clip_path = super::seek::clip_path(clip_cache);
     let dir = super::seek::TempDir::new(what);
-    let start = 1_800_000_000 * TICKS_PER_S;
+    let start = Time90k::from_unix_secs(1_800_000_000);
     fabricate_run(
         &dir.0,
         "cam01",
@@ -136,7 +136,7 @@ pub(crate) fn wall_recordings(
         dir,
         cameras,
         start_90k: start,
-        span_90k: i64::from(minutes) * 60 * TICKS_PER_S,
+        span_90k: Duration90k::from_secs(i64::from(minutes) * 60),
         clip_path,
         clip_frames: units.len(),
     })

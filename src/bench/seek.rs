@@ -11,6 +11,7 @@ use serde_json::json;
 
 use crate::core::site::StreamProfile;
 use crate::core::time::percentile;
+use crate::core::time::{Duration90k, Time90k};
 use crate::media::CodecConfig;
 use crate::media::playback::{GopDecoder, read_mp4_units};
 use crate::media::simulate::{ClipJob, ClipSpec, Codec, read_barcode};
@@ -79,7 +80,7 @@ fn round(v: f64) -> f64 {
 pub fn seek(clip_cache: &Path, minutes: u32, seeks: usize) -> anyhow::Result<serde_json::Value> {
     let (config, units) = clip(clip_cache)?;
     let dir = TempDir::new("seek");
-    let start = 1_800_000_000 * TICKS_PER_S;
+    let start = Time90k::from_unix_secs(1_800_000_000);
     let camera = "cam01";
     fabricate_run(
         &dir.0,
@@ -100,7 +101,7 @@ pub fn seek(clip_cache: &Path, minutes: u32, seeks: usize) -> anyhow::Result<ser
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
-        let t = start + (rng % (u64::from(minutes) * 60 * TICKS_PER_S as u64)) as i64;
+        let t = start + Duration90k((rng % (u64::from(minutes) * 60 * TICKS_PER_S as u64)) as i64);
         let began = Instant::now();
         let gop = reader.gop_at(camera, t)?.context("a seek found no recording")?;
         let frames = crate::record::reader::as_gop_frames(&gop.frames);
@@ -108,7 +109,7 @@ pub fn seek(clip_cache: &Path, minutes: u32, seeks: usize) -> anyhow::Result<ser
         let (frame, timings) = decoder.decode_to(&frames, gop.target, &mut |_| {})?;
         first_ms.push((read + timings.first_picture).as_secs_f64() * 1000.0);
         exact_ms.push((read + timings.exact_frame).as_secs_f64() * 1000.0);
-        let expected = ((t - start) / 3600) as u64 % units.len() as u64;
+        let expected = ((t - start).0 / 3600) as u64 % units.len() as u64;
         if number(&frame).map(u64::from) == Some(expected) {
             correct += 1;
         }
@@ -127,7 +128,7 @@ pub fn seek(clip_cache: &Path, minutes: u32, seeks: usize) -> anyhow::Result<ser
 pub fn export(clip_cache: &Path, minutes: u32) -> anyhow::Result<serde_json::Value> {
     let (config, units) = clip(clip_cache)?;
     let dir = TempDir::new("export");
-    let start = 1_800_000_000 * TICKS_PER_S;
+    let start = Time90k::from_unix_secs(1_800_000_000);
     let camera = "cam01";
     // One minute more than exported on each side, so the export cuts inside segments.
     fabricate_run(
@@ -143,8 +144,8 @@ pub fn export(clip_cache: &Path, minutes: u32) -> anyhow::Result<serde_json::Val
     drop(store);
     let request = crate::export::ExportRequest {
         cameras: vec![camera.into()],
-        from_90k: start + 61 * TICKS_PER_S + TICKS_PER_S / 3,
-        to_90k: start + (61 + i64::from(minutes) * 60) * TICKS_PER_S + TICKS_PER_S / 3,
+        from_90k: start + Duration90k::from_secs(61) + Duration90k::SECOND / 3,
+        to_90k: start + Duration90k::from_secs(61 + i64::from(minutes) * 60) + Duration90k::SECOND / 3,
         out_dir: dir.0.join("export"),
         exported_by: "bench".into(),
         snapshots: Vec::new(),

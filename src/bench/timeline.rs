@@ -8,7 +8,8 @@ use std::time::Instant;
 use serde_json::json;
 
 use crate::core::time::percentile;
-use crate::record::TICKS_PER_S;
+
+use crate::core::time::Duration90k;
 use crate::store::Store;
 use crate::store::recordings::NewSegment;
 
@@ -41,8 +42,8 @@ pub fn run(bench: &TimelineBench) -> anyhow::Result<serde_json::Value> {
 
 fn run_in(bench: &TimelineBench, dir: &std::path::Path) -> anyhow::Result<serde_json::Value> {
     let store = Store::open_dir(dir)?;
-    let minute = 60 * TICKS_PER_S;
-    let end_90k = crate::core::time::now_90k() / minute * minute;
+    let minute = Duration90k::from_secs(60);
+    let end_90k = crate::core::time::now_90k().floor_to(minute);
     let start_90k = end_90k - i64::from(bench.days) * 1440 * minute;
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let built = Instant::now();
@@ -63,7 +64,7 @@ fn run_in(bench: &TimelineBench, dir: &std::path::Path) -> anyhow::Result<serde_
                     seq = 0;
                     continue;
                 }
-                let path = format!("{camera_id}/x/{t}_r{run}_s{seq}.mp4");
+                let path = format!("{camera_id}/x/{}_r{run}_s{seq}.mp4", t.0);
                 s.insert_segment(&NewSegment {
                     run_id: run,
                     camera_id: &camera_id,
@@ -96,11 +97,11 @@ fn run_in(bench: &TimelineBench, dir: &std::path::Path) -> anyhow::Result<serde_
     let mut worst = (0.0f64, 0.0f64, "");
     let mut stretches = 0usize;
     for (name, span_s) in zooms {
-        let span = (span_s * TICKS_PER_S).min(end_90k - start_90k);
+        let span = Duration90k::from_secs(span_s).min(end_90k - start_90k);
         let mut times = Vec::with_capacity(bench.queries);
         for _ in 0..bench.queries {
-            let room = (end_90k - start_90k - span).max(1) as u64;
-            let from = start_90k + (rng.next() % room) as i64;
+            let room = (end_90k - start_90k - span).0.max(1) as u64;
+            let from = start_90k + Duration90k((rng.next() % room) as i64);
             let t = Instant::now();
             for c in &cameras {
                 stretches += store.coverage(c, from, from + span)?.len();

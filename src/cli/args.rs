@@ -52,6 +52,9 @@ pub enum Command {
     /// Import or export the site.
     #[command(subcommand)]
     Site(SiteCommand),
+    /// Alarms: list them, acknowledge, hold or close one, set the rules, print a shift report.
+    #[command(subcommand)]
+    Alarm(AlarmCommand),
 }
 
 #[derive(Args)]
@@ -325,5 +328,61 @@ pub enum SiteCommand {
     Export {
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AlarmCommand {
+    /// List alarms, newest first.
+    List {
+        /// `open` (not closed) or `all`.
+        #[arg(long, default_value = "open", value_parser = ["open", "all"])]
+        state: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Acknowledge an alarm: you have it.
+    Ack {
+        id: u64,
+        /// Who acknowledges (written in the alarm's history).
+        #[arg(long)]
+        by: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Put an alarm on hold (waiting for a patrol, a technician…).
+    Hold {
+        id: u64,
+        #[arg(long)]
+        by: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Close an alarm with what it turned out to be.
+    Close {
+        id: u64,
+        #[arg(long)]
+        by: String,
+        /// incident, false_alarm, technical or test.
+        #[arg(long)]
+        resolution: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Print the alarm rules as JSON, or replace them with a JSON file (read when recording starts).
+    Rules {
+        #[arg(long)]
+        set: Option<PathBuf>,
+    },
+    /// The shift report: every alarm raised in [from, to), as a printable HTML page.
+    Report {
+        /// Start, RFC 3339 (e.g. 2026-11-28T22:00:00+07:00).
+        #[arg(long)]
+        from: String,
+        /// End, RFC 3339.
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        out: PathBuf,
     },
 }

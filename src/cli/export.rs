@@ -6,12 +6,13 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 
 use super::ExportArgs;
+use crate::core::time::Time90k;
 
-fn parse_instant(text: &str) -> Result<i64> {
+fn parse_instant(text: &str) -> Result<Time90k> {
     let t = chrono::DateTime::parse_from_rfc3339(text)
         .with_context(|| format!("{text:?} is not an RFC 3339 time (e.g. 2026-11-28T01:45:00+07:00)"))?;
     let ns = t.timestamp_nanos_opt().context("time out of range")?;
-    Ok(crate::record::ns_to_90k(ns.max(0) as u64))
+    Ok(Time90k::from_unix_ns(ns.max(0) as u64))
 }
 
 pub fn export(data_dir: &Path, args: &ExportArgs) -> Result<ExitCode> {

@@ -1,8 +1,10 @@
 //! The command line. `vigil` with no subcommand opens the GUI on the data dir's site.
 //!
 //! `args.rs` holds the clap types; each command family has its handler file: `demo.rs` (gui,
-//! demo, simulate), `record.rs`, `export.rs` (export, verify-export), `site.rs`, `bench.rs`.
+//! demo, simulate), `record.rs`, `export.rs` (export, verify-export), `site.rs`, `bench.rs`,
+//! `alarm.rs`.
 
+mod alarm;
 mod args;
 mod bench;
 mod demo;
@@ -47,6 +49,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Record(ref args)) => record::run(&data_dir, args),
         Some(Command::Bench(ref command)) => bench::run(&data_dir, command, &cli),
         Some(Command::Site(ref command)) => site::run(&data_dir, command),
+        Some(Command::Alarm(ref command)) => alarm::run(&data_dir, command),
     }
 }
 

@@ -25,10 +25,12 @@ pub fn run(data_dir: &Path, args: &RecordArgs) -> Result<ExitCode> {
     let store = Store::open_dir(data_dir)?;
     let Some(site) = store.load_site()? else { bail!("no site in {}; import one with `vigil site import FILE`", data_dir.display()) };
     // The site's setting (settings window); an unreadable one records previews (the default).
-    let record_previews = !args.no_previews && store.settings().map_or(true, |s| s.record_previews);
+    let settings = store.settings().unwrap_or_default();
+    let record_previews = !args.no_previews && settings.record_previews;
     drop(store);
     let config = RecorderConfig {
         record_previews,
+        alarms: Some(settings.alarm_rules),
         segment_target_ms: args.segment_seconds.max(1) * 1000,
         retention: RetentionPolicy {
             quota_bytes: args.quota_gb.map(|g| (g * GB) as u64),

@@ -1,6 +1,7 @@
 //! Pure domain models: no egui, GStreamer or wgpu imports here (a test in `tests/architecture.rs`
 //! checks it). Everything in `core` is tested headless.
 
+pub mod alarm;
 pub mod layout;
 pub mod settings;
 pub mod site;

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use crate::core::alarm::Rules;
 use crate::core::timeline::GapMode;
 
 /// The language of the GUI.
@@ -48,6 +49,8 @@ pub struct Settings {
     pub export_officer: String,
     /// The case number last written in the export form (`export.case_number`).
     pub export_case: String,
+    /// What raises an alarm (`alarm.rules`, JSON), read when a recorder starts.
+    pub alarm_rules: Rules,
 }
 
 impl Default for Settings {
@@ -59,6 +62,7 @@ impl Default for Settings {
             record_previews: true,
             export_officer: String::new(),
             export_case: String::new(),
+            alarm_rules: Rules::default(),
         }
     }
 }
@@ -73,6 +77,7 @@ pub enum Setting {
     RecordPreviews(bool),
     ExportOfficer(String),
     ExportCase(String),
+    AlarmRules(Box<Rules>),
 }
 
 impl Setting {
@@ -85,6 +90,7 @@ impl Setting {
             Setting::RecordPreviews(_) => KEY_RECORD_PREVIEWS,
             Setting::ExportOfficer(_) => KEY_EXPORT_OFFICER,
             Setting::ExportCase(_) => KEY_EXPORT_CASE,
+            Setting::AlarmRules(_) => KEY_ALARM_RULES,
         }
     }
 
@@ -96,6 +102,7 @@ impl Setting {
             Setting::GapMode(m) => m.code().into(),
             Setting::RecordPreviews(on) => if *on { "on" } else { "off" }.into(),
             Setting::ExportOfficer(t) | Setting::ExportCase(t) => t.clone(),
+            Setting::AlarmRules(r) => serde_json::to_string(r).unwrap_or_default(),
         }
     }
 
@@ -115,6 +122,7 @@ impl Setting {
             }),
             KEY_EXPORT_OFFICER => Setting::ExportOfficer(value.into()),
             KEY_EXPORT_CASE => Setting::ExportCase(value.into()),
+            KEY_ALARM_RULES => Setting::AlarmRules(Box::new(serde_json::from_str(value).map_err(|e| format!("setting {key}: {e}"))?)),
             _ => return Ok(None),
         }))
     }
@@ -126,6 +134,7 @@ const KEY_GAPS: &str = "playback.gaps";
 const KEY_RECORD_PREVIEWS: &str = "recording.previews";
 const KEY_EXPORT_OFFICER: &str = "export.officer";
 const KEY_EXPORT_CASE: &str = "export.case_number";
+const KEY_ALARM_RULES: &str = "alarm.rules";
 
 impl Settings {
     /// Applies one change.
@@ -137,6 +146,7 @@ impl Settings {
             Setting::RecordPreviews(on) => self.record_previews = on,
             Setting::ExportOfficer(t) => self.export_officer = t,
             Setting::ExportCase(t) => self.export_case = t,
+            Setting::AlarmRules(r) => self.alarm_rules = *r,
         }
     }
 }
@@ -155,6 +165,7 @@ mod tests {
             Setting::ExportOfficer("Thượng úy Nguyễn Văn A".into()),
             Setting::ExportCase("12/2026".into()),
             Setting::ExportCase(String::new()),
+            Setting::AlarmRules(Box::new(Rules { no_picture_s: 4, ..Rules::default() })),
         ] {
             assert_eq!(Setting::parse(s.key(), &s.value()), Ok(Some(s.clone())));
         }
@@ -166,6 +177,7 @@ mod tests {
         assert!(Setting::parse("recording.previews", "maybe").is_err());
         assert!(Setting::parse("ui.snapshot_dir", " ").is_err());
         assert_eq!(Setting::parse("some.future.key", "x"), Ok(None));
+        assert!(Setting::parse("alarm.rules", "{not json").unwrap_err().contains("alarm.rules"));
     }
 
     #[test]

@@ -7,10 +7,11 @@
 use chrono::{TimeZone, Timelike};
 
 pub use super::time::TICKS_PER_S;
+use super::time::{Duration90k, Time90k};
 /// The narrowest visible window: one second.
-pub const MIN_SPAN_90K: i64 = TICKS_PER_S;
+pub const MIN_SPAN_90K: Duration90k = Duration90k::SECOND;
 /// The widest visible window: 30 days.
-pub const MAX_SPAN_90K: i64 = 30 * 86_400 * TICKS_PER_S;
+pub const MAX_SPAN_90K: Duration90k = Duration90k::from_secs(30 * 86_400);
 /// Playback speeds allowed, both directions.
 pub const MAX_SPEED: f64 = 16.0;
 
@@ -30,11 +31,11 @@ pub enum TimelineCommand {
     /// −16 … 16, not 0 (negative plays backwards).
     SetSpeed(f64),
     /// Jump the cursor to an instant (leaves live).
-    Seek(i64),
+    Seek(Time90k),
     /// One frame forward (+1) or back (−1), by that camera's frame duration.
     StepFrame {
         direction: i8,
-        frame_90k: i64,
+        frame_90k: Duration90k,
     },
     GoLive,
     /// Zoom by `factor` (> 1 zooms in) keeping the time under pixel `anchor_x` where it is.
@@ -50,7 +51,7 @@ pub enum TimelineCommand {
     SetWidth(f32),
     /// Show a window `span_90k` wide (a zoom preset), the cursor where it was on screen, or
     /// centred when it was off screen.
-    SetSpan(i64),
+    SetSpan(Duration90k),
     /// J / L: play backwards (`forward: false`) or forwards; pressed again while playing that
     /// way, twice as fast (up to 16x); the other way, it turns round at 1x.
     Shuttle {
@@ -65,20 +66,20 @@ pub const ZOOM_PRESETS_S: [i64; 5] = [60, 600, 3_600, 86_400, 7 * 86_400];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timeline {
-    view_start_90k: i64,
-    view_span_90k: i64,
+    view_start_90k: Time90k,
+    view_span_90k: Duration90k,
     width_px: f32,
-    cursor_90k: i64,
+    cursor_90k: Time90k,
     mode: Mode,
     speed: f64,
     /// Clock reading at the last tick, to advance playback.
-    last_now_90k: i64,
+    last_now_90k: Time90k,
 }
 
 /// A tick mark of the time axis.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AxisTick {
-    pub t_90k: i64,
+    pub t_90k: Time90k,
     pub x: f32,
     /// Local time in the site's zone: "14:05", "14:05:30", or "28/11" at midnight.
     pub label: String,
@@ -93,8 +94,8 @@ const MIN_TICK_PX: f64 = 70.0;
 
 impl Timeline {
     /// Live, showing the last hour up to `now_90k` on a panel `width_px` wide.
-    pub fn new(now_90k: i64, width_px: f32) -> Self {
-        let span = 3600 * TICKS_PER_S;
+    pub fn new(now_90k: Time90k, width_px: f32) -> Self {
+        let span = Duration90k::from_secs(3600);
         Self {
             view_start_90k: now_90k - span * 9 / 10,
             view_span_90k: span,
@@ -114,7 +115,7 @@ impl Timeline {
         self.mode == Mode::Live
     }
 
-    pub fn cursor_90k(&self) -> i64 {
+    pub fn cursor_90k(&self) -> Time90k {
         self.cursor_90k
     }
 
@@ -123,7 +124,7 @@ impl Timeline {
     }
 
     /// Visible window [start, start + span).
-    pub fn view(&self) -> (i64, i64) {
+    pub fn view(&self) -> (Time90k, Duration90k) {
         (self.view_start_90k, self.view_span_90k)
     }
 
@@ -132,16 +133,16 @@ impl Timeline {
     }
 
     /// Pixel of an instant (may lie outside 0..width).
-    pub fn x_of(&self, t_90k: i64) -> f32 {
-        ((t_90k - self.view_start_90k) as f64 * f64::from(self.width_px) / self.view_span_90k as f64) as f32
+    pub fn x_of(&self, t_90k: Time90k) -> f32 {
+        ((t_90k - self.view_start_90k) / self.view_span_90k * f64::from(self.width_px)) as f32
     }
 
     /// Instant under a pixel.
-    pub fn t_of(&self, x: f32) -> i64 {
-        self.view_start_90k + (f64::from(x) * self.view_span_90k as f64 / f64::from(self.width_px)).round() as i64
+    pub fn t_of(&self, x: f32) -> Time90k {
+        self.view_start_90k + self.view_span_90k.mul_f64(f64::from(x) / f64::from(self.width_px))
     }
 
-    pub fn apply(&mut self, command: TimelineCommand, now_90k: i64) {
+    pub fn apply(&mut self, command: TimelineCommand, now_90k: Time90k) {
         self.tick(now_90k);
         match command {
             TimelineCommand::Play => {
@@ -166,7 +167,7 @@ impl Timeline {
             }
             TimelineCommand::StepFrame { direction, frame_90k } => {
                 self.mode = Mode::Playback { playing: false };
-                self.cursor_90k = (self.cursor_90k + i64::from(direction.signum()) * frame_90k.max(1)).min(now_90k);
+                self.cursor_90k = (self.cursor_90k + i64::from(direction.signum()) * frame_90k.max(Duration90k(1))).min(now_90k);
                 self.keep_cursor_visible();
             }
             TimelineCommand::GoLive => {
@@ -180,22 +181,22 @@ impl Timeline {
                     return;
                 }
                 let anchor_t = self.t_of(anchor_x);
-                let span = ((self.view_span_90k as f64 / factor).round() as i64).clamp(MIN_SPAN_90K, MAX_SPAN_90K);
+                let span = self.view_span_90k.mul_f64(1.0 / factor).clamp(MIN_SPAN_90K, MAX_SPAN_90K);
                 let frac = f64::from(anchor_x) / f64::from(self.width_px);
                 self.view_span_90k = span;
-                self.view_start_90k = anchor_t - (frac * span as f64).round() as i64;
+                self.view_start_90k = anchor_t - span.mul_f64(frac);
             }
             TimelineCommand::Pan { dx_px } => {
-                let dt = (f64::from(dx_px) * self.view_span_90k as f64 / f64::from(self.width_px)).round() as i64;
+                let dt = self.view_span_90k.mul_f64(f64::from(dx_px) / f64::from(self.width_px));
                 self.view_start_90k -= dt;
             }
             TimelineCommand::SetWidth(w) => self.width_px = w.max(1.0),
             TimelineCommand::SetSpan(span) => {
                 let span = span.clamp(MIN_SPAN_90K, MAX_SPAN_90K);
                 let on_screen = self.cursor_90k >= self.view_start_90k && self.cursor_90k <= self.view_start_90k + self.view_span_90k;
-                let frac = if on_screen { (self.cursor_90k - self.view_start_90k) as f64 / self.view_span_90k as f64 } else { 0.5 };
+                let frac = if on_screen { (self.cursor_90k - self.view_start_90k) / self.view_span_90k } else { 0.5 };
                 self.view_span_90k = span;
-                self.view_start_90k = self.cursor_90k - (frac * span as f64).round() as i64;
+                self.view_start_90k = self.cursor_90k - span.mul_f64(frac);
             }
             TimelineCommand::Shuttle { forward } => {
                 let playing = matches!(self.mode, Mode::Playback { playing: true }) || (self.is_live() && forward);
@@ -222,7 +223,7 @@ impl Timeline {
 
     /// Advances the clock: live follows now; playing moves the cursor by `speed` × elapsed (never
     /// past now; reaching now while playing forward at 1x returns to live).
-    pub fn tick(&mut self, now_90k: i64) {
+    pub fn tick(&mut self, now_90k: Time90k) {
         let elapsed = now_90k - self.last_now_90k;
         self.last_now_90k = now_90k;
         match self.mode {
@@ -240,7 +241,7 @@ impl Timeline {
             Mode::Playback { playing: true } => {
                 let end = self.view_start_90k + self.view_span_90k;
                 let was_on_screen = self.cursor_90k >= self.view_start_90k && self.cursor_90k <= end;
-                self.cursor_90k += (elapsed as f64 * self.speed).round() as i64;
+                self.cursor_90k += elapsed.mul_f64(self.speed);
                 // The window follows the cursor (when it was on screen: a user looking at another
                 // time is left alone): a page at a time, the cursor then a fifth in from the edge
                 // it came from, so what is ahead is in view.
@@ -275,20 +276,21 @@ impl Timeline {
 
     /// Axis ticks for the visible window, labelled in `tz` (dd/mm at local midnight).
     pub fn ticks(&self, tz: chrono_tz::Tz) -> Vec<AxisTick> {
-        let px_per_s = f64::from(self.width_px) * TICKS_PER_S as f64 / self.view_span_90k as f64;
+        let px_per_s = f64::from(self.width_px) / self.view_span_90k.as_secs_f64();
         let step_s = TICK_STEPS_S.iter().copied().find(|s| *s as f64 * px_per_s >= MIN_TICK_PX).unwrap_or(2_592_000);
         let step = step_s * TICKS_PER_S;
+        let view_start = self.view_start_90k.0;
         // Align to the local zone's round times: shift by the zone's offset at the window start.
         let offset_s = tz
-            .timestamp_opt(self.view_start_90k.div_euclid(TICKS_PER_S), 0)
+            .timestamp_opt(self.view_start_90k.unix_secs(), 0)
             .single()
             .map_or(0, |d| i64::from(chrono::Offset::fix(d.offset()).local_minus_utc()));
         let offset = offset_s * TICKS_PER_S;
-        let first = (self.view_start_90k + offset).div_euclid(step) * step - offset;
+        let first = (view_start + offset).div_euclid(step) * step - offset;
         let mut out = Vec::new();
         let mut t = first;
-        while t <= self.view_start_90k + self.view_span_90k && out.len() < 1000 {
-            if t >= self.view_start_90k {
+        while t <= view_start + self.view_span_90k.0 && out.len() < 1000 {
+            if t >= view_start {
                 let local = tz.timestamp_opt(t.div_euclid(TICKS_PER_S), 0).single();
                 let (label, day_start) = match local {
                     Some(d) if d.hour() == 0 && d.minute() == 0 && d.second() == 0 => (d.format("%d/%m").to_string(), true),
@@ -297,7 +299,7 @@ impl Timeline {
                     Some(d) => (d.format("%H:%M").to_string(), false),
                     None => (String::new(), false),
                 };
-                out.push(AxisTick { t_90k: t, x: self.x_of(t), label, day_start });
+                out.push(AxisTick { t_90k: Time90k(t), x: self.x_of(Time90k(t)), label, day_start });
             }
             t += step;
         }
@@ -339,7 +341,7 @@ pub enum GapStep {
     /// Recorded here (or holding through gaps): nothing to do.
     Stay,
     /// Jump the cursor here and keep playing.
-    Jump(i64),
+    Jump(Time90k),
     /// Nothing recorded ahead: back to live.
     Live,
     /// Nothing recorded behind (playing backwards): stop here.
@@ -349,7 +351,7 @@ pub enum GapStep {
 /// The gap decision while playing at `speed` from `cursor_90k`, given the earliest recorded
 /// instant at or after the cursor (`next_90k`) and the latest at or before it (`prev_90k`) among
 /// the wall's cameras. Recorded at the cursor when either equals it.
-pub fn gap_step(mode: GapMode, cursor_90k: i64, speed: f64, next_90k: Option<i64>, prev_90k: Option<i64>) -> GapStep {
+pub fn gap_step(mode: GapMode, cursor_90k: Time90k, speed: f64, next_90k: Option<Time90k>, prev_90k: Option<Time90k>) -> GapStep {
     let recorded_here = next_90k == Some(cursor_90k) || prev_90k == Some(cursor_90k);
     if mode == GapMode::Hold || recorded_here {
         return GapStep::Stay;
@@ -360,8 +362,8 @@ pub fn gap_step(mode: GapMode, cursor_90k: i64, speed: f64, next_90k: Option<i64
 /// A stretch of recorded time, [start, end).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span90k {
-    pub start_90k: i64,
-    pub end_90k: i64,
+    pub start_90k: Time90k,
+    pub end_90k: Time90k,
 }
 
 /// Pixel runs [x0, x1) of recorded stretches, clipped to the panel; stretches closer than one
@@ -386,15 +388,15 @@ pub fn coverage_px(timeline: &Timeline, covered: &[Span90k]) -> Vec<(f32, f32)> 
 mod tests {
     use super::*;
 
-    const S: i64 = TICKS_PER_S;
+    const S: Duration90k = Duration90k::SECOND;
     /// 2026-11-28 09:00:00 UTC = 16:00 in Hà Nội.
-    const NOW: i64 = 1_795_856_400 * S;
+    const NOW: Time90k = Time90k(1_795_856_400 * TICKS_PER_S);
 
     #[test]
     fn time_to_pixel_and_back_round_trips_at_every_zoom() {
         let mut tl = Timeline::new(NOW, 1000.0);
         for span_s in [1, 60, 3600, 86_400, 30 * 86_400] {
-            tl.apply(TimelineCommand::Zoom { factor: tl.view().1 as f64 / (span_s * S) as f64, anchor_x: 500.0 }, NOW);
+            tl.apply(TimelineCommand::Zoom { factor: tl.view().1 / (span_s * S), anchor_x: 500.0 }, NOW);
             assert_eq!(tl.view().1, span_s * S);
             for x in [0.0f32, 1.0, 333.0, 999.0] {
                 let t = tl.t_of(x);
@@ -413,10 +415,10 @@ mod tests {
         let before = tl.t_of(anchor);
         tl.apply(TimelineCommand::Zoom { factor: 4.0, anchor_x: anchor }, NOW);
         assert_eq!(tl.view().1, 900 * S);
-        assert!((tl.t_of(anchor) - before).abs() <= 1, "the instant under the cursor moved");
+        assert!((tl.t_of(anchor) - before).abs() <= Duration90k(1), "the instant under the cursor moved");
         tl.apply(TimelineCommand::Zoom { factor: 1e9, anchor_x: anchor }, NOW);
         assert_eq!(tl.view().1, MIN_SPAN_90K);
-        assert!((tl.t_of(anchor) - before).abs() <= 1);
+        assert!((tl.t_of(anchor) - before).abs() <= Duration90k(1));
         tl.apply(TimelineCommand::Zoom { factor: 1e-9, anchor_x: anchor }, NOW);
         assert_eq!(tl.view().1, MAX_SPAN_90K);
     }
@@ -462,10 +464,10 @@ mod tests {
         let mut tl = Timeline::new(NOW, 1000.0);
         let t = NOW - 60 * S;
         tl.apply(TimelineCommand::Seek(t), NOW);
-        tl.apply(TimelineCommand::StepFrame { direction: 1, frame_90k: 3600 }, NOW);
-        assert_eq!(tl.cursor_90k(), t + 3600, "one 25 fps frame");
-        tl.apply(TimelineCommand::StepFrame { direction: -1, frame_90k: 6000 }, NOW);
-        assert_eq!(tl.cursor_90k(), t + 3600 - 6000, "one 15 fps frame back");
+        tl.apply(TimelineCommand::StepFrame { direction: 1, frame_90k: Duration90k(3600) }, NOW);
+        assert_eq!(tl.cursor_90k(), t + Duration90k(3600), "one 25 fps frame");
+        tl.apply(TimelineCommand::StepFrame { direction: -1, frame_90k: Duration90k(6000) }, NOW);
+        assert_eq!(tl.cursor_90k(), t + Duration90k(3600) - Duration90k(6000), "one 15 fps frame back");
         assert_eq!(tl.mode(), Mode::Playback { playing: false });
     }
 
@@ -506,28 +508,28 @@ mod tests {
         let midnights: Vec<_> = ticks.iter().filter(|t| t.day_start).collect();
         assert_eq!(midnights.len(), 2, "{ticks:?}");
         assert_eq!((midnights[0].label.as_str(), midnights[1].label.as_str()), ("28/11", "29/11"));
-        assert_eq!(midnights[1].t_90k, (1_795_856_400 + 8 * 3600) * S, "local midnight is 17:00 UTC");
+        assert_eq!(midnights[1].t_90k, Time90k::from_unix_secs(1_795_856_400 + 8 * 3600), "local midnight is 17:00 UTC");
     }
 
     #[test]
     fn gaps_are_skipped_forwards_and_backwards_or_held() {
-        let t = 1_000 * TICKS_PER_S;
-        let (next, prev) = (Some(t + 60 * TICKS_PER_S), Some(t - 5 * TICKS_PER_S));
-        assert_eq!(gap_step(GapMode::Skip, t, 1.0, next, prev), GapStep::Jump(t + 60 * TICKS_PER_S));
-        assert_eq!(gap_step(GapMode::Skip, t, -4.0, next, prev), GapStep::Jump(t - 5 * TICKS_PER_S));
+        let t = Time90k::from_unix_secs(1_000);
+        let (next, prev) = (Some(t + 60 * S), Some(t - 5 * S));
+        assert_eq!(gap_step(GapMode::Skip, t, 1.0, next, prev), GapStep::Jump(t + 60 * S));
+        assert_eq!(gap_step(GapMode::Skip, t, -4.0, next, prev), GapStep::Jump(t - 5 * S));
         assert_eq!(gap_step(GapMode::Skip, t, 1.0, Some(t), prev), GapStep::Stay, "recorded at the cursor");
         assert_eq!(gap_step(GapMode::Skip, t, -1.0, next, Some(t)), GapStep::Stay);
         assert_eq!(gap_step(GapMode::Skip, t, 2.0, None, prev), GapStep::Live, "nothing ahead: live");
         assert_eq!(gap_step(GapMode::Skip, t, -2.0, next, None), GapStep::Pause, "nothing behind: stop");
         assert_eq!(gap_step(GapMode::Hold, t, 1.0, next, prev), GapStep::Stay);
         // Played through the model: a skip is a seek that keeps playing.
-        let mut tl = Timeline::new(t + 3600 * TICKS_PER_S, 1000.0);
-        tl.apply(TimelineCommand::Seek(t), t + 3600 * TICKS_PER_S);
-        tl.apply(TimelineCommand::Play, t + 3600 * TICKS_PER_S);
+        let mut tl = Timeline::new(t + 3600 * S, 1000.0);
+        tl.apply(TimelineCommand::Seek(t), t + 3600 * S);
+        tl.apply(TimelineCommand::Play, t + 3600 * S);
         if let GapStep::Jump(to) = gap_step(GapMode::Skip, tl.cursor_90k(), tl.speed(), next, prev) {
-            tl.apply(TimelineCommand::Seek(to), t + 3600 * TICKS_PER_S);
+            tl.apply(TimelineCommand::Seek(to), t + 3600 * S);
         }
-        assert_eq!(tl.cursor_90k(), t + 60 * TICKS_PER_S);
+        assert_eq!(tl.cursor_90k(), t + 60 * S);
         assert_eq!(tl.mode(), Mode::Playback { playing: true });
         for code in ["skip", "hold"] {
             assert_eq!(GapMode::parse(code).map(GapMode::code), Some(code));
@@ -568,7 +570,7 @@ mod tests {
         assert!(tl.x_of(tl.cursor_90k()) > 1000.0, "panned away");
         tl.apply(TimelineCommand::SetSpan(600 * S), NOW);
         assert!((tl.x_of(tl.cursor_90k()) - 500.0).abs() < 0.5);
-        tl.apply(TimelineCommand::SetSpan(1), NOW);
+        tl.apply(TimelineCommand::SetSpan(Duration90k(1)), NOW);
         assert_eq!(tl.view().1, MIN_SPAN_90K, "clamped");
     }
 

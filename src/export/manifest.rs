@@ -1,5 +1,6 @@
 //! `manifest.json` of an export, and `verify-export`: re-hash every file and report changes.
 
+use crate::core::time::Time90k;
 use std::path::{Path, PathBuf};
 
 use chrono::TimeZone;
@@ -26,12 +27,12 @@ pub struct CoveredRange {
     pub from_local: String,
     pub to_local: String,
     /// Exact values, 90 kHz units since 1970-01-01 UTC.
-    pub from_90k: i64,
-    pub to_90k: i64,
+    pub from_90k: Time90k,
+    pub to_90k: Time90k,
 }
 
 impl CoveredRange {
-    pub fn new(from_90k: i64, to_90k: i64, tz: chrono_tz::Tz) -> Self {
+    pub fn new(from_90k: Time90k, to_90k: Time90k, tz: chrono_tz::Tz) -> Self {
         Self {
             from_utc: utc_text(from_90k),
             to_utc: utc_text(to_90k),
@@ -121,29 +122,29 @@ impl Manifest {
     }
 }
 
-fn datetime_utc(t_90k: i64) -> chrono::DateTime<chrono::Utc> {
-    let secs = t_90k.div_euclid(TICKS_PER_S);
-    let nanos = (t_90k.rem_euclid(TICKS_PER_S) * 1_000_000_000 / TICKS_PER_S) as u32;
+fn datetime_utc(t_90k: Time90k) -> chrono::DateTime<chrono::Utc> {
+    let secs = t_90k.unix_secs();
+    let nanos = (t_90k.0.rem_euclid(TICKS_PER_S) * 1_000_000_000 / TICKS_PER_S) as u32;
     chrono::Utc.timestamp_opt(secs, nanos).single().unwrap_or_default()
 }
 
 /// RFC 3339 in UTC with milliseconds.
-pub fn utc_text(t_90k: i64) -> String {
+pub fn utc_text(t_90k: Time90k) -> String {
     datetime_utc(t_90k).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// dd/mm/yyyy hh:mm:ss.fff in `tz`.
-pub fn local_text(t_90k: i64, tz: chrono_tz::Tz) -> String {
+pub fn local_text(t_90k: Time90k, tz: chrono_tz::Tz) -> String {
     datetime_utc(t_90k).with_timezone(&tz).format("%d/%m/%Y %H:%M:%S%.3f").to_string()
 }
 
 /// yyyymmdd-hhmmss.mmm in `tz`, for picture file names.
-pub fn file_stamp_ms(t_90k: i64, tz: chrono_tz::Tz) -> String {
+pub fn file_stamp_ms(t_90k: Time90k, tz: chrono_tz::Tz) -> String {
     datetime_utc(t_90k).with_timezone(&tz).format("%Y%m%d-%H%M%S%.3f").to_string()
 }
 
 /// yyyymmdd-hhmmss in `tz`, for file names.
-pub fn file_stamp(t_90k: i64, tz: chrono_tz::Tz) -> String {
+pub fn file_stamp(t_90k: Time90k, tz: chrono_tz::Tz) -> String {
     datetime_utc(t_90k).with_timezone(&tz).format("%Y%m%d-%H%M%S").to_string()
 }
 

@@ -14,11 +14,12 @@ pub mod manifest;
 pub mod mp4;
 pub mod summary;
 
+use crate::core::time::{Duration90k, Time90k};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use crate::record::fmp4::read_samples;
-use crate::record::{TICKS_PER_S, recordings_root};
+use crate::record::recordings_root;
 use crate::store::{Store, StoreError};
 use manifest::{CoveredRange, ExportedFile, Manifest};
 use mp4::{ClipPart, write_clip};
@@ -52,14 +53,14 @@ pub enum ExportError {
 pub struct ExportRequest {
     pub cameras: Vec<String>,
     /// UTC, 90 kHz units since the epoch; [from, to).
-    pub from_90k: i64,
-    pub to_90k: i64,
+    pub from_90k: Time90k,
+    pub to_90k: Time90k,
     /// The export folder to create (must not exist).
     pub out_dir: PathBuf,
     /// Who exports (the manifest records it).
     pub exported_by: String,
     /// Instants to save as PNG pictures too (each camera's frame at that instant), UTC 90 kHz.
-    pub snapshots: Vec<i64>,
+    pub snapshots: Vec<Time90k>,
     /// Burn the camera's name and the local time into the pictures (re-encode; slower).
     pub burn_in: bool,
     /// The case (vụ việc) the footage is for, as the officer writes it; may be empty.
@@ -80,11 +81,11 @@ impl ExportProgress {
 }
 
 /// The continuous stretches of one camera's recordings that cover [from, to).
-pub fn plan_parts(store: &Store, root: &Path, camera_id: &str, from_90k: i64, to_90k: i64) -> Result<Vec<ClipPart>, ExportError> {
+pub fn plan_parts(store: &Store, root: &Path, camera_id: &str, from_90k: Time90k, to_90k: Time90k) -> Result<Vec<ClipPart>, ExportError> {
     let segments = store.segments_overlapping(camera_id, from_90k, to_90k)?;
     let mut parts: Vec<ClipPart> = Vec::new();
     // (run, end time) of the previous segment, to see whether the next one continues it.
-    let mut prev: Option<(i64, i64)> = None;
+    let mut prev: Option<(i64, Time90k)> = None;
     for seg in segments {
         let path = root.join(&seg.path);
         let table = match read_samples(&path) {
@@ -98,13 +99,13 @@ pub fn plan_parts(store: &Store, root: &Path, camera_id: &str, from_90k: i64, to
         let continues = prev.is_some_and(|(run, end)| run == seg.run_id && end == seg.start_90k)
             && parts.last().is_some_and(|p| p.codec == table.codec);
         if !continues {
-            parts.push(ClipPart { codec: table.codec.clone(), samples: Vec::new(), start_90k: 0 });
+            parts.push(ClipPart { codec: table.codec.clone(), samples: Vec::new(), start_90k: Time90k::default() });
         }
         let Some(part) = parts.last_mut() else { continue };
         for s in &table.samples {
-            let t = seg.start_90k + s.time_90k as i64;
+            let t = s.at(seg.start_90k);
             // An open segment's file may hold a little more than its row says yet.
-            if t >= to_90k || s.time_90k as i64 >= seg.duration_90k {
+            if t >= to_90k || t >= seg.end_90k() {
                 break;
             }
             if part.samples.is_empty() {
@@ -113,7 +114,7 @@ pub fn plan_parts(store: &Store, root: &Path, camera_id: &str, from_90k: i64, to
                     continue;
                 }
                 let next_key_before_from =
-                    table.samples.iter().any(|n| n.keyframe && n.time_90k > s.time_90k && seg.start_90k + (n.time_90k as i64) <= from_90k);
+                    table.samples.iter().any(|n| n.keyframe && n.time_90k > s.time_90k && n.at(seg.start_90k) <= from_90k);
                 if next_key_before_from {
                     continue;
                 }
@@ -208,7 +209,7 @@ fn write_snapshots(
     data_dir: &Path,
     dir: &Path,
     planned: &[(String, String, Vec<ClipPart>)],
-    instants: &[i64],
+    instants: &[Time90k],
     tz: chrono_tz::Tz,
 ) -> Result<Vec<manifest::SnapshotFile>, ExportError> {
     if instants.is_empty() {
@@ -238,7 +239,7 @@ fn write_snapshots(
                 camera_id: camera_id.clone(),
                 camera_name: name.clone(),
                 requested_utc: manifest::utc_text(t),
-                shown: CoveredRange::new(shown_90k, shown_90k + 1, tz),
+                shown: CoveredRange::new(shown_90k, shown_90k + Duration90k(1), tz),
                 width: frame.width,
                 height: frame.height,
                 bytes,
@@ -282,8 +283,8 @@ fn write_all(
                     &mut |done| progress(ExportProgress { done_bytes: done_before + done / 10, total_bytes }),
                     cancel,
                 )?;
-                let start_ns = crate::core::time::ns_from_90k(part.start_90k);
-                let duration_ns = crate::core::time::ns_from_90k(part.duration_90k() as i64);
+                let start_ns = part.start_90k.unix_ns();
+                let duration_ns = part.duration().to_std().as_nanos() as u64;
                 let burned = crate::media::burn::burn_in(
                     &remuxed,
                     &path,
@@ -314,14 +315,14 @@ fn write_all(
                 mp4_atom::Codec::Hev1(h) => (h.visual.width, h.visual.height, if burn_in { "H264" } else { "H265" }),
                 _ => (0, 0, "?"),
             };
-            let end_90k = part.start_90k + part.duration_90k() as i64;
+            let end_90k = part.end_90k();
             files.push(ExportedFile {
                 file: file_name,
                 camera_id: camera_id.clone(),
                 camera_name: name.clone(),
                 covered: CoveredRange::new(part.start_90k, end_90k, tz),
                 frames: part.samples.len() as u64,
-                duration_s: (end_90k - part.start_90k) as f64 / TICKS_PER_S as f64,
+                duration_s: part.duration().as_secs_f64(),
                 bytes: written.bytes,
                 sha256: written.sha256,
                 codec: codec.into(),

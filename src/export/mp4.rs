@@ -2,6 +2,7 @@
 //! `mdat` with the frames copied byte for byte from the recorded segments (no re-encode), then
 //! `moov` with the full sample table. The SHA-256 is computed while the bytes are written.
 
+use crate::core::time::{Duration90k, Time90k};
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -26,12 +27,22 @@ pub struct ClipPart {
     /// (segment file, frame) in decode order; times are relative to their segment.
     pub samples: Vec<(PathBuf, SampleRef)>,
     /// UTC time of the first frame, 90 kHz since the epoch.
-    pub start_90k: i64,
+    pub start_90k: Time90k,
 }
 
 impl ClipPart {
     pub fn duration_90k(&self) -> u64 {
         self.samples.iter().map(|(_, s)| u64::from(s.duration_90k)).sum()
+    }
+
+    /// Its media time as a span of the 90 kHz clock.
+    pub fn duration(&self) -> Duration90k {
+        Duration90k(self.samples.iter().map(|(_, s)| i64::from(s.duration_90k)).sum())
+    }
+
+    /// UTC time just after its last frame.
+    pub fn end_90k(&self) -> Time90k {
+        self.start_90k + self.duration()
     }
 
     pub fn payload_bytes(&self) -> u64 {
@@ -150,7 +161,7 @@ fn sample_table(part: &ClipPart, data_start: u64) -> Result<Moov, ExportError> {
     }
     let with_ctts = ctts.iter().any(|e| e.sample_offset != 0);
     let duration = part.duration_90k();
-    let mp4_time = (part.start_90k / 90_000).max(0) as u64 + MP4_EPOCH_OFFSET_S;
+    let mp4_time = part.start_90k.unix_secs().max(0) as u64 + MP4_EPOCH_OFFSET_S;
     let (width, height) = match &part.codec {
         Codec::Avc1(a) => (a.visual.width, a.visual.height),
         Codec::Hev1(h) => (h.visual.width, h.visual.height),

@@ -4,6 +4,7 @@
 //! its own supervisor thread. Frames land in the stream's [`LatestFrameSlot`] and a wake hook is
 //! called (the GUI wires it to a repaint); state changes go out on a bounded channel.
 
+pub mod analysis;
 pub mod burn;
 pub mod decoder;
 pub mod encoded;

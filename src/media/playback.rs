@@ -18,6 +18,8 @@ use gstreamer_video as gst_video;
 use super::encoded::{CodecConfig, VideoCodec};
 use super::frame::{DecodedFrame, PixelFormat, PlaneData, YuvMatrix, YuvRange};
 
+use crate::core::time::{Duration90k, Time90k};
+
 /// Pixels of a decoded buffer kept mapped while the frame lives.
 struct Planes(gst_video::VideoFrame<gst_video::video_frame::Readable>);
 
@@ -32,7 +34,7 @@ pub struct GopFrame<'a> {
     pub data: &'a [u8],
     pub keyframe: bool,
     /// Presentation time, 90 kHz (any origin; only order and distance matter).
-    pub pts_90k: i64,
+    pub pts_90k: Time90k,
 }
 
 /// Timings of one seek.
@@ -70,7 +72,7 @@ pub struct GopDecoder {
     /// Running time of the next pushed buffer (monotonic across seeks).
     next_ns: u64,
     /// Continuous decoding: the instant (90 kHz) that running time 0 stands for.
-    stream_base_90k: Option<i64>,
+    stream_base_90k: Option<Time90k>,
 }
 
 impl GopDecoder {
@@ -149,7 +151,7 @@ impl GopDecoder {
         frames: &[GopFrame<'_>],
         target: usize,
         first: &mut dyn FnMut(&DecodedFrame),
-    ) -> Result<(Vec<(i64, DecodedFrame)>, SeekTimings), MediaError> {
+    ) -> Result<(Vec<(Time90k, DecodedFrame)>, SeekTimings), MediaError> {
         let started = Instant::now();
         if frames.is_empty() || target >= frames.len() || !frames[0].keyframe {
             return Err(MediaError::BadInput("a GOP starts with a keyframe and holds the target"));
@@ -166,7 +168,7 @@ impl GopDecoder {
         let mut target_ns = origin_ns;
         // Only up to the target: the drain below gives out every picture without look-ahead.
         for (i, f) in frames.iter().enumerate().take(target + 1) {
-            let ns = origin_ns + ((f.pts_90k - base).max(0) as u64) * 100_000 / 9;
+            let ns = origin_ns + (f.pts_90k - base).to_std().as_nanos() as u64;
             if i == target {
                 target_ns = ns;
             }
@@ -188,7 +190,7 @@ impl GopDecoder {
         let all = pictures
             .into_iter()
             .filter(|(f, _)| f.pts_ns.is_some_and(|p| p <= target_ns))
-            .map(|(f, _)| (base + ((f.pts_ns.unwrap_or(0) - origin_ns) * 9 / 100_000) as i64, f))
+            .map(|(f, _)| (base + Duration90k::from_std(Duration::from_nanos(f.pts_ns.unwrap_or(0) - origin_ns)), f))
             .collect();
         Ok((all, SeekTimings { first_picture, exact_frame: at.duration_since(started) }))
     }
@@ -207,7 +209,7 @@ impl GopDecoder {
     }
 
     /// Starts continuous decoding at a keyframe at `base_90k` (drops whatever the decoder held).
-    pub fn restart_stream(&mut self, base_90k: i64) {
+    pub fn restart_stream(&mut self, base_90k: Time90k) {
         self.flush();
         self.arrivals.lock().unwrap_or_else(|e| e.into_inner()).clear();
         self.stream_base_90k = Some(base_90k);
@@ -216,10 +218,10 @@ impl GopDecoder {
     /// Continuous decoding (playback): pushes frames that follow the ones before, without
     /// draining, and returns the pictures the decoder gave out meanwhile with their instants
     /// (90 kHz). Pictures lag the input by the decoder's delay (a frame or two).
-    pub fn push_stream(&mut self, frames: &[GopFrame<'_>]) -> Result<Vec<(i64, DecodedFrame)>, MediaError> {
+    pub fn push_stream(&mut self, frames: &[GopFrame<'_>]) -> Result<Vec<(Time90k, DecodedFrame)>, MediaError> {
         let base = self.stream_base_90k.ok_or(MediaError::BadInput("continuous decoding was not started"))?;
         for f in frames {
-            let ns = ((f.pts_90k - base).max(0) as u64) * 100_000 / 9;
+            let ns = (f.pts_90k - base).to_std().as_nanos() as u64;
             self.push_frame(f, ns)?;
         }
         let out = self
@@ -227,7 +229,7 @@ impl GopDecoder {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .drain(..)
-            .map(|(f, _)| (base + (f.pts_ns.unwrap_or(0) * 9 / 100_000) as i64, f))
+            .map(|(f, _)| (base + Duration90k::from_std(Duration::from_nanos(f.pts_ns.unwrap_or(0))), f))
             .collect();
         Ok(out)
     }

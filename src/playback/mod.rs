@@ -23,6 +23,8 @@ use crate::media::playback::GopDecoder;
 use crate::media::{LatestFrameSlot, WakeFn};
 use crate::record::reader::{RecordingReader, as_gop_frames};
 
+use crate::core::time::{Duration90k, Time90k};
+
 /// Why a camera's picture could not be shown (logged; the tile says "no recording").
 #[derive(Debug, thiserror::Error)]
 pub enum PlaybackError {
@@ -46,9 +48,9 @@ pub fn lanes() -> usize {
 pub struct PlaybackTile {
     pub slot: LatestFrameSlot,
     /// UTC time (90 kHz) of the picture in the slot; `None`: no recording at the asked instant.
-    shown_90k: Mutex<Option<i64>>,
+    shown_90k: Mutex<Option<Time90k>>,
     /// UTC time of the picture in the slot, kept through a gap (a tile holding its last picture).
-    picture_90k: Mutex<Option<i64>>,
+    picture_90k: Mutex<Option<Time90k>>,
     /// Playing: the tile shows fewer pictures than were recorded (keyframes only, or frames
     /// skipped to keep up with the cursor).
     reduced: AtomicBool,
@@ -64,17 +66,17 @@ impl PlaybackTile {
         self.reduced.load(Ordering::Relaxed)
     }
 
-    fn show(&self, picture: crate::media::DecodedFrame, t_90k: i64) {
+    fn show(&self, picture: crate::media::DecodedFrame, t_90k: Time90k) {
         self.slot.store(picture);
         self.mark_shown(t_90k);
     }
 
-    fn show_shared(&self, picture: Arc<crate::media::DecodedFrame>, t_90k: i64) {
+    fn show_shared(&self, picture: Arc<crate::media::DecodedFrame>, t_90k: Time90k) {
         self.slot.store_shared(picture);
         self.mark_shown(t_90k);
     }
 
-    fn mark_shown(&self, t_90k: i64) {
+    fn mark_shown(&self, t_90k: Time90k) {
         *self.shown_90k.lock().unwrap_or_else(|e| e.into_inner()) = Some(t_90k);
         *self.picture_90k.lock().unwrap_or_else(|e| e.into_inner()) = Some(t_90k);
     }
@@ -85,7 +87,7 @@ impl PlaybackTile {
     }
 
     /// (recorded instant shown, or `None` in a gap; time of the picture in the slot).
-    pub fn shown(&self) -> (Option<i64>, Option<i64>) {
+    pub fn shown(&self) -> (Option<Time90k>, Option<Time90k>) {
         (*self.shown_90k.lock().unwrap_or_else(|e| e.into_inner()), *self.picture_90k.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
@@ -100,7 +102,7 @@ struct Request {
     /// Cameras of the whole wall (a lane's part holds only its own cameras).
     wall_size: usize,
     cameras: Vec<String>,
-    t_90k: i64,
+    t_90k: Time90k,
     exact: bool,
     /// Playing at this speed (negative: backwards); `None`: paused or scrubbing.
     playing: Option<f64>,
@@ -111,7 +113,7 @@ struct Request {
 
 /// Playing every frame: where the cursor was at an instant, and which tracks play.
 struct Clock {
-    t_90k: i64,
+    t_90k: Time90k,
     at: Instant,
     speed: f64,
     tracks: Vec<String>,
@@ -119,8 +121,8 @@ struct Clock {
 
 impl Clock {
     /// When the cursor reaches `t_90k` (`None`: it never will).
-    fn reaches(&self, t_90k: i64) -> Option<Instant> {
-        let secs = (t_90k - self.t_90k) as f64 / 90_000.0 / self.speed;
+    fn reaches(&self, t_90k: Time90k) -> Option<Instant> {
+        let secs = (t_90k - self.t_90k).as_secs_f64() / self.speed;
         (secs.is_finite() && secs >= 0.0).then(|| self.at + Duration::from_secs_f64(secs.min(3600.0)))
     }
 }
@@ -145,10 +147,10 @@ impl PlayCost {
 
 /// A camera playing every frame that falls this far behind the cursor (500 ms) catches up:
 /// to the cursor's GOP when its keyframe is ahead, else a few frames an update.
-pub const MAX_LAG_90K: i64 = 45_000;
+pub const MAX_LAG_90K: Duration90k = Duration90k::from_millis(500);
 
 /// Keyframes only: how far past the cursor the keyframe aimed at may be (1 s, half a 2 s GOP).
-const MAX_LEAD_90K: i64 = 90_000;
+const MAX_LEAD_90K: Duration90k = Duration90k::SECOND;
 
 /// Frames pushed per update while catching up (so one camera cannot hold its lane for long).
 const CATCH_UP_FRAMES: usize = 6;
@@ -157,7 +159,7 @@ const CATCH_UP_FRAMES: usize = 6;
 const LOOKAHEAD_FRAMES: usize = 4;
 
 /// How far past the last pushed frame the look-ahead reads (300 ms: 4 frames of a 15 fps track).
-const LOOKAHEAD_SPAN_90K: i64 = 27_000;
+const LOOKAHEAD_SPAN_90K: Duration90k = Duration90k::from_millis(300);
 
 /// A tile that skipped frames says "reduced" for this long after.
 const REDUCED_HOLD: Duration = Duration::from_secs(2);
@@ -165,11 +167,11 @@ const REDUCED_HOLD: Duration = Duration::from_secs(2);
 /// Continuous playback of one track.
 struct Stream {
     /// Instant of the last frame pushed into the decoder (may be a little past the cursor).
-    pos_90k: i64,
+    pos_90k: Time90k,
     /// Instant of the picture shown last.
-    shown_90k: Option<i64>,
+    shown_90k: Option<Time90k>,
     /// Pictures decoded but not shown yet (ahead of the cursor), oldest first.
-    ahead: VecDeque<(i64, crate::media::DecodedFrame)>,
+    ahead: VecDeque<(Time90k, crate::media::DecodedFrame)>,
     /// When frames were last skipped to keep up.
     skipped_at: Option<Instant>,
     /// The tile it plays on.
@@ -187,7 +189,7 @@ type ThumbnailEntry = ((String, i64), Option<Arc<crate::media::DecodedFrame>>);
 
 /// Per camera: the pictures of the GOP decoded last, with their instants (a step inside it needs
 /// no decoding).
-type GopPictures = HashMap<String, Vec<(i64, Arc<crate::media::DecodedFrame>)>>;
+type GopPictures = HashMap<String, Vec<(Time90k, Arc<crate::media::DecodedFrame>)>>;
 
 #[derive(Default)]
 struct Thumbnails {
@@ -264,13 +266,13 @@ impl PlaybackEngine {
     }
 
     /// Asks for `cameras` at `t_90k` (replacing any request not started yet).
-    pub fn show(&self, cameras: Vec<String>, t_90k: i64, exact: bool) {
+    pub fn show(&self, cameras: Vec<String>, t_90k: Time90k, exact: bool) {
         self.request(Request { wall_size: cameras.len(), cameras, t_90k, exact, playing: None, asked_at: Instant::now() });
     }
 
     /// Playing at `speed` (negative: backwards) with the cursor at `t_90k`: every frame since
     /// the last request up to 4x forward, else the keyframe nearest the cursor ([`PlayCost`]).
-    pub fn play(&self, cameras: Vec<String>, t_90k: i64, speed: f64) {
+    pub fn play(&self, cameras: Vec<String>, t_90k: Time90k, speed: f64) {
         let exact = PlayCost::at(speed) == PlayCost::EveryFrame;
         self.request(Request { wall_size: cameras.len(), cameras, t_90k, exact, playing: Some(speed), asked_at: Instant::now() });
     }
@@ -292,8 +294,8 @@ impl PlaybackEngine {
     /// The keyframe picture of a camera around `t_90k` for a hover thumbnail: from the cache,
     /// or `None` now and decoded in the background (the UI asks again next frame).
     /// `Some(None)`: nothing recorded there.
-    pub fn thumbnail(&self, camera_id: &str, t_90k: i64) -> Option<Option<Arc<crate::media::DecodedFrame>>> {
-        let key = (camera_id.to_string(), t_90k.div_euclid(90_000));
+    pub fn thumbnail(&self, camera_id: &str, t_90k: Time90k) -> Option<Option<Arc<crate::media::DecodedFrame>>> {
+        let key = (camera_id.to_string(), t_90k.unix_secs());
         let mut th = self.shared.thumbnails.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, frame)) = th.cache.iter().find(|(k, _)| *k == key) {
             return Some(frame.clone());
@@ -415,7 +417,7 @@ fn run(shared: &Shared, lane: usize, data_dir: &std::path::Path, wake: &WakeFn) 
                         PlayCost::KeyframesOnly => {
                             // Aim where the cursor will be once this update is done (at most
                             // half a GOP ahead: the picture stays within a GOP of the cursor).
-                            let lead_90k = ((speed * update_time.as_secs_f64() * 90_000.0) as i64).clamp(-MAX_LEAD_90K, MAX_LEAD_90K);
+                            let lead_90k = Duration90k::from_secs_f64(speed * update_time.as_secs_f64()).clamp(-MAX_LEAD_90K, MAX_LEAD_90K);
                             play.keyframe(camera, request.t_90k + lead_90k, preview)
                         }
                     }
@@ -476,7 +478,7 @@ fn present_due(clock: &Clock, streams: &mut HashMap<String, Stream>) {
 
 impl Stream {
     /// Shows the newest picture at or before `t_90k` (later ones wait for the cursor).
-    fn show_up_to(&mut self, t_90k: i64) {
+    fn show_up_to(&mut self, t_90k: Time90k) {
         let mut shown = None;
         while self.ahead.front().is_some_and(|(t, _)| *t <= t_90k) {
             shown = self.ahead.pop_front();
@@ -503,10 +505,15 @@ fn decoder_for<'a>(
 /// Which recording of `camera` to read at `t_90k`: its preview track (small keyframes) when
 /// `prefer_preview` and the preview has a recording there, else the camera's own; with the time of
 /// that track's keyframe at or before `t_90k`, `None` when it has nothing there.
-fn track_at(reader: &RecordingReader, camera: &str, t_90k: i64, prefer_preview: bool) -> Result<(String, Option<i64>), PlaybackError> {
-    let keyframe = |track: &str| -> Result<Option<i64>, PlaybackError> {
+fn track_at(
+    reader: &RecordingReader,
+    camera: &str,
+    t_90k: Time90k,
+    prefer_preview: bool,
+) -> Result<(String, Option<Time90k>), PlaybackError> {
+    let keyframe = |track: &str| -> Result<Option<Time90k>, PlaybackError> {
         let key = reader.store().keyframe_at_or_before(track, t_90k)?;
-        Ok(key.map(|(_, k)| k.time_90k as i64))
+        Ok(key.map(|(_, k)| k.at_90k))
     };
     if prefer_preview {
         let preview = crate::record::preview_track(camera);
@@ -528,7 +535,7 @@ fn make_thumbnail(
     let (camera, second) = (&key.0, key.1);
     let picture = (|| -> Result<Option<Arc<crate::media::DecodedFrame>>, PlaybackError> {
         // The preview track's small keyframe when there is one (a thumbnail is small anyway).
-        let t_90k = second * 90_000;
+        let t_90k = Time90k::from_unix_secs(second);
         let (track, _) = track_at(reader, camera, t_90k, true)?;
         let Some(gop) = reader.gop_at(&track, t_90k)? else { return Ok(None) };
         let decoder = decoder_for(decoders, &track, &gop.config)?;
@@ -560,7 +567,7 @@ struct Play<'a> {
 
 impl Play<'_> {
     /// Every frame up to `t_90k`, continuing from the last update (skipping ahead when behind).
-    fn every_frame(&mut self, camera: &str, t_90k: i64, preview: bool) -> Result<(), PlaybackError> {
+    fn every_frame(&mut self, camera: &str, t_90k: Time90k, preview: bool) -> Result<(), PlaybackError> {
         let (track, key_90k) = track_at(self.reader, camera, t_90k, preview)?;
         let Some(key_90k) = key_90k else {
             self.streams.remove(&track);
@@ -571,7 +578,9 @@ impl Play<'_> {
         let mut stream = self.streams.remove(&track);
         // Carry on from the last update unless the cursor went back or jumped far ahead (a seek).
         if stream.as_ref().is_some_and(|s| {
-            t_90k < s.shown_90k.unwrap_or(i64::MIN) || t_90k - s.pos_90k > 4 * 90_000 || !self.decoders.contains_key(&track)
+            t_90k < s.shown_90k.unwrap_or(Time90k::MIN)
+                || t_90k - s.pos_90k > Duration90k::from_secs(4)
+                || !self.decoders.contains_key(&track)
         }) {
             stream = None;
         }
@@ -582,7 +591,7 @@ impl Play<'_> {
         result
     }
 
-    fn advance(&mut self, track: &str, stream: Option<Stream>, key_90k: i64, t_90k: i64) -> Result<(), PlaybackError> {
+    fn advance(&mut self, track: &str, stream: Option<Stream>, key_90k: Time90k, t_90k: Time90k) -> Result<(), PlaybackError> {
         let mut stream = match stream {
             // Behind by more than the allowed lag, with the cursor's GOP beyond what was pushed:
             // skip to it (its keyframe and a few frames now, the rest in later updates).
@@ -594,7 +603,7 @@ impl Play<'_> {
             Some(mut s) => {
                 let behind = t_90k - s.pos_90k > MAX_LAG_90K;
                 let (frames, continuous) = self.reader.frames_after(track, s.pos_90k, t_90k)?;
-                if !continuous || frames.first().is_some_and(|f| f.0 - s.pos_90k > 3 * 90_000 / 10) {
+                if !continuous || frames.first().is_some_and(|f| f.0 - s.pos_90k > Duration90k::from_millis(300)) {
                     // A new run or a hole in the recording: start again at the cursor.
                     self.restart(track, t_90k, usize::MAX)?
                 } else {
@@ -624,7 +633,7 @@ impl Play<'_> {
 
     /// Starts decoding at the GOP holding `t_90k`, pushing at most `limit` of its frames up to
     /// the instant.
-    fn restart(&mut self, track: &str, t_90k: i64, limit: usize) -> Result<Stream, PlaybackError> {
+    fn restart(&mut self, track: &str, t_90k: Time90k, limit: usize) -> Result<Stream, PlaybackError> {
         let Some(gop) = self.reader.gop_at(track, t_90k)? else {
             return Err(PlaybackError::Read(crate::record::reader::ReadError::File(format!("{track}: nothing recorded at the cursor"))));
         };
@@ -638,7 +647,7 @@ impl Play<'_> {
     /// Pushes frames past the cursor, one at a time, until the decoder has let out a picture
     /// past it (a decoder holds a frame or two back): the lane shows it when the cursor gets
     /// there, so a tile never waits for the next request to move on.
-    fn look_ahead(&mut self, track: &str, stream: &mut Stream, t_90k: i64) -> Result<(), PlaybackError> {
+    fn look_ahead(&mut self, track: &str, stream: &mut Stream, t_90k: Time90k) -> Result<(), PlaybackError> {
         let ready = |s: &Stream| s.ahead.back().is_some_and(|(t, _)| *t > t_90k);
         if ready(stream) {
             return Ok(());
@@ -663,7 +672,7 @@ impl Play<'_> {
     }
 
     /// The keyframe nearest `t_90k` (fast or backward playback).
-    fn keyframe(&mut self, camera: &str, t_90k: i64, preview: bool) -> Result<(), PlaybackError> {
+    fn keyframe(&mut self, camera: &str, t_90k: Time90k, preview: bool) -> Result<(), PlaybackError> {
         self.tile.reduced.store(true, Ordering::Relaxed);
         let (track, _) = track_at(self.reader, camera, t_90k, preview)?;
         self.streams.remove(&track);
@@ -725,7 +734,7 @@ fn show_one(
     let frames = gop.up_to(target);
     if let Some(cache) = cache.as_mut() {
         let (pictures, _) = decoder.decode_all_to(&frames, target, &mut |_| {})?;
-        let pictures: Vec<(i64, Arc<crate::media::DecodedFrame>)> = pictures.into_iter().map(|(t, f)| (t, Arc::new(f))).collect();
+        let pictures: Vec<(Time90k, Arc<crate::media::DecodedFrame>)> = pictures.into_iter().map(|(t, f)| (t, Arc::new(f))).collect();
         if let Some((t, picture)) = pictures.last() {
             tile.show_shared(picture.clone(), *t);
         }

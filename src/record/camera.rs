@@ -17,6 +17,7 @@ use super::fmp4::{Sample, SegmentWriter};
 use super::timing::{RunTimer, Timed};
 use super::{RecordEvent, RecorderConfig, Shared, TICKS_PER_S};
 use crate::core::site::StreamProfile;
+use crate::core::time::{Duration90k, Time90k};
 use crate::media::{CodecConfig, EncodedUnit, TapMessage, UnitData};
 use crate::store::keyframe_index::encode_keyframe_index;
 use crate::store::recordings::{MAX_SEGMENT_DURATION_90K, SegmentState};
@@ -26,23 +27,23 @@ pub(crate) struct CameraRecorder {
     profile: StreamProfile,
     shared: Arc<Shared>,
     rx: Receiver<TapMessage>,
-    segment_target_90k: i64,
+    segment_target_90k: Duration90k,
     /// Per-camera offset of segment boundaries so cameras don't roll over together.
-    stagger_90k: i64,
+    stagger_90k: Duration90k,
     fragment_90k: u64,
     /// How much newly written media makes the open segment's row grow (0: index finished
     /// segments only).
     index_open_90k: u64,
     idle_end: Duration,
     /// Where the last run ended (90 kHz, UTC): the next one never starts before it.
-    last_end_90k: Cell<Option<i64>>,
+    last_end_90k: Cell<Option<Time90k>>,
 }
 
 struct OpenSegment {
     writer: SegmentWriter,
     run_id: i64,
     rel_path: String,
-    start_90k: i64,
+    start_90k: Time90k,
     seq: i64,
     /// Its index row while open (written after the first complete fragments).
     row_id: Option<i64>,
@@ -69,7 +70,7 @@ impl CameraRecorder {
         config: &RecorderConfig,
         rx: Receiver<TapMessage>,
     ) -> Self {
-        let segment_target_90k = (config.segment_target_ms as i64 * TICKS_PER_S / 1000).max(TICKS_PER_S);
+        let segment_target_90k = Duration90k::from_millis(config.segment_target_ms as i64).max(Duration90k::SECOND);
         // FNV-1a of the id: a stable, well-spread boundary offset.
         let hash = camera_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
         // A recorder started again right after another one stopped never starts the track's next
@@ -79,7 +80,7 @@ impl CameraRecorder {
             None
         });
         Self {
-            stagger_90k: (hash % segment_target_90k as u64) as i64,
+            stagger_90k: Duration90k((hash % segment_target_90k.0 as u64) as i64),
             segment_target_90k,
             fragment_90k: config.fragment_ms * TICKS_PER_S as u64 / 1000,
             index_open_90k: config.index_open_ms * TICKS_PER_S as u64 / 1000,
@@ -193,9 +194,9 @@ impl CameraRecorder {
         }
     }
 
-    fn boundary_reached(&self, seg_start: i64, t: i64) -> bool {
+    fn boundary_reached(&self, seg_start: Time90k, t: Time90k) -> bool {
         let length = t - seg_start;
-        let slot = |x: i64| (x - self.stagger_90k).div_euclid(self.segment_target_90k);
+        let slot = |x: Time90k| (x - self.stagger_90k).0.div_euclid(self.segment_target_90k.0);
         (length >= self.segment_target_90k / 2 && slot(t) > slot(seg_start)) || length >= self.segment_target_90k * 3 / 2
     }
 
@@ -204,7 +205,7 @@ impl CameraRecorder {
         if let Some(seg_start) = r.segment.as_ref().map(|s| s.start_90k) {
             if t.keyframe && self.boundary_reached(seg_start, t.dts_90k) {
                 self.finish_segment(r)?;
-            } else if t.dts_90k - seg_start >= MAX_SEGMENT_DURATION_90K - TICKS_PER_S {
+            } else if t.dts_90k - seg_start >= MAX_SEGMENT_DURATION_90K - Duration90k::SECOND {
                 return Err(RunError::NoKeyframe);
             }
         }
@@ -262,12 +263,12 @@ impl CameraRecorder {
         }
     }
 
-    fn open_segment(&self, r: &mut Run, run_id: i64, start_90k: i64) -> Result<OpenSegment, RunError> {
+    fn open_segment(&self, r: &mut Run, run_id: i64, start_90k: Time90k) -> Result<OpenSegment, RunError> {
         let seq = r.next_seq;
         r.next_seq += 1;
         let rel_path = segment_rel_path(&self.camera_id, start_90k, run_id, seq);
         let path = self.shared.root.join(&rel_path);
-        let creation_s = (start_90k / TICKS_PER_S).max(0) as u64;
+        let creation_s = start_90k.unix_secs().max(0) as u64;
         match SegmentWriter::create(&path, &r.config, creation_s, self.fragment_90k) {
             Ok(writer) => Ok(OpenSegment { writer, run_id, rel_path, start_90k, seq, row_id: None, indexed_90k: 0 }),
             Err(e) => {
@@ -321,7 +322,7 @@ impl CameraRecorder {
             run_id: seg.run_id,
             path: seg.rel_path,
             start_90k: seg.start_90k,
-            duration_90k: summary.duration_90k as i64,
+            duration_90k: summary.duration(),
         });
         Ok(())
     }
@@ -340,7 +341,7 @@ impl CameraRecorder {
             }
         }
         self.report_missing(&mut r);
-        let end_90k = r.segment.as_ref().map(|s| s.start_90k + s.writer.duration_90k() as i64);
+        let end_90k = r.segment.as_ref().map(|s| s.start_90k + s.writer.duration());
         let _ = self.finish_segment(&mut r);
         // Nothing was written (the run never reached its first keyframe's write): no run to close.
         let Some(id) = r.id else { return };
@@ -390,18 +391,18 @@ enum RunError {
 
 /// `<camera>/<YYYY-MM-DD UTC>/<start_90k>_r<run>_s<seq>.mp4`: the start time and run can be read
 /// back from the name when a crash left the file unindexed.
-pub(crate) fn segment_rel_path(camera_id: &str, start_90k: i64, run_id: i64, seq: i64) -> String {
-    let day = chrono::DateTime::from_timestamp(start_90k.div_euclid(TICKS_PER_S), 0)
+pub(crate) fn segment_rel_path(camera_id: &str, start_90k: Time90k, run_id: i64, seq: i64) -> String {
+    let day = chrono::DateTime::from_timestamp(start_90k.unix_secs(), 0)
         .map(|d| d.format("%Y-%m-%d").to_string())
         .unwrap_or_else(|| "unknown-day".into());
-    format!("{camera_id}/{day}/{start_90k}_r{run_id}_s{seq}.mp4")
+    format!("{camera_id}/{day}/{}_r{run_id}_s{seq}.mp4", start_90k.0)
 }
 
 /// (start_90k, run id, seq) from a segment file name.
-pub(crate) fn parse_segment_name(name: &str) -> Option<(i64, i64, i64)> {
+pub(crate) fn parse_segment_name(name: &str) -> Option<(Time90k, i64, i64)> {
     let stem = name.strip_suffix(".mp4")?;
     let mut parts = stem.split('_');
-    let start = parts.next()?.parse().ok()?;
+    let start = Time90k(parts.next()?.parse().ok()?);
     let run = parts.next()?.strip_prefix('r')?.parse().ok()?;
     let seq = parts.next()?.strip_prefix('s')?.parse().ok()?;
     parts.next().is_none().then_some((start, run, seq))
@@ -438,10 +439,10 @@ mod tests {
 
     #[test]
     fn segment_names_round_trip() {
-        let p = segment_rel_path("cam01", 159_000_000_000_000, 12, 3);
+        let p = segment_rel_path("cam01", Time90k(159_000_000_000_000), 12, 3);
         assert_eq!(p, "cam01/2025-12-25/159000000000000_r12_s3.mp4");
         let name = p.rsplit('/').next().unwrap();
-        assert_eq!(parse_segment_name(name), Some((159_000_000_000_000, 12, 3)));
+        assert_eq!(parse_segment_name(name), Some((Time90k(159_000_000_000_000), 12, 3)));
         assert_eq!(parse_segment_name("x.mp4"), None);
         assert_eq!(parse_segment_name("1_r2_s3_4.mp4"), None);
     }

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::fmp4::{Sample, SegmentWriter};
 use super::{TICKS_PER_S, recordings_root};
+use crate::core::time::{Duration90k, Time90k};
 use crate::media::CodecConfig;
 use crate::store::keyframe_index::encode_keyframe_index;
 use crate::store::{Store, StoreError};
@@ -33,7 +34,7 @@ pub fn fabricate_run(
     data_dir: &Path,
     camera_id: &str,
     clip: &LoopedClip<'_>,
-    start_90k: i64,
+    start_90k: Time90k,
     seconds: u32,
     segment_s: u32,
 ) -> Result<usize, FabricateError> {
@@ -49,9 +50,9 @@ pub fn fabricate_run(
     let mut segments = 0;
     let mut k = 0u64;
     while k < total {
-        let seg_start = start_90k + (k * u64::from(frame_90k)) as i64;
+        let seg_start = start_90k + Duration90k((k * u64::from(frame_90k)) as i64);
         let rel = super::camera::segment_rel_path(camera_id, seg_start, run, segments as i64);
-        let mut w = SegmentWriter::create(&root.join(&rel), config, (seg_start / TICKS_PER_S) as u64, u64::from(TICKS_PER_S as u32 / 2))
+        let mut w = SegmentWriter::create(&root.join(&rel), config, seg_start.unix_secs().max(0) as u64, u64::from(TICKS_PER_S as u32 / 2))
             .map_err(|e| FabricateError::Write(e.to_string()))?;
         let mut n = 0u64;
         loop {
@@ -72,6 +73,6 @@ pub fn fabricate_run(
         store.insert_segment(&super::segment_row(run, camera_id, segments as i64, seg_start, &rel, &s, &blob))?;
         segments += 1;
     }
-    store.end_run(run, start_90k + (total * u64::from(frame_90k)) as i64, "fabricated")?;
+    store.end_run(run, start_90k + Duration90k((total * u64::from(frame_90k)) as i64), "fabricated")?;
     Ok(segments)
 }

@@ -9,6 +9,7 @@
 //!
 //! The boxes are encoded with the `mp4-atom` crate; this module decides their contents.
 
+use crate::core::time::Duration90k;
 use crate::store::keyframe_index::KeyframeEntry;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -67,6 +68,13 @@ pub struct SegmentSummary {
     pub codec: VideoCodec,
     pub width: u32,
     pub height: u32,
+}
+
+impl SegmentSummary {
+    /// The segment's media time as a span of the 90 kHz clock.
+    pub fn duration(&self) -> Duration90k {
+        Duration90k(i64::try_from(self.duration_90k).unwrap_or(i64::MAX))
+    }
 }
 
 /// Writes one segment file.
@@ -215,6 +223,11 @@ impl SegmentWriter {
     /// Media time written or pending so far.
     pub fn duration_90k(&self) -> u64 {
         self.decode_time_90k + self.pending_90k
+    }
+
+    /// [`SegmentWriter::duration_90k`] as a span of the 90 kHz clock.
+    pub fn duration(&self) -> Duration90k {
+        Duration90k(i64::try_from(self.duration_90k()).unwrap_or(i64::MAX))
     }
 
     /// Bytes in complete fragments so far.
@@ -490,6 +503,13 @@ pub struct SampleRef {
     /// Presentation minus decode time, 90 kHz.
     pub cts_90k: i32,
     pub keyframe: bool,
+}
+
+impl SampleRef {
+    /// Its decode time in a segment that starts at `segment_start_90k`.
+    pub fn at(&self, segment_start_90k: crate::core::time::Time90k) -> crate::core::time::Time90k {
+        segment_start_90k + Duration90k(self.time_90k as i64)
+    }
 }
 
 /// The codec configuration and every complete frame of a segment file.

@@ -29,6 +29,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::core::site::{Site, StreamProfile};
+use crate::core::time::Clock;
 use crate::media::{DecodeMode, Ingest, StreamKey, StreamSpec, StreamState};
 use crate::store::{Store, StoreError};
 
@@ -39,7 +40,8 @@ pub use status::{CameraRecordStatus, RecorderStatus};
 /// Folder of the segment files inside a data dir.
 pub const RECORDINGS_DIR: &str = "recordings";
 
-pub use crate::core::time::{TICKS_PER_S, ns_to_90k};
+pub use crate::core::time::TICKS_PER_S;
+use crate::core::time::{Duration90k, Time90k};
 
 pub fn recordings_root(data_dir: &Path) -> PathBuf {
     data_dir.join(RECORDINGS_DIR)
@@ -59,7 +61,7 @@ pub(crate) fn segment_row<'a>(
     run_id: i64,
     camera_id: &'a str,
     seq: i64,
-    start_90k: i64,
+    start_90k: Time90k,
     path: &'a str,
     summary: &'a fmp4::SegmentSummary,
     keyframe_index: &'a [u8],
@@ -69,7 +71,7 @@ pub(crate) fn segment_row<'a>(
         camera_id,
         seq,
         start_90k,
-        duration_90k: summary.duration_90k as i64,
+        duration_90k: summary.duration(),
         path,
         bytes: summary.bytes as i64,
         frames: summary.frames as i64,
@@ -115,6 +117,8 @@ pub struct RecorderConfig {
     /// Also record the substream of every camera recorded from its main stream, as its preview
     /// track (~12 % more disk; the GUI has that RTSP session open anyway).
     pub record_previews: bool,
+    /// What raises an alarm; `None`: this recorder runs no alarm engine (benchmarks).
+    pub alarms: Option<crate::core::alarm::Rules>,
 }
 
 impl Default for RecorderConfig {
@@ -128,6 +132,7 @@ impl Default for RecorderConfig {
             housekeeping_interval: Duration::from_secs(5),
             channel_capacity: 1024,
             record_previews: true,
+            alarms: Some(crate::core::alarm::Rules::default()),
         }
     }
 }
@@ -139,19 +144,19 @@ pub enum RecordEvent {
     RunStarted {
         camera_id: String,
         run_id: i64,
-        start_90k: i64,
+        start_90k: Time90k,
     },
     SegmentIndexed {
         camera_id: String,
         run_id: i64,
         path: String,
-        start_90k: i64,
-        duration_90k: i64,
+        start_90k: Time90k,
+        duration_90k: Duration90k,
     },
     RunEnded {
         camera_id: String,
         run_id: i64,
-        end_90k: i64,
+        end_90k: Time90k,
         reason: String,
     },
     /// The disk is full and retention may not delete anything: recording stopped.
@@ -174,12 +179,21 @@ pub(crate) struct Shared {
     pub events: SyncSender<RecordEvent>,
     pub status: Mutex<HashMap<String, CameraRecordStatus>>,
     pub timezone: chrono_tz::Tz,
+    /// Where recording faults go as alarm facts (set once the alarm runner is up).
+    pub alarm_facts: std::sync::OnceLock<crate::alarm::FactSender>,
 }
 
 impl Shared {
     pub(crate) fn emit(&self, event: RecordEvent) {
         if self.events.try_send(event).is_err() {
             tracing::debug!("record event channel full; event dropped");
+        }
+    }
+
+    /// Tells the alarm engine about a recording fault (nothing when no engine runs).
+    pub(crate) fn alarm_fact(&self, fact: crate::core::alarm::Fact) {
+        if let Some(facts) = self.alarm_facts.get() {
+            facts.send(fact);
         }
     }
 
@@ -209,6 +223,8 @@ pub struct Recorder {
     cameras: Vec<CameraThread>,
     house_stop: Option<SyncSender<()>>,
     house: Option<std::thread::JoinHandle<()>>,
+    /// The alarm engine's thread (alarms are raised where recording runs).
+    alarms: Option<crate::alarm::AlarmRunner>,
     data_dir: PathBuf,
     _lock: DataDirLock,
 }
@@ -250,15 +266,21 @@ impl Recorder {
             events: tx,
             status: Mutex::new(status),
             timezone,
+            alarm_facts: std::sync::OnceLock::new(),
         });
 
         let mut cameras = Vec::new();
+        // The recorded streams (not the previews): their states are the cameras' link for alarms.
+        let mut watched = Vec::new();
         for (camera_id, profile, track) in &tracks {
             let Some(spec) = StreamSpec::for_camera(site, camera_id, *profile) else { continue };
             let key = spec.key.clone();
             let (unit_tx, unit_rx) = std::sync::mpsc::sync_channel(config.channel_capacity.max(16));
             // Opened (paused: recording decodes nothing) or joined, with the tap set at once.
-            let (_handle, opened_here) = ingest.start_recorded(StreamSpec { mode: DecodeMode::Paused, ..spec }, unit_tx);
+            let (handle, opened_here) = ingest.start_recorded(StreamSpec { mode: DecodeMode::Paused, ..spec }, unit_tx);
+            if track == camera_id {
+                watched.push((camera_id.clone(), handle));
+            }
             let worker = camera::CameraRecorder::new(track.clone(), *profile, shared.clone(), &config, unit_rx);
             let thread = std::thread::Builder::new()
                 .name(format!("rec-{track}"))
@@ -266,6 +288,16 @@ impl Recorder {
                 .map_err(|source| RecordError::Io { path: PathBuf::from("thread"), source })?;
             cameras.push(CameraThread { key, thread, opened_here });
         }
+
+        let alarms = match config.alarms.clone() {
+            Some(rules) => {
+                // The recorded streams (not the previews): their states are the cameras' link.
+                let runner = crate::alarm::AlarmRunner::start(Store::open_dir(data_dir)?, site, rules, watched, Clock::System)?;
+                let _ = shared.alarm_facts.set(runner.facts());
+                Some(runner)
+            }
+            None => None,
+        };
 
         let (house_tx, house_rx) = std::sync::mpsc::sync_channel::<()>(1);
         // Previews age with their camera's recordings.
@@ -284,7 +316,16 @@ impl Recorder {
             .map_err(|source| RecordError::Io { path: PathBuf::from("thread"), source })?;
         tracing::info!(cameras = cameras.len(), dir = %data_dir.display(), "recording");
         Ok((
-            Self { shared, ingest, cameras, house_stop: Some(house_tx), house: Some(house), data_dir: data_dir.to_path_buf(), _lock: lock },
+            Self {
+                shared,
+                ingest,
+                cameras,
+                house_stop: Some(house_tx),
+                house: Some(house),
+                alarms,
+                data_dir: data_dir.to_path_buf(),
+                _lock: lock,
+            },
             rx,
         ))
     }
@@ -306,6 +347,10 @@ impl Recorder {
     }
 
     fn stop_all(&mut self) {
+        // Stopping streams is not an outage: the alarm engine stops first.
+        if let Some(alarms) = self.alarms.take() {
+            alarms.shutdown();
+        }
         for cam in &self.cameras {
             if let Some(h) = self.ingest.handle(&cam.key) {
                 // Dropping the tap's sender lets the camera thread see the end of its input.
@@ -337,9 +382,26 @@ impl Drop for Recorder {
 /// A camera that is not recording because its stream is down says why, with the stream's own
 /// reason (refused, 401, …): its recording thread only knows that no video came.
 fn note_stream_states(shared: &Shared, ingest: &Ingest, keys: &[StreamKey]) {
+    use crate::core::alarm::{Fact, RecordingFault};
+    let disk_full = shared.disk_full.load(Ordering::Acquire);
     for key in keys {
         let Some(handle) = ingest.handle(key) else { continue };
-        if let StreamState::Offline { reason, .. } = handle.state() {
+        let state = handle.state();
+        // A live stream that records nothing (writes failing, no keyframe…) for a while is a
+        // recording fault; a full disk is its own alarm.
+        let mut stuck = None;
+        shared.set_status(&key.camera_id, |s| {
+            if s.profile != key.profile.as_str() {
+                return;
+            }
+            let now = std::time::Instant::now();
+            s.stuck_since = (state.is_live() && !s.recording && !disk_full).then(|| s.stuck_since.unwrap_or(now));
+            stuck = Some(s.stuck_since.is_some_and(|t| now.duration_since(t) >= NOT_RECORDING_AFTER));
+        });
+        if let Some(active) = stuck {
+            shared.alarm_fact(Fact::Recording { camera: Some(key.camera_id.clone()), fault: RecordingFault::NotRecording, active });
+        }
+        if let StreamState::Offline { reason, .. } = state {
             let text = format!("{CAMERA_OFFLINE_PREFIX}{reason}");
             shared.set_status(&key.camera_id, |s| {
                 if !s.recording {
@@ -349,6 +411,9 @@ fn note_stream_states(shared: &Shared, ingest: &Ingest, keys: &[StreamKey]) {
         }
     }
 }
+
+/// A live camera that records nothing this long raises a recording alarm.
+const NOT_RECORDING_AFTER: Duration = Duration::from_secs(15);
 
 /// Start of a not-recording reason that comes from the camera's stream.
 pub const CAMERA_OFFLINE_PREFIX: &str = "camera offline: ";
@@ -386,6 +451,7 @@ fn housekeeping(
             }
             Err(e) => tracing::error!("retention pass failed: {e}"),
         }
+        disk_facts(shared, config);
         status::refresh_figures(shared);
         note_stream_states();
         status::write_file(shared, data_dir, true);
@@ -393,6 +459,17 @@ fn housekeeping(
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
             _ => return,
         }
+    }
+}
+
+/// The disk's state for the alarm engine: full (recording stopped), or low (below twice the
+/// floor retention keeps free).
+fn disk_facts(shared: &Shared, config: &RecorderConfig) {
+    use crate::core::alarm::{Fact, RecordingFault};
+    let full = shared.disk_full.load(Ordering::Acquire);
+    let low = !full && retention::free_bytes(&shared.root).is_some_and(|f| f < config.retention.min_free_bytes.saturating_mul(2));
+    for (fault, active) in [(RecordingFault::DiskFull, full), (RecordingFault::DiskLow, low)] {
+        shared.alarm_fact(Fact::Recording { camera: None, fault, active });
     }
 }
 

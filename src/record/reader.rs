@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::fmp4::{SegmentSamples, codec_config, read_samples};
 use super::recordings_root;
+use crate::core::time::{Duration90k, Time90k};
 use crate::media::CodecConfig;
 use crate::store::recordings::SegmentRow;
 use crate::store::{Store, StoreError};
@@ -16,7 +17,7 @@ use crate::store::{Store, StoreError};
 pub struct Gop {
     pub config: CodecConfig,
     /// (UTC time 90 kHz, keyframe, bytes) in decode order; the first is a keyframe.
-    pub frames: Vec<(i64, bool, Vec<u8>)>,
+    pub frames: TimedFrames,
     /// Index in `frames` of the frame shown at the requested instant.
     pub target: usize,
 }
@@ -30,10 +31,10 @@ pub enum ReadError {
 }
 
 /// Frames with their instant (90 kHz), keyframe flag and bytes.
-pub type TimedFrames = Vec<(i64, bool, Vec<u8>)>;
+pub type TimedFrames = Vec<(Time90k, bool, Vec<u8>)>;
 
 /// Recorded frames as a decoder takes them (borrowed, no copy).
-pub fn as_gop_frames(frames: &[(i64, bool, Vec<u8>)]) -> Vec<crate::media::playback::GopFrame<'_>> {
+pub fn as_gop_frames(frames: &[(Time90k, bool, Vec<u8>)]) -> Vec<crate::media::playback::GopFrame<'_>> {
     frames.iter().map(|(t, key, data)| crate::media::playback::GopFrame { data, keyframe: *key, pts_90k: *t }).collect()
 }
 
@@ -71,11 +72,11 @@ impl RecordingReader {
 
     /// Frames of a camera with instants in (after, until], in order, across segments; with
     /// whether they continue the frame at `after` (same run, no gap).
-    pub fn frames_after(&mut self, camera_id: &str, after_90k: i64, until_90k: i64) -> Result<(TimedFrames, bool), ReadError> {
-        let segments = self.store.segments_overlapping(camera_id, after_90k, until_90k + 1)?;
+    pub fn frames_after(&mut self, camera_id: &str, after_90k: Time90k, until_90k: Time90k) -> Result<(TimedFrames, bool), ReadError> {
+        let segments = self.store.segments_overlapping(camera_id, after_90k, until_90k + Duration90k(1))?;
         let mut out = Vec::new();
         let mut continuous = true;
-        let mut prev: Option<(i64, i64)> = None;
+        let mut prev: Option<(i64, Time90k)> = None;
         for seg in segments {
             if let Some((run, end)) = prev
                 && (run != seg.run_id || end != seg.start_90k)
@@ -88,9 +89,9 @@ impl RecordingReader {
                 .samples
                 .iter()
                 .filter(|s| {
-                    let t = seg.start_90k + s.time_90k as i64;
+                    let t = s.at(seg.start_90k);
                     // An open segment's file may hold a little more than its row says yet.
-                    t > after_90k && t <= until_90k && (s.time_90k as i64) < seg.duration_90k
+                    t > after_90k && t <= until_90k && t < seg.end_90k()
                 })
                 .copied()
                 .collect();
@@ -104,7 +105,7 @@ impl RecordingReader {
                 f.seek(SeekFrom::Start(s.offset))
                     .and_then(|_| f.read_exact(&mut bytes))
                     .map_err(|e| ReadError::File(format!("{}: {e}", path.display())))?;
-                out.push((seg.start_90k + s.time_90k as i64, s.keyframe, bytes));
+                out.push((s.at(seg.start_90k), s.keyframe, bytes));
             }
         }
         Ok((out, continuous))
@@ -133,16 +134,14 @@ impl RecordingReader {
     }
 
     /// The GOP holding instant `t_90k` of a camera; `None` when nothing was recorded then.
-    pub fn gop_at(&mut self, camera_id: &str, t_90k: i64) -> Result<Option<Gop>, ReadError> {
+    pub fn gop_at(&mut self, camera_id: &str, t_90k: Time90k) -> Result<Option<Gop>, ReadError> {
         let Some((seg, key)) = self.store.keyframe_at_or_before(camera_id, t_90k)? else { return Ok(None) };
         let path = self.root.join(&seg.path);
         let table = self.samples_of(&seg)?;
-        let rel_key = key.time_90k as i64 - seg.start_90k;
-        let rel_t = t_90k - seg.start_90k;
-        let Some(first) = table.samples.iter().position(|s| s.keyframe && s.time_90k as i64 == rel_key) else {
+        let Some(first) = table.samples.iter().position(|s| s.keyframe && s.at(seg.start_90k) == key.at_90k) else {
             return Err(ReadError::File(format!("{}: the indexed keyframe is not in the file", seg.path)));
         };
-        let target = table.samples[first..].iter().rposition(|s| s.time_90k as i64 <= rel_t).map_or(first, |i| first + i);
+        let target = table.samples[first..].iter().rposition(|s| s.at(seg.start_90k) <= t_90k).map_or(first, |i| first + i);
         let last = (target + LOOKAHEAD).min(table.samples.len() - 1);
         let slice = &table.samples[first..=last];
         let config = codec_config(&table.codec).ok_or_else(|| ReadError::File(format!("{}: unknown codec", seg.path)))?;
@@ -156,7 +155,7 @@ impl RecordingReader {
             .iter()
             .map(|s| {
                 let at = (s.offset - lo) as usize;
-                (seg.start_90k + s.time_90k as i64, s.keyframe, bytes[at..at + s.size as usize].to_vec())
+                (s.at(seg.start_90k), s.keyframe, bytes[at..at + s.size as usize].to_vec())
             })
             .collect();
         Ok(Some(Gop { config, frames, target: target - first }))

@@ -8,8 +8,8 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use super::TICKS_PER_S;
 use super::fmp4::sync_dir_of;
+use crate::core::time::{Duration90k, Time90k};
 use crate::store::recordings::{SegmentRow, SegmentState};
 use crate::store::{Store, StoreError};
 
@@ -51,7 +51,7 @@ pub fn run_pass(
     root: &Path,
     cameras: &[(String, Option<u32>)],
     policy: &RetentionPolicy,
-    now_90k: i64,
+    now_90k: Time90k,
     free: &dyn Fn() -> Option<u64>,
     max_deletions: usize,
 ) -> Result<RetentionOutcome, StoreError> {
@@ -61,7 +61,7 @@ pub fn run_pass(
     // 1. Age, per camera.
     for (camera_id, days) in cameras {
         let Some(days) = days else { continue };
-        let cutoff = now_90k - i64::from(*days) * 86_400 * TICKS_PER_S;
+        let cutoff = now_90k - Duration90k::from_secs(i64::from(*days) * 86_400);
         let expired = lock().expired_segments(camera_id, cutoff, BATCH)?;
         for seg in expired {
             if out.deleted.len() >= max_deletions {

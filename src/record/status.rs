@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Shared, TICKS_PER_S};
+use super::Shared;
 use crate::core::site::StreamProfile;
+use crate::core::time::Time90k;
 
 pub const STATUS_FILE_NAME: &str = "recorder-status.json";
 
@@ -26,13 +27,16 @@ pub struct CameraRecordStatus {
     /// Received bitrate over the last seconds, kbit/s.
     pub bitrate_kbps: f64,
     /// Start of the oldest recording kept, 90 kHz units since the epoch (UTC).
-    pub oldest_start_90k: Option<i64>,
+    pub oldest_start_90k: Option<Time90k>,
     /// Pictures missing from what was recorded since the recorder started: holes in the
     /// camera's timestamps (lost on the way, or dropped by a full queue), each one logged.
     #[serde(default)]
     pub missing_frames: u64,
     #[serde(skip)]
     pub(crate) open_segment_bytes: u64,
+    /// Since when its stream is live but nothing gets recorded (a recording fault past a while).
+    #[serde(skip)]
+    pub(crate) stuck_since: Option<std::time::Instant>,
 }
 
 impl CameraRecordStatus {
@@ -47,6 +51,7 @@ impl CameraRecordStatus {
             oldest_start_90k: None,
             missing_frames: 0,
             open_segment_bytes: 0,
+            stuck_since: None,
         }
     }
 
@@ -79,7 +84,7 @@ pub struct RecorderStatus {
 pub(crate) fn refresh_figures(shared: &Shared) {
     let today_90k = local_midnight_90k(shared.timezone);
     let ids: Vec<String> = shared.status.lock().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect();
-    let figures: Vec<(String, i64, Option<i64>)> = {
+    let figures: Vec<(String, i64, Option<Time90k>)> = {
         let store = shared.store();
         ids.into_iter().filter_map(|id| store.camera_figures(&id, today_90k).ok().map(|(bytes, oldest)| (id, bytes, oldest))).collect()
     };
@@ -132,11 +137,11 @@ pub fn read_status_file(data_dir: &Path) -> Option<RecorderStatus> {
 }
 
 /// Today's local midnight in `tz`, 90 kHz units since the epoch.
-pub fn local_midnight_90k(tz: chrono_tz::Tz) -> i64 {
+pub fn local_midnight_90k(tz: chrono_tz::Tz) -> Time90k {
     use chrono::{TimeZone, Utc};
     let now = Utc::now().with_timezone(&tz);
     let midnight = now.date_naive().and_hms_opt(0, 0, 0).and_then(|m| tz.from_local_datetime(&m).earliest());
-    midnight.map_or_else(crate::core::time::now_90k, |m| m.timestamp() * TICKS_PER_S)
+    midnight.map_or_else(crate::core::time::now_90k, |m| Time90k::from_unix_secs(m.timestamp()))
 }
 
 /// "1.5 GB", "320 MB", "12 kB".

@@ -26,7 +26,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-use crate::core::time::ns_to_90k;
+use crate::core::time::{Duration90k, Time90k};
 
 /// Units a unit waits behind: more than the reorder depth of any camera stream (x264's pyramid
 /// with 3 B-frames needs 2).
@@ -60,8 +60,8 @@ pub(crate) const DEFAULT_FRAME_90K: u32 = 3_600;
 pub(crate) struct Timed<U> {
     pub unit: U,
     pub keyframe: bool,
-    /// Decode time on the wall clock, 90 kHz since the epoch (UTC).
-    pub dts_90k: i64,
+    /// Decode time on the wall clock (UTC).
+    pub dts_90k: Time90k,
     pub duration_90k: u32,
     /// Presentation minus decode time.
     pub cts_90k: i32,
@@ -80,15 +80,16 @@ pub(crate) enum ClockFault {
 struct Pending<U> {
     unit: U,
     keyframe: bool,
+    /// Camera ticks (the RTP timestamp extended past its wraps).
     pts: i64,
-    arrival_90k: i64,
+    arrival_90k: Time90k,
 }
 
 /// The times of one run (see the module comment).
 pub(crate) struct RunTimer<U> {
     /// Set once the first second is in (see [`ANCHOR_90K`]).
-    start_90k: Option<i64>,
-    not_before_90k: Option<i64>,
+    start_90k: Option<Time90k>,
+    not_before_90k: Option<Time90k>,
     first_pts: i64,
     last_ext: i64,
     pending: VecDeque<Pending<U>>,
@@ -117,7 +118,7 @@ pub(crate) struct RunTimer<U> {
 impl<U> RunTimer<U> {
     /// A run that starts with the keyframe of this RTP timestamp. `not_before_90k`: the previous
     /// run's end, so that runs of one track never overlap however late that one ran.
-    pub(crate) fn new(first_rtp: u32, not_before_90k: Option<i64>) -> Self {
+    pub(crate) fn new(first_rtp: u32, not_before_90k: Option<Time90k>) -> Self {
         let first_pts = i64::from(first_rtp);
         Self {
             start_90k: None,
@@ -141,7 +142,7 @@ impl<U> RunTimer<U> {
 
     /// Wall-clock time of the run's first keyframe, 90 kHz since the epoch, once known (with
     /// the first unit given out).
-    pub(crate) fn start_90k(&self) -> Option<i64> {
+    pub(crate) fn start_90k(&self) -> Option<Time90k> {
         self.start_90k
     }
 
@@ -170,7 +171,7 @@ impl<U> RunTimer<U> {
         let pts = self.last_ext + step;
         self.last_ext = pts;
         self.presentation.push(Reverse(pts));
-        self.pending.push_back(Pending { unit, keyframe, pts, arrival_90k: ns_to_90k(arrival_unix_ns) });
+        self.pending.push_back(Pending { unit, keyframe, pts, arrival_90k: Time90k::from_unix_ns(arrival_unix_ns) });
         if self.start_90k.is_none() && self.pending.len() > REORDER_UNITS && pts - self.first_pts >= ANCHOR_90K {
             self.anchor(self.pending.len() - REORDER_UNITS);
         }
@@ -189,8 +190,8 @@ impl<U> RunTimer<U> {
     fn anchor(&mut self, n: usize) {
         let mut decode: Vec<i64> = self.presentation.iter().map(|&Reverse(p)| p).collect();
         decode.sort_unstable();
-        let earliest = self.pending.iter().zip(decode).take(n).map(|(p, dts)| p.arrival_90k - (dts - self.first_pts)).min();
-        let start = earliest.unwrap_or_else(|| ns_to_90k(crate::core::time::unix_now_ns()));
+        let earliest = self.pending.iter().zip(decode).take(n).map(|(p, dts)| p.arrival_90k - Duration90k(dts - self.first_pts)).min();
+        let start = earliest.unwrap_or_else(Time90k::now);
         self.start_90k = Some(self.not_before_90k.map_or(start, |end| end.max(start)));
     }
 
@@ -204,8 +205,9 @@ impl<U> RunTimer<U> {
         std::iter::from_fn(|| self.pop()).collect()
     }
 
-    fn wall_90k(&self, camera_90k: i64) -> i64 {
-        self.start_90k.unwrap_or(0) + (camera_90k - self.first_pts) + self.slew_90k
+    /// The wall-clock instant of a camera tick.
+    fn wall_90k(&self, camera_90k: i64) -> Time90k {
+        self.start_90k.unwrap_or_default() + Duration90k(camera_90k - self.first_pts + self.slew_90k)
     }
 
     fn pop(&mut self) -> Option<Timed<U>> {
@@ -216,7 +218,7 @@ impl<U> RunTimer<U> {
         let dts_90k = self.wall_90k(dts);
         // Units are sent in decode order as they are made: arrival follows decode times.
         if self.fault.is_none() {
-            self.fault = self.check_clock(dts, p.arrival_90k - dts_90k);
+            self.fault = self.check_clock(dts, (p.arrival_90k - dts_90k).0);
         }
         let camera_duration = match self.presentation.peek() {
             Some(&Reverse(next)) => next - dts,
@@ -315,10 +317,10 @@ mod tests {
             .collect();
         let out = run(&units);
         assert_eq!(out.len(), 1500);
-        let start_90k = ns_to_90k(T0_NS);
+        let start_90k = Time90k::from_unix_ns(T0_NS);
         for (i, t) in out.iter().enumerate() {
             assert_eq!(t.unit, i, "arrival order kept");
-            assert_eq!(t.dts_90k, start_90k + i as i64 * FRAME, "frame {i} on the camera's clock");
+            assert_eq!(t.dts_90k, start_90k + Duration90k(i as i64 * FRAME), "frame {i} on the camera's clock");
             assert_eq!(t.duration_90k, FRAME as u32);
             assert_eq!(t.cts_90k, 0);
         }
@@ -337,13 +339,13 @@ mod tests {
         }
         let out = run(&units);
         assert_eq!(out.len(), units.len());
-        let start_90k = ns_to_90k(T0_NS);
-        let mut presented: Vec<i64> = Vec::new();
+        let start_90k = Time90k::from_unix_ns(T0_NS);
+        let mut presented: Vec<Time90k> = Vec::new();
         for (i, t) in out.iter().enumerate() {
-            assert_eq!(t.dts_90k, start_90k + i as i64 * FRAME, "decode times step one frame");
+            assert_eq!(t.dts_90k, start_90k + Duration90k(i as i64 * FRAME), "decode times step one frame");
             assert_eq!(t.duration_90k, FRAME as u32);
-            let pts = t.dts_90k + i64::from(t.cts_90k);
-            assert_eq!(pts - start_90k, i64::from(units[i].0 - 90_000), "presentation time kept");
+            let pts = t.dts_90k + Duration90k(i64::from(t.cts_90k));
+            assert_eq!((pts - start_90k).0, i64::from(units[i].0 - 90_000), "presentation time kept");
             presented.push(pts);
         }
         presented.sort_unstable();
@@ -359,8 +361,8 @@ mod tests {
         let (out, timer) = run_timer(&units);
         assert_eq!(timer.missing_frames(), 4);
         // The hole stays a hole: times are the camera's, not closed up.
-        assert_eq!(out[17].dts_90k - out[16].dts_90k, 2 * FRAME);
-        assert_eq!(out.last().unwrap().dts_90k - out[0].dts_90k, 199 * FRAME);
+        assert_eq!((out[17].dts_90k - out[16].dts_90k).0, 2 * FRAME);
+        assert_eq!((out.last().unwrap().dts_90k - out[0].dts_90k).0, 199 * FRAME);
     }
 
     #[test]
@@ -369,7 +371,7 @@ mod tests {
         let units: Vec<(u32, u64, bool)> =
             (0..100).map(|i| (first.wrapping_add((i * FRAME) as u32), arrival_ns(i * FRAME), i == 0)).collect();
         let out = run(&units);
-        assert!(out.windows(2).all(|w| w[1].dts_90k - w[0].dts_90k == FRAME));
+        assert!(out.windows(2).all(|w| (w[1].dts_90k - w[0].dts_90k).0 == FRAME));
         assert!(out.iter().all(|t| t.duration_90k == FRAME as u32));
     }
 
@@ -381,15 +383,15 @@ mod tests {
         let units: Vec<(u32, u64, bool)> =
             (0..frames).map(|i| ((i * FRAME) as u32, T0_NS + (i as u64) * 40_008_000, i % 50 == 0)).collect();
         let out = run(&units);
-        let start_90k = ns_to_90k(T0_NS);
+        let start_90k = Time90k::from_unix_ns(T0_NS);
         for t in &out {
             let d = i64::from(t.duration_90k);
             assert!((d - FRAME).abs() * 1_000_000 <= FRAME * MAX_SLEW_PPM, "duration {d} slews at most 500 ppm");
         }
         let last = out.last().unwrap();
-        let local_90k = ns_to_90k(T0_NS + (frames as u64 - 1) * 40_008_000);
-        assert!((last.dts_90k - local_90k).abs() <= SLEW_START_90K + SLEW_WINDOW_90K / 2000, "recorded time kept to the local clock");
-        assert!(last.dts_90k > start_90k + (frames - 1) * FRAME, "slewed: longer than the camera's own count");
+        let local_90k = Time90k::from_unix_ns(T0_NS + (frames as u64 - 1) * 40_008_000);
+        assert!((last.dts_90k - local_90k).0.abs() <= SLEW_START_90K + SLEW_WINDOW_90K / 2000, "recorded time kept to the local clock");
+        assert!(last.dts_90k > start_90k + Duration90k((frames - 1) * FRAME), "slewed: longer than the camera's own count");
     }
 
     #[test]
@@ -424,8 +426,10 @@ mod tests {
     #[test]
     fn a_new_run_never_starts_before_the_last_one_ended() {
         let units: Vec<(u32, u64, bool)> = (0..40).map(|i| ((i * FRAME) as u32, arrival_ns(i * FRAME), i == 0)).collect();
-        for (end_90k, start_90k) in [(ns_to_90k(T0_NS) + 90_000, ns_to_90k(T0_NS) + 90_000), (ns_to_90k(T0_NS) - 90_000, ns_to_90k(T0_NS))]
-        {
+        for (end_90k, start_90k) in [
+            (Time90k::from_unix_ns(T0_NS) + Duration90k(90_000), Time90k::from_unix_ns(T0_NS) + Duration90k(90_000)),
+            (Time90k::from_unix_ns(T0_NS) - Duration90k(90_000), Time90k::from_unix_ns(T0_NS)),
+        ] {
             let mut timer = RunTimer::new(0, Some(end_90k));
             let mut first = None;
             for (i, &(rtp, arr, key)) in units.iter().enumerate() {
@@ -448,7 +452,7 @@ mod tests {
             })
             .collect();
         let out = run(&units);
-        assert_eq!(out[0].dts_90k, ns_to_90k(T0_NS));
+        assert_eq!(out[0].dts_90k, Time90k::from_unix_ns(T0_NS));
         assert!(out.iter().all(|t| t.duration_90k == FRAME as u32), "no slew from a late start");
     }
 }

@@ -4,6 +4,7 @@
 use rusqlite::named_params;
 
 use super::{Store, StoreError};
+use crate::core::time::Time90k;
 
 const INSERT_BOOKMARK: &str = "INSERT INTO bookmark (title, note, start_90k, end_90k, cameras_json, locked, created_unix_ms) \
      VALUES (:title, :note, :start_90k, :end_90k, :cameras_json, :locked, :created_unix_ms)";
@@ -24,8 +25,8 @@ pub struct Bookmark {
     pub id: i64,
     pub title: String,
     pub note: String,
-    pub start_90k: i64,
-    pub end_90k: i64,
+    pub start_90k: Time90k,
+    pub end_90k: Time90k,
     pub cameras: Vec<String>,
     pub locked: bool,
     pub created_unix_ms: i64,
@@ -52,8 +53,8 @@ impl Store {
         title: &str,
         note: &str,
         cameras: &[String],
-        start_90k: i64,
-        end_90k: i64,
+        start_90k: Time90k,
+        end_90k: Time90k,
         locked: bool,
     ) -> Result<i64, StoreError> {
         if title.trim().is_empty() || end_90k <= start_90k || cameras.is_empty() {
@@ -80,8 +81,8 @@ impl Store {
         id: i64,
         title: &str,
         cameras: &[String],
-        start_90k: i64,
-        end_90k: i64,
+        start_90k: Time90k,
+        end_90k: Time90k,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         for camera in cameras {
@@ -122,7 +123,7 @@ impl Store {
     }
 
     /// Bookmarks whose title or note contains `text` and that overlap [from, to), newest first.
-    pub fn search_bookmarks(&self, text: &str, from_90k: i64, to_90k: i64) -> Result<Vec<Bookmark>, StoreError> {
+    pub fn search_bookmarks(&self, text: &str, from_90k: Time90k, to_90k: Time90k) -> Result<Vec<Bookmark>, StoreError> {
         let escaped = text.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         let pattern = format!("%{escaped}%");
         let sql = SEARCH_BOOKMARKS.replace("LIKE :pattern", "LIKE :pattern ESCAPE '\\'");
@@ -143,18 +144,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_dir(dir.path()).unwrap();
         let cams = vec!["cam01".to_string(), "cam02".to_string()];
-        let id = store.add_bookmark("Trộm xe máy chợ trung tâm", "2 đối tượng, xe Wave đỏ", &cams, 1000, 2000, true).unwrap();
-        assert!(store.is_locked("cam01", 1500, 1600).unwrap() && store.is_locked("cam02", 0, 1001).unwrap());
-        assert!(!store.is_locked("cam03", 1500, 1600).unwrap());
+        let id =
+            store.add_bookmark("Trộm xe máy chợ trung tâm", "2 đối tượng, xe Wave đỏ", &cams, Time90k(1000), Time90k(2000), true).unwrap();
+        assert!(
+            store.is_locked("cam01", Time90k(1500), Time90k(1600)).unwrap() && store.is_locked("cam02", Time90k(0), Time90k(1001)).unwrap()
+        );
+        assert!(!store.is_locked("cam03", Time90k(1500), Time90k(1600)).unwrap());
         store.set_bookmark_locked(id, false).unwrap();
-        assert!(!store.is_locked("cam01", 1500, 1600).unwrap());
+        assert!(!store.is_locked("cam01", Time90k(1500), Time90k(1600)).unwrap());
         assert!(!store.bookmark(id).unwrap().unwrap().locked);
         store.set_bookmark_locked(id, true).unwrap();
-        assert!(store.is_locked("cam01", 1500, 1600).unwrap());
+        assert!(store.is_locked("cam01", Time90k(1500), Time90k(1600)).unwrap());
         store.delete_bookmark(id).unwrap();
-        assert!(!store.is_locked("cam01", 1500, 1600).unwrap());
+        assert!(!store.is_locked("cam01", Time90k(1500), Time90k(1600)).unwrap());
         assert!(store.bookmark(id).unwrap().is_none());
-        assert!(store.add_bookmark(" ", "", &cams, 0, 1, false).is_err(), "a title is required");
+        assert!(store.add_bookmark(" ", "", &cams, Time90k(0), Time90k(1), false).is_err(), "a title is required");
     }
 
     #[test]
@@ -162,13 +166,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_dir(dir.path()).unwrap();
         let cams = vec!["cam01".to_string()];
-        store.add_bookmark("Trộm xe máy chợ trung tâm", "", &cams, 100, 200, false).unwrap();
-        store.add_bookmark("Tai nạn ngã tư", "xe tải va chạm xe máy", &cams, 1000, 1100, false).unwrap();
-        store.add_bookmark("Đánh nhau 50%", "", &cams, 5000, 5100, false).unwrap();
+        store.add_bookmark("Trộm xe máy chợ trung tâm", "", &cams, Time90k(100), Time90k(200), false).unwrap();
+        store.add_bookmark("Tai nạn ngã tư", "xe tải va chạm xe máy", &cams, Time90k(1000), Time90k(1100), false).unwrap();
+        store.add_bookmark("Đánh nhau 50%", "", &cams, Time90k(5000), Time90k(5100), false).unwrap();
         let titles = |v: Vec<Bookmark>| v.into_iter().map(|b| b.title).collect::<Vec<_>>();
-        assert_eq!(titles(store.search_bookmarks("xe máy", 0, 10_000).unwrap()), ["Tai nạn ngã tư", "Trộm xe máy chợ trung tâm"]);
-        assert_eq!(titles(store.search_bookmarks("", 900, 2000).unwrap()), ["Tai nạn ngã tư"], "by date");
-        assert_eq!(titles(store.search_bookmarks("50%", 0, 10_000).unwrap()), ["Đánh nhau 50%"], "% is literal");
-        assert_eq!(store.search_bookmarks("%", 0, 10_000).unwrap().len(), 1);
+        assert_eq!(
+            titles(store.search_bookmarks("xe máy", Time90k(0), Time90k(10_000)).unwrap()),
+            ["Tai nạn ngã tư", "Trộm xe máy chợ trung tâm"]
+        );
+        assert_eq!(titles(store.search_bookmarks("", Time90k(900), Time90k(2000)).unwrap()), ["Tai nạn ngã tư"], "by date");
+        assert_eq!(titles(store.search_bookmarks("50%", Time90k(0), Time90k(10_000)).unwrap()), ["Đánh nhau 50%"], "% is literal");
+        assert_eq!(store.search_bookmarks("%", Time90k(0), Time90k(10_000)).unwrap().len(), 1);
     }
 }

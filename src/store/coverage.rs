@@ -5,6 +5,7 @@
 use rusqlite::{OptionalExtension, named_params};
 
 use super::{Store, StoreError};
+use crate::core::time::{Duration90k, Time90k};
 
 pub(super) const SELECT_COVERAGE: &str = "SELECT start_90k, end_90k FROM coverage \
      WHERE camera_id = :camera_id AND end_90k > :start_90k AND start_90k < :end_90k ORDER BY start_90k";
@@ -26,12 +27,12 @@ const INSERT_COVERAGE: &str = "INSERT INTO coverage (camera_id, start_90k, end_9
 /// A stretch of time with recordings, [start, end).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Covered {
-    pub start_90k: i64,
-    pub end_90k: i64,
+    pub start_90k: Time90k,
+    pub end_90k: Time90k,
 }
 
-pub(super) fn coverage_add(conn: &rusqlite::Connection, camera_id: &str, start_90k: i64, end_90k: i64) -> Result<(), StoreError> {
-    let touching: Vec<(i64, i64, i64)> = conn
+pub(super) fn coverage_add(conn: &rusqlite::Connection, camera_id: &str, start_90k: Time90k, end_90k: Time90k) -> Result<(), StoreError> {
+    let touching: Vec<(i64, Time90k, Time90k)> = conn
         .prepare_cached(SELECT_COVERAGE_TOUCHING)?
         .query_map(named_params! {":camera_id": camera_id, ":start_90k": start_90k, ":end_90k": end_90k}, |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -48,8 +49,13 @@ pub(super) fn coverage_add(conn: &rusqlite::Connection, camera_id: &str, start_9
 }
 
 /// Cuts [start, end) out of a camera's coverage (splitting a stretch when needed).
-pub(super) fn coverage_remove(conn: &rusqlite::Connection, camera_id: &str, start_90k: i64, end_90k: i64) -> Result<(), StoreError> {
-    let overlapping: Vec<(i64, i64, i64)> = conn
+pub(super) fn coverage_remove(
+    conn: &rusqlite::Connection,
+    camera_id: &str,
+    start_90k: Time90k,
+    end_90k: Time90k,
+) -> Result<(), StoreError> {
+    let overlapping: Vec<(i64, Time90k, Time90k)> = conn
         .prepare_cached(SELECT_COVERAGE_OVERLAPPING)?
         .query_map(named_params! {":camera_id": camera_id, ":start_90k": start_90k, ":end_90k": end_90k}, |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -69,10 +75,10 @@ pub(super) fn coverage_remove(conn: &rusqlite::Connection, camera_id: &str, star
 impl Store {
     /// Recorded stretches of one camera within [start, end), adjacent segments merged: what the
     /// timeline draws (the holes are gaps).
-    pub fn coverage(&self, camera_id: &str, start_90k: i64, end_90k: i64) -> Result<Vec<Covered>, StoreError> {
+    pub fn coverage(&self, camera_id: &str, start_90k: Time90k, end_90k: Time90k) -> Result<Vec<Covered>, StoreError> {
         let mut stmt = self.conn.prepare_cached(SELECT_COVERAGE)?;
         let rows = stmt.query_map(named_params! {":camera_id": camera_id, ":start_90k": start_90k, ":end_90k": end_90k}, |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            Ok((r.get::<_, Time90k>(0)?, r.get::<_, Time90k>(1)?))
         })?;
         let mut out: Vec<Covered> = Vec::new();
         for row in rows {
@@ -88,10 +94,10 @@ impl Store {
 
     /// (earliest recorded instant at or after `t_90k`, latest at or before it) over `cameras`:
     /// both are `t_90k` when one of them recorded it; playback skips gaps with them.
-    pub fn recorded_around(&self, cameras: &[String], t_90k: i64) -> Result<(Option<i64>, Option<i64>), StoreError> {
-        let (mut next, mut prev): (Option<i64>, Option<i64>) = (None, None);
+    pub fn recorded_around(&self, cameras: &[String], t_90k: Time90k) -> Result<(Option<Time90k>, Option<Time90k>), StoreError> {
+        let (mut next, mut prev): (Option<Time90k>, Option<Time90k>) = (None, None);
         for camera in cameras {
-            let from: Option<(i64, i64)> = self
+            let from: Option<(Time90k, Time90k)> = self
                 .conn
                 .prepare_cached(SELECT_COVERAGE_FROM)?
                 .query_row(named_params! {":camera_id": camera, ":t_90k": t_90k}, |r| Ok((r.get(0)?, r.get(1)?)))
@@ -104,14 +110,14 @@ impl Store {
                     continue;
                 }
             }
-            let before: Option<i64> = self
+            let before: Option<Time90k> = self
                 .conn
                 .prepare_cached(SELECT_COVERAGE_BEFORE)?
                 .query_row(named_params! {":camera_id": camera, ":t_90k": t_90k}, |r| r.get(1))
                 .optional()?;
             if let Some(end) = before {
                 // The stretch is [start, end): its last recorded instant is just before `end`.
-                let p = end - 1;
+                let p = end - Duration90k(1);
                 prev = Some(prev.map_or(p, |x| x.max(p)));
             }
         }

@@ -2,10 +2,26 @@
 //! varints of the time since the previous keyframe and the byte offset of its fragment since the
 //! previous one (~8 bytes a keyframe). The store owns the codecs of what it stores.
 
-/// A keyframe: its time since the segment start and the byte offset of its fragment.
+use crate::core::time::{Duration90k, Time90k};
+
+/// A keyframe as the blob codes it: its time since the segment start and the byte offset of its fragment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyframeEntry {
     pub time_90k: u64,
+    pub offset: u64,
+}
+
+impl KeyframeEntry {
+    /// This keyframe of a segment that starts at `segment_start_90k`, in absolute time.
+    pub fn in_segment(self, segment_start_90k: Time90k) -> Keyframe {
+        Keyframe { at_90k: segment_start_90k + Duration90k(self.time_90k as i64), offset: self.offset }
+    }
+}
+
+/// A keyframe of a recording: when it was shot and the byte offset of its fragment in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keyframe {
+    pub at_90k: Time90k,
     pub offset: u64,
 }
 

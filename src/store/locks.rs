@@ -4,6 +4,7 @@
 use rusqlite::named_params;
 
 use super::{Store, StoreError};
+use crate::core::time::Time90k;
 
 const INSERT_LOCK: &str = "INSERT INTO evidence_lock (camera_id, start_90k, end_90k, reason, created_unix_ms) \
      VALUES (:camera_id, :start_90k, :end_90k, :reason, :created_unix_ms)";
@@ -18,14 +19,14 @@ pub struct EvidenceLock {
     pub id: i64,
     /// `None` locks every camera.
     pub camera_id: Option<String>,
-    pub start_90k: i64,
-    pub end_90k: i64,
+    pub start_90k: Time90k,
+    pub end_90k: Time90k,
     pub reason: String,
     pub created_unix_ms: i64,
 }
 
 impl Store {
-    pub fn add_lock(&self, camera_id: Option<&str>, start_90k: i64, end_90k: i64, reason: &str) -> Result<i64, StoreError> {
+    pub fn add_lock(&self, camera_id: Option<&str>, start_90k: Time90k, end_90k: Time90k, reason: &str) -> Result<i64, StoreError> {
         self.conn.execute(
             INSERT_LOCK,
             named_params! {":camera_id": camera_id, ":start_90k": start_90k, ":end_90k": end_90k, ":reason": reason,
@@ -57,7 +58,7 @@ impl Store {
     }
 
     /// Does a lock cover any part of [start, end) of this camera?
-    pub fn is_locked(&self, camera_id: &str, start_90k: i64, end_90k: i64) -> Result<bool, StoreError> {
+    pub fn is_locked(&self, camera_id: &str, start_90k: Time90k, end_90k: Time90k) -> Result<bool, StoreError> {
         Ok(self
             .conn
             .prepare_cached(SELECT_IS_LOCKED)?
@@ -73,13 +74,13 @@ mod tests {
     fn locks_cover_overlapping_ranges_of_their_camera_or_all() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_dir(dir.path()).unwrap();
-        store.add_lock(Some("cam01"), 100, 200, "Trộm xe máy").unwrap();
-        assert!(store.is_locked("cam01", 150, 300).unwrap());
-        assert!(!store.is_locked("cam01", 200, 300).unwrap(), "end is exclusive");
-        assert!(!store.is_locked("cam02", 150, 160).unwrap());
-        let all = store.add_lock(None, 1000, 2000, "Tai nạn").unwrap();
-        assert!(store.is_locked("cam02", 1500, 1600).unwrap());
+        store.add_lock(Some("cam01"), Time90k(100), Time90k(200), "Trộm xe máy").unwrap();
+        assert!(store.is_locked("cam01", Time90k(150), Time90k(300)).unwrap());
+        assert!(!store.is_locked("cam01", Time90k(200), Time90k(300)).unwrap(), "end is exclusive");
+        assert!(!store.is_locked("cam02", Time90k(150), Time90k(160)).unwrap());
+        let all = store.add_lock(None, Time90k(1000), Time90k(2000), "Tai nạn").unwrap();
+        assert!(store.is_locked("cam02", Time90k(1500), Time90k(1600)).unwrap());
         store.remove_lock(all).unwrap();
-        assert!(!store.is_locked("cam02", 1500, 1600).unwrap());
+        assert!(!store.is_locked("cam02", Time90k(1500), Time90k(1600)).unwrap());
     }
 }

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// The schema version `schema.sql` describes.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// Migration `i` upgrades version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -204,6 +204,63 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE bookmark_v8 RENAME TO bookmark;
     CREATE INDEX bookmark_by_start ON bookmark (start_90k);
     ",
+    // 8 -> 9: alarms, their history, and every camera outage.
+    r#"
+-- Alarms ("cảnh báo", added in v9): one row per alarm, from raising to closing. The alarm runner
+-- (in the process that records) writes the condition's columns; an officer's action writes the
+-- state's columns, checked against the state the row has then.
+CREATE TABLE alarm (
+  id INTEGER PRIMARY KEY,                 -- alarm number, given by the engine, shown to the officer
+  kind TEXT NOT NULL CHECK (kind IN ('offline', 'no_picture', 'frozen', 'video_loss', 'motion', 'recording', 'onvif')),  -- what happened
+  camera_id TEXT,                         -- camera.id it concerns; NULL for the whole recorder (disk)
+  subject TEXT NOT NULL,                  -- which one within kind and camera: the recording fault ("disk_full") or ONVIF topic; '' otherwise
+  detail TEXT NOT NULL,                   -- what the producer said last, e.g. the offline reason; may be ''
+  priority INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 3),  -- 1 most urgent … 3 least
+  began_90k INTEGER NOT NULL,             -- UTC when the condition began (before any debounce), 90 kHz units since 1970-01-01
+  opened_90k INTEGER NOT NULL,            -- UTC when the alarm was raised, 90 kHz units since 1970-01-01
+  last_triggered_90k INTEGER NOT NULL,    -- UTC when the condition last started again, 90 kHz units since 1970-01-01
+  cleared_90k INTEGER,                    -- UTC when the condition ended, 90 kHz units since 1970-01-01; NULL while it lasts
+  count INTEGER NOT NULL CHECK (count >= 1),  -- times the condition triggered while this alarm was open
+  escalated INTEGER NOT NULL CHECK (escalated IN (0, 1)),  -- 1 = still new after the escalation delay: one priority up
+  state TEXT NOT NULL CHECK (state IN ('new', 'acknowledged', 'on_hold', 'closed')),  -- where the officers' work stands
+  state_by TEXT NOT NULL,                 -- who put it in this state; '' for new and for an automatic close
+  state_90k INTEGER,                      -- UTC when it entered this state, 90 kHz units since 1970-01-01; NULL while new
+  state_note TEXT NOT NULL,               -- the note written with this state; may be ''
+  resolution TEXT CHECK (resolution IS NULL OR resolution IN ('incident', 'false_alarm', 'technical', 'test', 'auto')),  -- why it was closed; NULL while open
+  acknowledged_by TEXT,                   -- who acknowledged it first (kept once closed); NULL if nobody did
+  acknowledged_90k INTEGER                -- UTC of that first acknowledgement, 90 kHz units since 1970-01-01
+) STRICT;
+
+CREATE INDEX alarm_open ON alarm (state) WHERE state != 'closed';
+CREATE INDEX alarm_by_opened ON alarm (opened_90k);
+
+-- Every change of every alarm, in order (added in v9): the shift report and the alarm's history.
+CREATE TABLE alarm_event (
+  id INTEGER PRIMARY KEY,                 -- order of the changes
+  alarm_id INTEGER NOT NULL REFERENCES alarm (id),  -- the alarm changed
+  at_90k INTEGER NOT NULL,                -- UTC when, 90 kHz units since 1970-01-01
+  transition TEXT NOT NULL CHECK (transition IN ('raised', 'retriggered', 'cleared', 'escalated', 'acknowledged', 'on_hold', 'closed', 'auto_closed')),  -- what changed
+  by TEXT NOT NULL,                       -- the officer; '' for the system
+  note TEXT NOT NULL,                     -- the officer's note, or the detail the system had; may be ''
+  count INTEGER NOT NULL,                 -- the alarm's count after the change
+  priority INTEGER NOT NULL               -- the alarm's priority after the change (1–3)
+) STRICT;
+
+CREATE INDEX alarm_event_by_alarm ON alarm_event (alarm_id, id);
+
+-- Periods a camera was offline, each one reported when it ended, alarmed or not (added in v9):
+-- the timeline draws them, so a blip shorter than the debounce still shows.
+CREATE TABLE outage (
+  id INTEGER PRIMARY KEY,                 -- outage id
+  camera_id TEXT NOT NULL,                -- camera.id
+  start_90k INTEGER NOT NULL,             -- UTC start, 90 kHz units since 1970-01-01
+  end_90k INTEGER NOT NULL CHECK (end_90k >= start_90k),  -- UTC end, 90 kHz units since 1970-01-01
+  reason TEXT NOT NULL,                   -- the last offline reason, in English (views translate); may be ''
+  alarm_id INTEGER REFERENCES alarm (id)  -- the offline alarm raised during it; NULL for a blip under the debounce
+) STRICT;
+
+CREATE INDEX outage_by_camera_end ON outage (camera_id, end_90k);
+    "#,
 ];
 
 const SCHEMA_SQL: &str = include_str!("schema.sql");

@@ -1,6 +1,7 @@
 //! The SQLite store of a data dir (`vigil.sqlite`): the site today, recordings later.
 //! WAL mode so the GUI reads while a recorder writes. SQL lives in named constants.
 
+pub mod alarms;
 pub mod bookmarks;
 pub mod coverage;
 pub mod keyframe_index;
@@ -15,8 +16,34 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, named_params};
 
 use crate::core::site::{Camera, Credential, Neighborhood, Rgb, Site, StreamProfile};
+use crate::core::time::{Duration90k, Time90k};
 
 pub use migrations::SCHEMA_VERSION;
+
+/// 90 kHz instants and spans are stored as plain integers (`*_90k` columns, see schema.sql).
+impl rusqlite::ToSql for Time90k {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.0.into())
+    }
+}
+
+impl rusqlite::types::FromSql for Time90k {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        i64::column_result(value).map(Time90k)
+    }
+}
+
+impl rusqlite::ToSql for Duration90k {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.0.into())
+    }
+}
+
+impl rusqlite::types::FromSql for Duration90k {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        i64::column_result(value).map(Duration90k)
+    }
+}
 
 /// File name of the database inside a data dir.
 pub const DB_FILE_NAME: &str = "vigil.sqlite";
@@ -33,6 +60,9 @@ pub enum StoreError {
     Migration { to: i64, message: String },
     #[error("invalid site: {0}")]
     InvalidSite(String),
+    /// An officer's action on an alarm was refused (nothing changed).
+    #[error("{0}")]
+    Alarm(#[from] crate::core::alarm::ActionError),
 }
 
 pub struct Store {

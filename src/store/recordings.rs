@@ -5,10 +5,12 @@
 use rusqlite::{OptionalExtension, Row, named_params};
 
 use super::coverage::{coverage_add, coverage_remove};
+use super::keyframe_index::{Keyframe, decode_keyframe_index};
 use super::{Store, StoreError};
+use crate::core::time::{Duration90k, Time90k};
 
 /// No segment is longer than this (the recorder cuts one at the latest here), 10 minutes.
-pub const MAX_SEGMENT_DURATION_90K: i64 = 10 * 60 * 90_000;
+pub const MAX_SEGMENT_DURATION_90K: Duration90k = Duration90k::from_secs(10 * 60);
 
 const INSERT_RUN: &str = "INSERT INTO recording_run (camera_id, profile, start_90k) VALUES (:camera_id, :profile, :start_90k)";
 const END_RUN: &str = "UPDATE recording_run SET end_90k = :end_90k, end_reason = :reason WHERE id = :id";
@@ -106,8 +108,8 @@ pub struct NewSegment<'a> {
     pub run_id: i64,
     pub camera_id: &'a str,
     pub seq: i64,
-    pub start_90k: i64,
-    pub duration_90k: i64,
+    pub start_90k: Time90k,
+    pub duration_90k: Duration90k,
     /// Relative to the recordings root, '/'-separated.
     pub path: &'a str,
     pub bytes: i64,
@@ -124,8 +126,8 @@ pub struct SegmentRow {
     pub run_id: i64,
     pub camera_id: String,
     pub seq: i64,
-    pub start_90k: i64,
-    pub duration_90k: i64,
+    pub start_90k: Time90k,
+    pub duration_90k: Duration90k,
     pub path: String,
     pub bytes: i64,
     pub frames: i64,
@@ -137,7 +139,7 @@ pub struct SegmentRow {
 }
 
 impl SegmentRow {
-    pub fn end_90k(&self) -> i64 {
+    pub fn end_90k(&self) -> Time90k {
         self.start_90k + self.duration_90k
     }
 
@@ -165,8 +167,8 @@ impl SegmentRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunRow {
     pub id: i64,
-    pub start_90k: i64,
-    pub end_90k: Option<i64>,
+    pub start_90k: Time90k,
+    pub end_90k: Option<Time90k>,
     pub end_reason: Option<String>,
 }
 
@@ -176,7 +178,7 @@ pub struct IndexFigures {
     pub segments: i64,
     /// Bytes of variable-length index data: keyframe blobs and paths.
     pub variable_bytes: i64,
-    pub recorded_90k: i64,
+    pub recorded_90k: Duration90k,
 }
 
 /// The recording tables and their indexes, as `dbstat` names them.
@@ -184,7 +186,10 @@ const SELECT_INDEX_DBSTAT: &str = "SELECT coalesce(sum(payload), 0), coalesce(su
      WHERE name IN ('recording_run', 'segment', 'segment_by_camera_start', 'segment_by_run', 'sqlite_autoindex_segment_1')";
 
 /// Runs `f` all-or-nothing in a savepoint (which nests inside [`Store::in_transaction`]).
-fn atomically<T>(conn: &rusqlite::Connection, f: impl FnOnce(&rusqlite::Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+pub(super) fn atomically<T>(
+    conn: &rusqlite::Connection,
+    f: impl FnOnce(&rusqlite::Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
     conn.execute_batch("SAVEPOINT vigil_atomic")?;
     match f(conn) {
         Ok(v) => {
@@ -198,7 +203,7 @@ fn atomically<T>(conn: &rusqlite::Connection, f: impl FnOnce(&rusqlite::Connecti
     }
 }
 
-fn segment_span(conn: &rusqlite::Connection, id: i64) -> Result<Option<(String, i64, i64, SegmentState)>, StoreError> {
+fn segment_span(conn: &rusqlite::Connection, id: i64) -> Result<Option<(String, Time90k, Time90k, SegmentState)>, StoreError> {
     Ok(conn.query_row(SELECT_SEGMENT_SPAN, named_params! {":id": id}, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).optional()?)
 }
 
@@ -219,22 +224,22 @@ impl Store {
         }
     }
 
-    pub fn begin_run(&self, camera_id: &str, profile: &str, start_90k: i64) -> Result<i64, StoreError> {
+    pub fn begin_run(&self, camera_id: &str, profile: &str, start_90k: Time90k) -> Result<i64, StoreError> {
         self.conn.execute(INSERT_RUN, named_params! {":camera_id": camera_id, ":profile": profile, ":start_90k": start_90k})?;
         Ok(self.conn.last_insert_rowid())
     }
 
-    pub fn end_run(&self, run_id: i64, end_90k: i64, reason: &str) -> Result<(), StoreError> {
+    pub fn end_run(&self, run_id: i64, end_90k: Time90k, reason: &str) -> Result<(), StoreError> {
         self.conn.execute(END_RUN, named_params! {":id": run_id, ":end_90k": end_90k, ":reason": reason})?;
         Ok(())
     }
 
     /// Runs left open by a crash are closed at the end of their last indexed segment.
     pub fn close_open_runs(&self, reason: &str) -> Result<usize, StoreError> {
-        let open: Vec<(i64, i64)> =
+        let open: Vec<(i64, Time90k)> =
             self.conn.prepare(SELECT_OPEN_RUNS)?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
         for (id, start) in &open {
-            let end: Option<i64> =
+            let end: Option<Time90k> =
                 self.conn.query_row(SELECT_RUN_END, named_params! {":run_id": id, ":deleting": SegmentState::Deleting}, |r| r.get(0))?;
             self.end_run(*id, end.unwrap_or(*start), reason)?;
         }
@@ -242,12 +247,12 @@ impl Store {
     }
 
     /// End of a run's last indexed segment.
-    pub fn run_segments_end(&self, run_id: i64) -> Result<Option<i64>, StoreError> {
+    pub fn run_segments_end(&self, run_id: i64) -> Result<Option<Time90k>, StoreError> {
         Ok(self.conn.query_row(SELECT_RUN_END, named_params! {":run_id": run_id, ":deleting": SegmentState::Deleting}, |r| r.get(0))?)
     }
 
     /// Where a track's recordings end (its latest segment's end), if it has any.
-    pub fn track_end(&self, camera_id: &str) -> Result<Option<i64>, StoreError> {
+    pub fn track_end(&self, camera_id: &str) -> Result<Option<Time90k>, StoreError> {
         Ok(self
             .conn
             .query_row(SELECT_TRACK_END, named_params! {":camera_id": camera_id, ":deleting": SegmentState::Deleting}, |r| r.get(0))
@@ -255,7 +260,7 @@ impl Store {
     }
 
     /// (camera id, profile, start) of a run.
-    pub fn run(&self, run_id: i64) -> Result<Option<(String, String, i64)>, StoreError> {
+    pub fn run(&self, run_id: i64) -> Result<Option<(String, String, Time90k)>, StoreError> {
         Ok(self.conn.query_row(SELECT_RUN, named_params! {":id": run_id}, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?)
     }
 
@@ -328,7 +333,7 @@ impl Store {
     }
 
     /// The segment of a camera that contains instant `t_90k`, if any.
-    pub fn segment_at(&self, camera_id: &str, t_90k: i64) -> Result<Option<SegmentRow>, StoreError> {
+    pub fn segment_at(&self, camera_id: &str, t_90k: Time90k) -> Result<Option<SegmentRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(SELECT_SEGMENT_AT)?;
         let row = stmt
             .query_row(
@@ -341,32 +346,24 @@ impl Store {
 
     /// The segment containing `t_90k` and its keyframe at or before `t_90k` (absolute time and
     /// byte offset of its fragment): where a seek starts decoding.
-    pub fn keyframe_at_or_before(
-        &self,
-        camera_id: &str,
-        t_90k: i64,
-    ) -> Result<Option<(SegmentRow, crate::store::keyframe_index::KeyframeEntry)>, StoreError> {
+    pub fn keyframe_at_or_before(&self, camera_id: &str, t_90k: Time90k) -> Result<Option<(SegmentRow, Keyframe)>, StoreError> {
         let Some(seg) = self.segment_at(camera_id, t_90k)? else { return Ok(None) };
-        let entries = crate::store::keyframe_index::decode_keyframe_index(&seg.keyframe_index).unwrap_or_default();
-        let rel = (t_90k - seg.start_90k) as u64;
-        let found = entries.iter().rev().find(|k| k.time_90k <= rel).copied();
-        Ok(found.map(|k| {
-            let abs = crate::store::keyframe_index::KeyframeEntry { time_90k: seg.start_90k as u64 + k.time_90k, offset: k.offset };
-            (seg, abs)
-        }))
+        let entries = decode_keyframe_index(&seg.keyframe_index).unwrap_or_default();
+        let found = entries.iter().rev().map(|k| k.in_segment(seg.start_90k)).find(|k| k.at_90k <= t_90k);
+        Ok(found.map(|k| (seg, k)))
     }
 
     /// The keyframe of a camera nearest `t_90k` (absolute time), before or after it: what fast
     /// and backward playback show (at most half a GOP from the cursor). `None` when nothing was
     /// recorded at `t_90k`.
-    pub fn keyframe_nearest(&self, camera_id: &str, t_90k: i64) -> Result<Option<i64>, StoreError> {
+    pub fn keyframe_nearest(&self, camera_id: &str, t_90k: Time90k) -> Result<Option<Time90k>, StoreError> {
         let Some((seg, before)) = self.keyframe_at_or_before(camera_id, t_90k)? else { return Ok(None) };
-        let before = before.time_90k as i64;
+        let before = before.at_90k;
         // The next keyframe: later in this segment, or the first of a following one.
         let mut after = None;
-        for s in std::iter::once(seg).chain(self.segments_overlapping(camera_id, t_90k, t_90k + (t_90k - before) + 1)?) {
-            let entries = crate::store::keyframe_index::decode_keyframe_index(&s.keyframe_index).unwrap_or_default();
-            if let Some(k) = entries.iter().map(|k| s.start_90k + k.time_90k as i64).find(|k| *k > t_90k) {
+        for s in std::iter::once(seg).chain(self.segments_overlapping(camera_id, t_90k, t_90k + (t_90k - before) + Duration90k(1))?) {
+            let entries = decode_keyframe_index(&s.keyframe_index).unwrap_or_default();
+            if let Some(k) = entries.iter().map(|k| k.in_segment(s.start_90k).at_90k).find(|k| *k > t_90k) {
                 after = Some(k);
                 break;
             }
@@ -378,7 +375,7 @@ impl Store {
     }
 
     /// Segments of a camera overlapping [start, end), oldest first.
-    pub fn segments_overlapping(&self, camera_id: &str, start_90k: i64, end_90k: i64) -> Result<Vec<SegmentRow>, StoreError> {
+    pub fn segments_overlapping(&self, camera_id: &str, start_90k: Time90k, end_90k: Time90k) -> Result<Vec<SegmentRow>, StoreError> {
         Ok(self
             .conn
             .prepare_cached(SELECT_SEGMENTS_OVERLAPPING)?
@@ -418,7 +415,7 @@ impl Store {
     }
 
     /// Segments of a camera that ended at or before `cutoff_90k`, oldest first.
-    pub fn expired_segments(&self, camera_id: &str, cutoff_90k: i64, limit: i64) -> Result<Vec<SegmentRow>, StoreError> {
+    pub fn expired_segments(&self, camera_id: &str, cutoff_90k: Time90k, limit: i64) -> Result<Vec<SegmentRow>, StoreError> {
         Ok(self
             .conn
             .prepare_cached(SELECT_EXPIRED_SEGMENTS)?
@@ -468,7 +465,7 @@ impl Store {
     }
 
     /// (bytes recorded since `since_90k`, start of the oldest kept recording) of a camera.
-    pub fn camera_figures(&self, camera_id: &str, since_90k: i64) -> Result<(i64, Option<i64>), StoreError> {
+    pub fn camera_figures(&self, camera_id: &str, since_90k: Time90k) -> Result<(i64, Option<Time90k>), StoreError> {
         let bytes = self.conn.prepare_cached(SELECT_CAMERA_BYTES_SINCE)?.query_row(
             named_params! {
                 ":camera_id": camera_id,
@@ -483,7 +480,7 @@ impl Store {
     }
 
     pub fn index_figures(&self) -> Result<IndexFigures, StoreError> {
-        let (segments, var_bytes, recorded_90k): (i64, i64, i64) =
+        let (segments, var_bytes, recorded_90k): (i64, i64, Duration90k) =
             self.conn.query_row(SELECT_INDEX_FIGURES, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         Ok(IndexFigures { segments, variable_bytes: var_bytes, recorded_90k })
     }
@@ -505,9 +502,9 @@ mod tests {
     use super::*;
     use crate::store::coverage::{Covered, SELECT_COVERAGE};
 
-    const S: i64 = 90_000;
+    const S: Duration90k = Duration90k::SECOND;
 
-    fn seg<'a>(run: i64, cam: &'a str, seq: i64, start: i64, dur: i64, path: &'a str) -> NewSegment<'a> {
+    fn seg<'a>(run: i64, cam: &'a str, seq: i64, start: Time90k, dur: Duration90k, path: &'a str) -> NewSegment<'a> {
         NewSegment {
             run_id: run,
             camera_id: cam,
@@ -528,7 +525,7 @@ mod tests {
     fn coverage_merges_adjacent_segments_and_shows_gaps() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_dir(dir.path()).unwrap();
-        let t0 = 1_000_000 * S;
+        let t0 = Time90k(1_000_000 * 90_000);
         let r1 = store.begin_run("cam01", "main", t0).unwrap();
         store.insert_segment(&seg(r1, "cam01", 0, t0, 60 * S, "a")).unwrap();
         store.insert_segment(&seg(r1, "cam01", 1, t0 + 60 * S, 60 * S, "b")).unwrap();
@@ -557,14 +554,14 @@ mod tests {
         store.delete_segment_row(c.id).unwrap();
         assert_eq!(store.coverage("cam01", t0, t0 + 1000 * S).unwrap(), vec![Covered { start_90k: t0, end_90k: t0 + 60 * S }]);
         assert_eq!(store.segment_at("cam01", t0 + 125 * S).unwrap(), None, "a gap has no segment");
-        assert_eq!(store.segment_at("cam01", t0 - 1).unwrap(), None);
+        assert_eq!(store.segment_at("cam01", t0 - Duration90k(1)).unwrap(), None);
     }
 
     #[test]
     fn an_open_segment_grows_its_coverage_and_retention_leaves_it_alone() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_dir(dir.path()).unwrap();
-        let t0 = 3_000_000 * S;
+        let t0 = Time90k(3_000_000 * 90_000);
         let run = store.begin_run("cam01", "main", t0).unwrap();
         store.insert_segment(&seg(run, "cam01", 0, t0, 60 * S, "a")).unwrap();
         let open = store.insert_open_segment(&seg(run, "cam01", 1, t0 + 60 * S, 2 * S, "b")).unwrap();
@@ -595,7 +592,7 @@ mod tests {
     fn recorded_around_finds_the_next_and_previous_recorded_instants_of_a_wall() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_dir(dir.path()).unwrap();
-        let t0 = 4_000_000 * S;
+        let t0 = Time90k(4_000_000 * 90_000);
         let r1 = store.begin_run("cam01", "main", t0).unwrap();
         store.insert_segment(&seg(r1, "cam01", 0, t0, 60 * S, "a")).unwrap();
         store.insert_segment(&seg(r1, "cam01", 1, t0 + 300 * S, 60 * S, "b")).unwrap();
@@ -604,26 +601,26 @@ mod tests {
         let wall = vec!["cam01".to_string(), "cam02".to_string(), "cam03".to_string()];
         assert_eq!(store.recorded_around(&wall, t0 + 30 * S).unwrap(), (Some(t0 + 30 * S), Some(t0 + 30 * S)));
         // In the gap after cam01's first minute: cam02 comes first, cam01 was last.
-        assert_eq!(store.recorded_around(&wall, t0 + 100 * S).unwrap(), (Some(t0 + 200 * S), Some(t0 + 60 * S - 1)));
-        assert_eq!(store.recorded_around(&wall, t0 + 250 * S).unwrap(), (Some(t0 + 300 * S), Some(t0 + 210 * S - 1)));
-        assert_eq!(store.recorded_around(&wall, t0 + 400 * S).unwrap(), (None, Some(t0 + 360 * S - 1)));
+        assert_eq!(store.recorded_around(&wall, t0 + 100 * S).unwrap(), (Some(t0 + 200 * S), Some(t0 + 60 * S - Duration90k(1))));
+        assert_eq!(store.recorded_around(&wall, t0 + 250 * S).unwrap(), (Some(t0 + 300 * S), Some(t0 + 210 * S - Duration90k(1))));
+        assert_eq!(store.recorded_around(&wall, t0 + 400 * S).unwrap(), (None, Some(t0 + 360 * S - Duration90k(1))));
         assert_eq!(store.recorded_around(&wall, t0 - S).unwrap(), (Some(t0), None));
         assert_eq!(store.recorded_around(&wall[2..], t0).unwrap(), (None, None));
     }
 
     #[test]
     fn the_keyframe_at_or_before_comes_from_the_index_blob() {
-        use crate::store::keyframe_index::{KeyframeEntry, encode_keyframe_index};
+        use crate::store::keyframe_index::{Keyframe, KeyframeEntry, encode_keyframe_index};
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_dir(dir.path()).unwrap();
-        let t0 = 2_000_000 * S;
+        let t0 = Time90k(2_000_000 * 90_000);
         let run = store.begin_run("cam01", "main", t0).unwrap();
-        let blob = encode_keyframe_index(&[0, 1, 2].map(|i| KeyframeEntry { time_90k: i * 2 * S as u64, offset: 800 + i * 100_000 }));
+        let blob = encode_keyframe_index(&[0, 1, 2].map(|i| KeyframeEntry { time_90k: i * 2 * 90_000, offset: 800 + i * 100_000 }));
         let mut s = seg(run, "cam01", 0, t0, 6 * S, "k");
         s.keyframe_index = &blob;
         store.insert_segment(&s).unwrap();
         let (_, k) = store.keyframe_at_or_before("cam01", t0 + 3 * S).unwrap().unwrap();
-        assert_eq!(k, KeyframeEntry { time_90k: (t0 + 2 * S) as u64, offset: 100_800 });
+        assert_eq!(k, Keyframe { at_90k: t0 + 2 * S, offset: 100_800 });
         let (_, k) = store.keyframe_at_or_before("cam01", t0 + 4 * S).unwrap().unwrap();
         assert_eq!(k.offset, 200_800);
     }

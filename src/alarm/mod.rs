@@ -1,0 +1,199 @@
+//! The alarm runner: one named thread in whichever process records (`vigil record`, or the GUI
+//! when it records), so alarms are raised with no window open. It turns what it observes into
+//! facts for [`crate::core::alarm::Engine`] — the recorded streams' states polled once a second,
+//! and facts pushed by the recorder (recording faults) on a bounded channel — and stores every
+//! transition (`store::alarms`). Officers' actions from any process reach the engine through the
+//! store: each second the runner re-reads its open alarms' states.
+//!
+//! Imports core, store and media (stream states); never the recorder, the CLI or the GUI.
+
+pub mod report;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::time::{Duration, Instant};
+
+use crate::core::alarm::{Engine, Fact, Rules, Transition};
+use crate::core::site::Site;
+use crate::core::time::{Clock, Time90k};
+use crate::media::{StreamHandle, StreamState};
+use crate::store::{Store, StoreError};
+
+/// How often stream states are polled and the engine's clock ticks.
+pub const TICK: Duration = Duration::from_secs(1);
+
+/// Facts waiting for the runner at most (a recorder's faults come a few a minute).
+const FACT_CAPACITY: usize = 256;
+
+/// Where the runner sends facts from other threads: never blocks (a full queue drops the fact
+/// and logs it; facts repeat, so the next one carries the news).
+#[derive(Clone)]
+pub struct FactSender(SyncSender<Fact>);
+
+impl FactSender {
+    pub fn send(&self, fact: Fact) {
+        match self.0.try_send(fact) {
+            Ok(()) | Err(TrySendError::Disconnected(_)) => {}
+            Err(TrySendError::Full(f)) => tracing::warn!(?f, "alarm fact queue full; fact dropped"),
+        }
+    }
+}
+
+/// A running alarm runner; dropping it (or [`AlarmRunner::shutdown`]) stops its thread.
+pub struct AlarmRunner {
+    facts: FactSender,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// What a camera's stream last told the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seen {
+    Nothing,
+    Online,
+    Offline(String),
+}
+
+/// A recorded stream the runner watches.
+struct Watched {
+    camera_id: String,
+    handle: Arc<StreamHandle>,
+    seen: Seen,
+    last_frame_unix_ns: u64,
+}
+
+impl AlarmRunner {
+    /// Starts the runner on its own connection to the data dir's store, for `site`'s cameras,
+    /// watching `streams` (camera id, the stream the recorder reads).
+    pub fn start(
+        store: Store,
+        site: &Site,
+        rules: Rules,
+        streams: Vec<(String, Arc<StreamHandle>)>,
+        clock: Clock,
+    ) -> Result<Self, StoreError> {
+        let mut engine = Engine::new(rules, site.cameras.iter().map(|c| (c.id.clone(), c.neighborhood.clone())), site.timezone);
+        let (open, next_id) = store.open_alarms()?;
+        engine.restore(open, next_id);
+        let (tx, rx) = std::sync::mpsc::sync_channel(FACT_CAPACITY);
+        let stop = Arc::new(AtomicBool::new(false));
+        let watched = streams
+            .into_iter()
+            .map(|(camera_id, handle)| Watched { camera_id, handle, seen: Seen::Nothing, last_frame_unix_ns: 0 })
+            .collect();
+        let mut run = Run { engine, store, watched, clock };
+        let thread_stop = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("alarm".into())
+            .spawn(move || run.run(&rx, &thread_stop))
+            .map_err(|e| StoreError::Migration { to: 0, message: format!("cannot start the alarm thread: {e}") })?;
+        Ok(Self { facts: FactSender(tx), stop, thread: Some(thread) })
+    }
+
+    pub fn facts(&self) -> FactSender {
+        self.facts.clone()
+    }
+
+    pub fn shutdown(mut self) {
+        self.stop_thread();
+    }
+
+    fn stop_thread(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for AlarmRunner {
+    fn drop(&mut self) {
+        self.stop_thread();
+    }
+}
+
+struct Run {
+    engine: Engine,
+    store: Store,
+    watched: Vec<Watched>,
+    clock: Clock,
+}
+
+impl Run {
+    fn run(&mut self, facts: &Receiver<Fact>, stop: &AtomicBool) {
+        let mut next_tick = Instant::now();
+        while !stop.load(Ordering::Acquire) {
+            match facts.recv_timeout(next_tick.saturating_duration_since(Instant::now())) {
+                Ok(fact) => self.on(&fact),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => std::thread::park_timeout(TICK),
+            }
+            if Instant::now() >= next_tick {
+                next_tick += TICK;
+                self.tick();
+            }
+        }
+    }
+
+    fn on(&mut self, fact: &Fact) {
+        let now = self.clock.now_90k();
+        let transitions = self.engine.on(fact, now);
+        self.save(&transitions, now);
+    }
+
+    fn tick(&mut self) {
+        self.sync_from_store();
+        let facts: Vec<Fact> = self.watched.iter_mut().flat_map(poll).collect();
+        for fact in &facts {
+            self.on(fact);
+        }
+        let now = self.clock.now_90k();
+        let transitions = self.engine.tick(now);
+        self.save(&transitions, now);
+    }
+
+    /// Officers' actions taken in any process (the GUI, `vigil alarm ack`) since the last tick.
+    fn sync_from_store(&mut self) {
+        match self.store.open_alarms() {
+            Ok((open, _)) => self.engine.sync_states(&open),
+            Err(e) => tracing::warn!("reading the open alarms: {e}"),
+        }
+    }
+
+    fn save(&self, transitions: &[Transition], now: Time90k) {
+        for t in transitions {
+            if let Some(a) = t.alarm() {
+                tracing::info!(id = a.id, kind = a.kind.as_str(), camera = a.camera.as_deref().unwrap_or("-"), "alarm {}", t.as_str());
+            }
+            if let Err(e) = self.store.save_alarm_transition(t, now) {
+                tracing::error!("storing alarm transition {}: {e}", t.as_str());
+            }
+        }
+    }
+}
+
+/// A stream's news since the last poll: its link when it changed, and that frames arrived.
+fn poll(w: &mut Watched) -> Vec<Fact> {
+    let camera = || w.camera_id.clone();
+    let mut out = Vec::new();
+    let seen = match w.handle.state() {
+        StreamState::Live | StreamState::NoPicture { .. } => Seen::Online,
+        StreamState::Offline { reason, .. } => Seen::Offline(reason.to_string()),
+        StreamState::Connecting | StreamState::Stopped => w.seen.clone(),
+    };
+    if seen != w.seen {
+        match &seen {
+            Seen::Online => out.push(Fact::Online { camera: camera() }),
+            Seen::Offline(reason) => out.push(Fact::Offline { camera: camera(), reason: reason.clone() }),
+            Seen::Nothing => {}
+        }
+        w.seen = seen;
+    }
+    let last = w.handle.last_frame_unix_ns();
+    if last > w.last_frame_unix_ns && w.seen == Seen::Online {
+        out.push(Fact::Frames { camera: camera() });
+    }
+    w.last_frame_unix_ns = last;
+    out
+}
