@@ -1072,3 +1072,64 @@ fn image_dims(path: &std::path::Path) -> (u32, u32) {
     let be = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
     (be(16), be(20))
 }
+
+#[test]
+fn a_new_alarm_opens_the_panel_the_officer_acknowledges_it_and_reviews_it_from_its_pre_roll() {
+    use vigil::core::alarm::{AlarmState, Engine, Fact, Rules};
+    let dir = tempfile::tempdir().unwrap();
+    let site = site();
+    let camera = site.cameras[5].clone();
+    let mut h = harness_in(dir.path(), "2x2", Lang::Vi);
+    assert!(!h.state().alarms_panel_open() && h.state().open_alarms().is_empty());
+    // An offline alarm, stored as the recording process's alarm runner stores it.
+    let store = vigil::store::Store::open_dir(dir.path()).unwrap();
+    let cameras = site.cameras.iter().map(|c| (c.id.clone(), c.neighborhood.clone()));
+    let mut engine = Engine::new(Rules::default(), cameras, site.timezone);
+    let t0 = vigil::core::time::now_90k().floor_to(S) - 120 * S;
+    let mut transitions = engine.on(&Fact::Online { camera: camera.id.clone() }, t0 - 10 * S);
+    transitions.extend(engine.on(&Fact::Offline { camera: camera.id.clone(), reason: "connection refused".into() }, t0));
+    transitions.extend(engine.tick(t0 + 31 * S));
+    for t in &transitions {
+        store.save_alarm_transition(t, t0 + 31 * S).unwrap();
+    }
+    let id = engine.open_alarms().next().expect("raised").id;
+
+    // The panel reads the store every second and opens for a new alarm.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !(h.state().alarms_panel_open() && h.state().open_alarms().len() == 1) {
+        assert!(std::time::Instant::now() < deadline, "the alarm panel did not open");
+        h.run_steps(1);
+        std::thread::park_timeout(std::time::Duration::from_millis(50));
+    }
+    h.run_steps(2);
+    h.get_by_label(&format!("#{id} Mất tín hiệu"));
+    h.get_by_label(&format!("{} · {}", camera.name, site.neighborhood(&camera.neighborhood).unwrap().name));
+    save_shot(&mut h, "alarm-panel");
+
+    h.get_by_label("Xác nhận").click();
+    h.run_steps(2);
+    let stored = store.alarms(vigil::store::alarms::AlarmFilter::Open, 10).unwrap();
+    assert!(matches!(stored[0].alarm.state, AlarmState::Acknowledged { .. }), "{:?}", stored[0].alarm.state);
+
+    h.get_by_label("Xem lại").click();
+    h.run_steps(3);
+    assert!(h.state().wall().cameras.iter().any(|c| c.as_deref() == Some(camera.id.as_str())), "its camera is on the wall");
+    assert_eq!(h.state().timeline().cursor_90k(), t0 - 10 * S, "playback from 10 s before the camera went away");
+    assert!(!h.state().timeline().is_live());
+
+    // Reviewing selects it: a note and what it turned out to be close it.
+    h.get_by_role_and_label(egui::accesskit::Role::MultilineTextInput, "Ghi chú").focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(egui::accesskit::Role::MultilineTextInput, "Ghi chú").type_text("chuột cắn dây mạng");
+    h.run_steps(1);
+    save_shot(&mut h, "alarm-closing");
+    h.get_by_label("Báo nhầm").click();
+    h.run_steps(2);
+    assert!(store.alarms(vigil::store::alarms::AlarmFilter::Open, 10).unwrap().is_empty());
+    let closed = &store.alarms(vigil::store::alarms::AlarmFilter::All, 10).unwrap()[0];
+    assert!(
+        matches!(&closed.alarm.state, AlarmState::Closed { resolution: vigil::core::alarm::Resolution::FalseAlarm, note, .. } if note == "chuột cắn dây mạng"),
+        "{:?}",
+        closed.alarm.state
+    );
+}

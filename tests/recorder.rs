@@ -584,8 +584,18 @@ fn a_full_disk_stops_recording_cleanly_and_it_resumes_when_space_returns() {
     wait_record_event(&events, "space recovered", |e| matches!(e, RecordEvent::SpaceRecovered));
     wait_record_event(&events, "a new run", |e| matches!(e, RecordEvent::RunStarted { .. }));
     wait_record_event(&events, "a new segment", |e| matches!(e, RecordEvent::SegmentIndexed { .. }));
-    recorder.shutdown();
+    // The duty officer hears of it: a recording alarm for the disk, stored once space was back
+    // (the full disk refused it), and cleared.
     let store = Store::open_dir(&data).unwrap();
+    poll_until("the disk-full alarm, cleared", || {
+        store.alarms(vigil::store::alarms::AlarmFilter::All, 10).unwrap().iter().any(|r| {
+            r.alarm.kind == vigil::core::alarm::AlarmKind::Recording
+                && r.alarm.subject == "disk_full"
+                && r.alarm.camera.is_none()
+                && r.alarm.cleared_at.is_some()
+        })
+    });
+    recorder.shutdown();
     assert_eq!(store.integrity_check().unwrap(), "ok");
     let runs = store.runs_of_camera("cam-a").unwrap();
     assert!(runs.len() >= 2 && runs[0].end_reason.as_deref() == Some("disk full"), "{runs:#?}");

@@ -26,6 +26,9 @@ pub const TICK: Duration = Duration::from_secs(1);
 /// Facts waiting for the runner at most (a recorder's faults come a few a minute).
 const FACT_CAPACITY: usize = 256;
 
+/// Transitions kept for another try when the store refused them (a full disk), at most.
+const UNSAVED_CAPACITY: usize = 10_000;
+
 /// Where the runner sends facts from other threads: never blocks (a full queue drops the fact
 /// and logs it; facts repeat, so the next one carries the news).
 #[derive(Clone)]
@@ -82,7 +85,7 @@ impl AlarmRunner {
             .into_iter()
             .map(|(camera_id, handle)| Watched { camera_id, handle, seen: Seen::Nothing, last_frame_unix_ns: 0 })
             .collect();
-        let mut run = Run { engine, store, watched, clock };
+        let mut run = Run { engine, store, watched, clock, unsaved: std::collections::VecDeque::new() };
         let thread_stop = stop.clone();
         let thread = std::thread::Builder::new()
             .name("alarm".into())
@@ -118,6 +121,9 @@ struct Run {
     store: Store,
     watched: Vec<Watched>,
     clock: Clock,
+    /// Transitions the store could not take yet (the disk full: the very alarm that says so),
+    /// written first at the next tick, in order.
+    unsaved: std::collections::VecDeque<(Transition, Time90k)>,
 }
 
 impl Run {
@@ -143,7 +149,11 @@ impl Run {
     }
 
     fn tick(&mut self) {
-        self.sync_from_store();
+        self.retry_unsaved();
+        // Until the store has everything, it cannot say what officers closed.
+        if self.unsaved.is_empty() {
+            self.sync_from_store();
+        }
         let facts: Vec<Fact> = self.watched.iter_mut().flat_map(poll).collect();
         for fact in &facts {
             self.on(fact);
@@ -161,14 +171,33 @@ impl Run {
         }
     }
 
-    fn save(&self, transitions: &[Transition], now: Time90k) {
+    fn save(&mut self, transitions: &[Transition], now: Time90k) {
         for t in transitions {
             if let Some(a) = t.alarm() {
                 tracing::info!(id = a.id, kind = a.kind.as_str(), camera = a.camera.as_deref().unwrap_or("-"), "alarm {}", t.as_str());
             }
-            if let Err(e) = self.store.save_alarm_transition(t, now) {
-                tracing::error!("storing alarm transition {}: {e}", t.as_str());
+            // Behind earlier unsaved ones: the history stays in order.
+            if !self.unsaved.is_empty() || self.store.save_alarm_transition(t, now).is_err() {
+                self.keep_unsaved(t.clone(), now);
             }
+        }
+    }
+
+    fn keep_unsaved(&mut self, t: Transition, now: Time90k) {
+        if self.unsaved.len() >= UNSAVED_CAPACITY {
+            tracing::error!("alarm transitions cannot be stored; the oldest unsaved one is dropped");
+            self.unsaved.pop_front();
+        }
+        self.unsaved.push_back((t, now));
+    }
+
+    fn retry_unsaved(&mut self) {
+        while let Some((t, at)) = self.unsaved.front() {
+            if let Err(e) = self.store.save_alarm_transition(t, *at) {
+                tracing::warn!(waiting = self.unsaved.len(), "storing alarm transitions: {e}; trying again in a second");
+                return;
+            }
+            self.unsaved.pop_front();
         }
     }
 }

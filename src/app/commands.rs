@@ -21,6 +21,8 @@ pub enum AppCommand {
     Settings(Setting),
     /// Windows, panels and named layouts.
     View(ViewCommand),
+    /// The alarm panel: acknowledge, hold, close, review.
+    Alarm(super::alarms::AlarmCommand),
 }
 
 /// Changes to one wall (either window's): layout, tiles, selection, zoom.
@@ -191,6 +193,7 @@ impl VigilApp {
             AppCommand::Review(c) => self.apply_review(c),
             AppCommand::Settings(s) => self.apply_setting(s),
             AppCommand::View(c) => self.apply_view(ctx, c),
+            AppCommand::Alarm(c) => self.apply_alarm(c),
         }
     }
 

@@ -5,9 +5,11 @@
 //!
 //! Where things live: this file holds the app struct and the eframe glue; `commands.rs` the
 //! commands by area and their apply; one file per panel or window (`top_bar`, `camera_list`,
-//! `settings_window`, `second_window`, `wall`, `timeline_view`, `review`); `review_logic.rs` the
+//! `settings_window`, `second_window`, `wall`, `timeline_view`, `review`, `alarms`); `review_logic.rs` the
 //! timeline and playback side; `jobs.rs` exports and snapshots on their own threads.
 
+mod alarm_texts;
+pub mod alarms;
 mod camera_list;
 mod closing;
 pub mod commands;
@@ -106,6 +108,8 @@ pub struct VigilApp {
     status: Option<String>,
     jobs: jobs::Jobs,
     review: review_logic::ReviewRuntime,
+    /// The alarm panel and the open alarms as last read.
+    alarms: alarms::AlarmsRuntime,
     recording: recording::RecordingView,
     /// The recorder starts once the wall is live (or after [`RECORDER_START_DELAY`]), so its
     /// 35 connections don't slow the wall's cold start.
@@ -182,6 +186,7 @@ impl VigilApp {
             status: None,
             jobs: jobs::Jobs::default(),
             review: review_logic::ReviewRuntime::new(options.clock.now_90k()),
+            alarms: alarms::AlarmsRuntime::default(),
             clock: options.clock,
             background_recorder: options.background_recorder.clone(),
             recording: recording::RecordingView::off(),
@@ -242,6 +247,16 @@ impl VigilApp {
     pub fn playback_picture_size(&self, camera_id: &str) -> Option<(u32, u32)> {
         let tile = self.review.playback.as_ref()?.tile(camera_id)?;
         tile.slot.latest().map(|f| (f.width, f.height))
+    }
+
+    /// The open alarms as the panel last read them, newest first.
+    pub fn open_alarms(&self) -> &[crate::store::alarms::AlarmRow] {
+        &self.alarms.open
+    }
+
+    /// The alarm panel is open.
+    pub fn alarms_panel_open(&self) -> bool {
+        self.alarms.panel_open
     }
 
     /// The settings window is open.
@@ -446,6 +461,7 @@ impl VigilApp {
             planner: &self.planner,
             lang: self.settings.lang,
             playback: self.review.playback.as_ref().filter(|_| !self.review.timeline.is_live()),
+            alarmed: self.alarms.unacknowledged_cameras(),
             hold_gaps: self.settings.gap_mode == GapMode::Hold,
             paused: self.review.timeline.mode() == (crate::core::timeline::Mode::Playback { playing: false }),
         }
@@ -469,6 +485,7 @@ impl eframe::App for VigilApp {
             self.status = Some(line);
         }
         self.poll_incidents();
+        self.poll_alarms(ctx);
         self.playback_logic(ctx);
     }
 
@@ -476,8 +493,12 @@ impl eframe::App for VigilApp {
         egui::Panel::top("layouts").show(ui, |ui| self.top_bar_ui(ui));
         // The side panel keeps its width when a section opens (the user may drag it, within limits).
         egui::Panel::left("cameras").resizable(true).default_size(250.0).size_range(200.0..=420.0).show(ui, |ui| self.side_panel_ui(ui));
+        // The timeline spans the window's width; the alarm panel stands beside the wall above it.
         if self.ui.timeline_open {
             self.timeline_panel_ui(ui);
+        }
+        if self.alarms.panel_open {
+            self.alarms_panel_ui(ui);
         }
         let mut observations = std::mem::take(&mut self.observations);
         observations.clear();

@@ -44,6 +44,17 @@ impl VigilApp {
             self.commands.extend(wall_commands.into_iter().map(AppCommand::from));
         });
         ui.horizontal_wrapped(|ui| {
+            // Alarms first: the one button that must be seen from across the room.
+            let (count, fresh) = (self.alarms.open.len(), self.alarms.new_count());
+            let text = format!("{} ({count})", super::alarm_texts::tr_alarm(lang, super::alarm_texts::AlarmMsg::Alarms));
+            let mut text = egui::RichText::new(text).strong();
+            if fresh > 0 {
+                text = text.color(egui::Color32::WHITE).background_color(egui::Color32::from_rgb(200, 30, 30));
+            }
+            if ui.selectable_label(self.alarms.panel_open, text).clicked() {
+                self.commands.push(super::alarms::AlarmCommand::TogglePanel.into());
+            }
+            ui.separator();
             for saved in &self.saved_layouts {
                 let active = self.wall.layout.name == saved.layout && self.wall.cameras == saved.cameras;
                 let button = ui.selectable_label(active, &saved.name);

@@ -33,7 +33,7 @@ pub enum DragPayload {
 }
 
 /// How the wall words and times things.
-pub struct WallTexts {
+pub struct WallTexts<'a> {
     pub lang: Lang,
     /// The site's IANA time zone, for "last frame hh:mm:ss".
     pub timezone: chrono_tz::Tz,
@@ -41,6 +41,8 @@ pub struct WallTexts {
     pub hold_gaps: bool,
     /// Playback paused (or stepping): recorded times show hundredths, as the timeline does.
     pub paused: bool,
+    /// Cameras whose tiles get the alarm border.
+    pub alarmed: &'a [String],
 }
 
 /// Per-tile memory between frames: the frame sequence number already on the GPU per stream.
@@ -61,6 +63,8 @@ pub struct WallStreams<'a> {
     pub playback: Option<&'a crate::playback::PlaybackEngine>,
     pub hold_gaps: bool,
     pub paused: bool,
+    /// Cameras with an alarm nobody has acknowledged: their tiles get a red border.
+    pub alarmed: Vec<String>,
 }
 
 impl WallStreams<'_> {
@@ -74,7 +78,13 @@ impl WallStreams<'_> {
         commands: &mut Vec<WallCommand>,
         observations: &mut Vec<TileObservation>,
     ) {
-        let texts = WallTexts { lang: self.lang, timezone: self.site.timezone, hold_gaps: self.hold_gaps, paused: self.paused };
+        let texts = WallTexts {
+            lang: self.lang,
+            timezone: self.site.timezone,
+            hold_gaps: self.hold_gaps,
+            paused: self.paused,
+            alarmed: &self.alarmed,
+        };
         let tile_view = |tile: usize, camera_id: &str| {
             let cam = self.site.camera(camera_id)?;
             let profile = self.planner.shown(tile + tile_offset, camera_id);
@@ -117,11 +127,13 @@ pub fn wall_ui(
     wall: &Wall,
     tile_view: impl Fn(usize, &str) -> Option<TileView>,
     state: &mut WallState,
-    texts: &WallTexts,
+    texts: &WallTexts<'_>,
     commands: &mut Vec<WallCommand>,
     observations: &mut Vec<TileObservation>,
 ) {
     let area = ui.available_rect_before_wrap();
+    // Drawn over the pictures, after every tile.
+    let mut alarm_borders = Vec::new();
     let ppp = ui.ctx().pixels_per_point();
     let core_area = Rect { x: area.min.x, y: area.min.y, w: area.width(), h: area.height() };
     let painter = ui.painter_at(area);
@@ -150,6 +162,9 @@ pub fn wall_ui(
             painter.rect_stroke(rect.shrink(1.0), 0.0, egui::Stroke::new(3.0, egui::Color32::LIGHT_BLUE), egui::StrokeKind::Inside);
         }
         let Some(camera_id) = wall.cameras.get(i).and_then(|c| c.as_deref()) else { continue };
+        if texts.alarmed.iter().any(|c| c == camera_id) {
+            alarm_borders.push(rect);
+        }
         let zoom = wall.zoom(i);
         observations.push(TileObservation {
             tile: i,
@@ -214,6 +229,9 @@ pub fn wall_ui(
                 }
             }
         }
+    }
+    for rect in alarm_borders {
+        painter.rect_stroke(rect.shrink(2.0), 0.0, egui::Stroke::new(4.0, egui::Color32::from_rgb(230, 40, 40)), egui::StrokeKind::Inside);
     }
     ui.allocate_rect(area, egui::Sense::hover());
 }

@@ -186,21 +186,23 @@ const SELECT_INDEX_DBSTAT: &str = "SELECT coalesce(sum(payload), 0), coalesce(su
      WHERE name IN ('recording_run', 'segment', 'segment_by_camera_start', 'segment_by_run', 'sqlite_autoindex_segment_1')";
 
 /// Runs `f` all-or-nothing in a savepoint (which nests inside [`Store::in_transaction`]).
+/// Whatever fails — `f`, or the release itself (on a full disk the commit is what fails) — the
+/// connection leaves the savepoint: a transaction left open would take every later write of the
+/// recorder with it, uncommitted, and lose them when the process ends.
 pub(super) fn atomically<T>(
     conn: &rusqlite::Connection,
     f: impl FnOnce(&rusqlite::Connection) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
+    let outermost = conn.is_autocommit();
     conn.execute_batch("SAVEPOINT vigil_atomic")?;
-    match f(conn) {
-        Ok(v) => {
-            conn.execute_batch("RELEASE vigil_atomic")?;
-            Ok(v)
-        }
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK TO vigil_atomic; RELEASE vigil_atomic");
-            Err(e)
+    let result = f(conn).and_then(|v| conn.execute_batch("RELEASE vigil_atomic").map(|()| v).map_err(StoreError::from));
+    if result.is_err() {
+        let _ = conn.execute_batch("ROLLBACK TO vigil_atomic; RELEASE vigil_atomic");
+        if outermost && !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
         }
     }
+    result
 }
 
 fn segment_span(conn: &rusqlite::Connection, id: i64) -> Result<Option<(String, Time90k, Time90k, SegmentState)>, StoreError> {
@@ -212,16 +214,12 @@ impl Store {
     /// Runs `f` in one transaction (bulk loads: a synthetic index, imports).
     pub fn in_transaction<T>(&self, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
         self.conn.execute_batch("BEGIN")?;
-        match f(self) {
-            Ok(v) => {
-                self.conn.execute_batch("COMMIT")?;
-                Ok(v)
-            }
-            Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                Err(e)
-            }
+        // A failed commit (a full disk) must not leave the transaction open either.
+        let result = f(self).and_then(|v| self.conn.execute_batch("COMMIT").map(|()| v).map_err(StoreError::from));
+        if result.is_err() && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
         }
+        result
     }
 
     pub fn begin_run(&self, camera_id: &str, profile: &str, start_90k: Time90k) -> Result<i64, StoreError> {
