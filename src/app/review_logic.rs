@@ -24,6 +24,9 @@ pub(super) struct TrackCache {
     /// (start, span) of the window read.
     window: (Time90k, Duration90k),
     covered: Vec<Vec<Span90k>>,
+    /// Per camera: its outages and its alarms in the window.
+    outages: Vec<Vec<Span90k>>,
+    alarms: Vec<Vec<Span90k>>,
     read_at: Option<Instant>,
 }
 
@@ -337,7 +340,27 @@ impl VigilApp {
             .search_bookmarks("", window.0, window.0 + window.1)
             .map(|v| v.into_iter().map(|b| (b.start_90k, b.end_90k)).collect())
             .unwrap_or_default();
-        self.review.tracks = TrackCache { cameras, window, covered, read_at: Some(Instant::now()) };
+        let (from, to) = (window.0, window.0 + window.1);
+        let now = self.clock.now_90k();
+        let outages = cameras
+            .iter()
+            .map(|c| {
+                store
+                    .outages(c, from, to)
+                    .map(|v| v.into_iter().map(|o| Span90k { start_90k: o.from, end_90k: o.to }).collect())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let alarms = cameras
+            .iter()
+            .map(|c| {
+                store
+                    .alarm_spans(c, from, to)
+                    .map(|v| v.into_iter().map(|(a, b)| Span90k { start_90k: a, end_90k: b.unwrap_or(now) }).collect())
+                    .unwrap_or_default()
+            })
+            .collect();
+        self.review.tracks = TrackCache { cameras, window, covered, outages, alarms, read_at: Some(Instant::now()) };
     }
 
     /// The timeline panel at the bottom: the review bar, the tracks, and a hover thumbnail.
@@ -345,8 +368,17 @@ impl VigilApp {
         self.refresh_tracks();
         let names: Vec<String> =
             self.review.tracks.cameras.iter().map(|id| self.site.camera(id).map_or_else(|| id.clone(), |c| c.name.clone())).collect();
-        let tracks: Vec<timeline_view::Track<'_>> =
-            names.iter().zip(&self.review.tracks.covered).map(|(name, covered)| timeline_view::Track { name, covered }).collect();
+        let t = &self.review.tracks;
+        let tracks: Vec<timeline_view::Track<'_>> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| timeline_view::Track {
+                name,
+                covered: t.covered.get(i).map_or(&[], Vec::as_slice),
+                outages: t.outages.get(i).map_or(&[], Vec::as_slice),
+                alarms: t.alarms.get(i).map_or(&[], Vec::as_slice),
+            })
+            .collect();
         let (tz, lang) = (self.site.timezone, self.settings.lang);
         // The field's text is edited here and kept in the review state after the panel.
         let mut goto = std::mem::take(&mut self.review.state.goto_text);

@@ -25,7 +25,16 @@ pub const SPEEDS: [f64; 10] = [-16.0, -8.0, -4.0, -2.0, -1.0, 1.0, 2.0, 4.0, 8.0
 pub struct Track<'a> {
     pub name: &'a str,
     pub covered: &'a [Span90k],
+    /// When the camera was offline (alarmed or a blip under the debounce).
+    pub outages: &'a [Span90k],
+    /// When its alarms lasted (up to now for one still active).
+    pub alarms: &'a [Span90k],
 }
+
+/// An outage: a dark red band low in the track (the gap in coverage, explained).
+const OUTAGE_COLOUR: egui::Color32 = egui::Color32::from_rgb(150, 40, 40);
+/// An alarm: a bright red bar at the top of the track.
+const ALARM_COLOUR: egui::Color32 = egui::Color32::from_rgb(255, 60, 60);
 
 /// What the panel shows: the model, a row per camera, the review's marks, and how to write times.
 pub struct TimelinePanel<'a> {
@@ -163,6 +172,16 @@ pub fn timeline_ui(
         for (a, b) in coverage_px(tl, track.covered) {
             let r = egui::Rect::from_min_max(egui::pos2(x0 + a, y + gap), egui::pos2(x0 + b.max(a + 1.0), y + track_h - gap));
             painter.rect_filled(r, 1.0, egui::Color32::from_rgb(40, 150, 80));
+        }
+        let band = (track_h / 3.0).max(2.0);
+        for (a, b) in coverage_px(tl, track.outages) {
+            let r =
+                egui::Rect::from_min_max(egui::pos2(x0 + a, y + track_h - gap - band), egui::pos2(x0 + b.max(a + 2.0), y + track_h - gap));
+            painter.rect_filled(r, 0.0, OUTAGE_COLOUR);
+        }
+        for (a, b) in coverage_px(tl, track.alarms) {
+            let r = egui::Rect::from_min_max(egui::pos2(x0 + a, y + gap), egui::pos2(x0 + b.max(a + 2.0), y + gap + band));
+            painter.rect_filled(r, 0.0, ALARM_COLOUR);
         }
     }
     // The in/out selection, and bookmarks as bars under the axis.

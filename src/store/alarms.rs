@@ -36,6 +36,9 @@ const INSERT_OUTAGE: &str = "INSERT INTO outage (camera_id, start_90k, end_90k, 
      VALUES (:camera_id, :start_90k, :end_90k, :reason, :alarm_id)";
 const SELECT_OUTAGES: &str = "SELECT camera_id, start_90k, end_90k, reason, alarm_id FROM outage \
      WHERE camera_id = :camera_id AND end_90k > :from_90k AND start_90k < :to_90k ORDER BY start_90k";
+/// A camera's alarms overlapping [from, to): raised before `to`, not cleared before `from`.
+const SELECT_ALARM_SPANS: &str = "SELECT began_90k, cleared_90k FROM alarm \
+     WHERE camera_id = :camera_id AND began_90k < :to_90k AND (cleared_90k IS NULL OR cleared_90k > :from_90k) ORDER BY began_90k";
 const SELECT_EVENTS: &str = "SELECT at_90k, transition, by, note FROM alarm_event WHERE alarm_id = :alarm_id ORDER BY id";
 
 /// An alarm row with what the list and the shift report show beyond the engine's [`Alarm`].
@@ -249,6 +252,16 @@ impl Store {
             .collect::<Result<_, _>>()?)
     }
 
+    /// When a camera's alarms (any state) lasted, overlapping [from, to): (began, cleared; `None`
+    /// while the condition lasts). The timeline marks them on the camera's track.
+    pub fn alarm_spans(&self, camera_id: &str, from_90k: Time90k, to_90k: Time90k) -> Result<Vec<(Time90k, Option<Time90k>)>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(SELECT_ALARM_SPANS)?
+            .query_map(named_params! {":camera_id": camera_id, ":from_90k": from_90k, ":to_90k": to_90k}, |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?)
+    }
+
     /// A camera's offline periods overlapping [from, to) (alarmed or not): the timeline draws them.
     pub fn outages(&self, camera_id: &str, from_90k: Time90k, to_90k: Time90k) -> Result<Vec<Outage>, StoreError> {
         Ok(self
@@ -316,6 +329,10 @@ mod tests {
         let outages = store.outages("cam01", t0 - S, t0 + 60 * S).unwrap();
         assert_eq!(outages.len(), 1);
         assert_eq!((outages[0].from, outages[0].to, outages[0].alarm_id), (t0, t0 + 50 * S, Some(id)));
+        // The alarm's own span, for the timeline: from the condition's start to its end.
+        assert_eq!(store.alarm_spans("cam01", t0 - S, t0 + 60 * S).unwrap(), vec![(t0, Some(t0 + 50 * S))]);
+        assert!(store.alarm_spans("cam01", t0 + 50 * S, t0 + 60 * S).unwrap().is_empty(), "over before the window");
+        assert!(store.alarm_spans("cam02", t0 - S, t0 + 60 * S).unwrap().is_empty());
 
         // Illegal moves and bad ids change nothing.
         let before = store.alarms(AlarmFilter::All, 10).unwrap();

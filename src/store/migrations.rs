@@ -233,6 +233,7 @@ CREATE TABLE alarm (
 
 CREATE INDEX alarm_open ON alarm (state) WHERE state != 'closed';
 CREATE INDEX alarm_by_opened ON alarm (opened_90k);
+CREATE INDEX alarm_by_camera ON alarm (camera_id, began_90k);
 
 -- Every change of every alarm, in order (added in v9): the shift report and the alarm's history.
 CREATE TABLE alarm_event (
