@@ -690,9 +690,13 @@ fn preview_tracks_follow_the_site_setting_and_the_command_line() {
             Store::open_dir(dir.path()).unwrap().save_setting(&Setting::RecordPreviews(value == "on")).unwrap();
         }
         let (mut child, events) = spawn_recorder(dir.path(), flags);
-        // A preview's segments are indexed within a fraction of a second of the camera's own
-        // (the default case checks that two of the camera's segments are enough to see one).
-        let seen = wait_segments(&events, "two segments of the camera", |n| n.get("cam-b").is_some_and(|n| *n >= 2));
+        // A preview's segments come about as often as the camera's own, but their boundaries are
+        // staggered by up to a segment and its GOP is 2 s: a preview segment shows up by the
+        // camera's fourth segment at the latest (sooner ends the wait when it is expected).
+        let seen = wait_segments(&events, "the camera's segments (and a preview's)", |n| {
+            let camera = n.get("cam-b").copied().unwrap_or(0);
+            camera >= 4 || (camera >= 2 && n.contains_key(&preview))
+        });
         // SAFETY: kill(2) on our own child's pid.
         assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
         assert!(child.wait().unwrap().success());
