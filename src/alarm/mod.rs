@@ -63,7 +63,9 @@ struct Watched {
     camera_id: String,
     handle: Arc<StreamHandle>,
     seen: Seen,
-    last_frame_unix_ns: u64,
+    /// Access units received at the last poll: a recorded stream is often not decoded (the
+    /// recorder only copies), so arriving units, not decoded pictures, say that video comes.
+    units_received: u64,
 }
 
 impl AlarmRunner {
@@ -81,10 +83,8 @@ impl AlarmRunner {
         engine.restore(open, next_id);
         let (tx, rx) = std::sync::mpsc::sync_channel(FACT_CAPACITY);
         let stop = Arc::new(AtomicBool::new(false));
-        let watched = streams
-            .into_iter()
-            .map(|(camera_id, handle)| Watched { camera_id, handle, seen: Seen::Nothing, last_frame_unix_ns: 0 })
-            .collect();
+        let watched =
+            streams.into_iter().map(|(camera_id, handle)| Watched { camera_id, handle, seen: Seen::Nothing, units_received: 0 }).collect();
         let mut run = Run { engine, store, watched, clock, unsaved: std::collections::VecDeque::new() };
         let thread_stop = stop.clone();
         let thread = std::thread::Builder::new()
@@ -219,10 +219,10 @@ fn poll(w: &mut Watched) -> Vec<Fact> {
         }
         w.seen = seen;
     }
-    let last = w.handle.last_frame_unix_ns();
-    if last > w.last_frame_unix_ns && w.seen == Seen::Online {
+    let units = w.handle.access_units_received();
+    if units > w.units_received && w.seen == Seen::Online {
         out.push(Fact::Frames { camera: camera() });
     }
-    w.last_frame_unix_ns = last;
+    w.units_received = units;
     out
 }

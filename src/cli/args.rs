@@ -125,6 +125,10 @@ pub struct DemoArgs {
     /// RTSP port of the in-process simulator.
     #[arg(long, default_value_t = 8554)]
     pub port: u16,
+    /// No scripted events (by default a camera goes offline after a minute, another stalls
+    /// later, so the alarms can be seen arriving).
+    #[arg(long)]
+    pub no_events: bool,
 }
 
 #[derive(Args)]

@@ -123,6 +123,58 @@ fn wait_for_termination() {
     }
 }
 
+/// A fault the demo's script puts on a simulated camera.
+#[derive(Debug, Clone, Copy)]
+enum DemoFault {
+    /// The camera refuses connections (an offline alarm once past the 30 s debounce).
+    Offline,
+    /// Connected, no more frames (a no-picture alarm after 10 s).
+    Stall,
+}
+
+/// What `vigil demo` does to its town so a newcomer sees alarms arrive: (seconds after start,
+/// camera, fault, seconds it lasts). The last one is a blip under the debounce: only an outage
+/// on the camera's timeline track.
+const DEMO_EVENTS: [(u64, &str, DemoFault, u64); 3] =
+    [(60, "cam11", DemoFault::Offline, 45), (150, "cam23", DemoFault::Stall, 25), (240, "cam07", DemoFault::Offline, 10)];
+
+/// Runs [`DEMO_EVENTS`] on the simulator until `stop` says the demo ended (then puts back what
+/// it changed).
+fn script_events(sim: &Simulator, stop: &std::sync::mpsc::Receiver<()>) {
+    let started = std::time::Instant::now();
+    let mut steps: Vec<(u64, &str, DemoFault, bool)> = DEMO_EVENTS
+        .iter()
+        .flat_map(|&(at, camera, fault, lasts)| [(at, camera, fault, true), (at + lasts, camera, fault, false)])
+        .collect();
+    steps.sort_by_key(|s| s.0);
+    let set = |camera: &str, fault: DemoFault, on: bool| {
+        let result = match fault {
+            DemoFault::Offline => sim.set_offline(camera, on),
+            DemoFault::Stall => sim.set_stalled(camera, on),
+        };
+        match result {
+            Ok(()) => eprintln!("vigil demo: {camera} {} ({fault:?})", if on { "fails" } else { "is back" }),
+            Err(e) => eprintln!("vigil demo: cannot script {camera}: {e}"),
+        }
+    };
+    let mut applied: Vec<(&str, DemoFault)> = Vec::new();
+    for (at, camera, fault, on) in steps {
+        let wait = std::time::Duration::from_secs(at).saturating_sub(started.elapsed());
+        if !matches!(stop.recv_timeout(wait), Err(std::sync::mpsc::RecvTimeoutError::Timeout)) {
+            break;
+        }
+        set(camera, fault, on);
+        if on {
+            applied.push((camera, fault));
+        } else {
+            applied.retain(|a| a.0 != camera);
+        }
+    }
+    for (camera, fault) in applied {
+        set(camera, fault, false);
+    }
+}
+
 pub fn demo(data_dir: &Path, args: &DemoArgs, mut options: crate::app::StartOptions) -> Result<ExitCode> {
     if let Some(name) = &options.layout
         && crate::core::layout::Layout::standard(name).is_none()
@@ -142,7 +194,14 @@ pub fn demo(data_dir: &Path, args: &DemoArgs, mut options: crate::app::StartOpti
         progress: true,
     })?;
     eprintln!("vigil demo: simulator on rtsp://127.0.0.1:{} (control port {})", sim.port(), sim.control_port().unwrap_or(0));
+    // Dropping the sender (the window closed) ends the script.
+    let (stop_events, stopped) = std::sync::mpsc::sync_channel::<()>(1);
+    if !args.no_events {
+        let sim = sim.clone();
+        std::thread::Builder::new().name("demo-events".into()).spawn(move || script_events(&sim, &stopped))?;
+    }
     let result = crate::app::run(site, "Vigil — demo", options);
+    drop(stop_events);
     drop(sim);
     result.map_err(anyhow::Error::msg)?;
     Ok(ExitCode::SUCCESS)
