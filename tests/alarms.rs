@@ -8,34 +8,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use vigil::core::alarm::{AlarmKind, AlarmState, Rules};
-use vigil::core::site::{Camera, Neighborhood, Rgb, Site, StreamProfile};
+use vigil::core::site::Site;
 use vigil::core::time::Time90k;
 use vigil::record::{Recorder, RecorderConfig};
 use vigil::store::Store;
 use vigil::store::alarms::{AlarmFilter, AlarmRow};
 
 fn site(cameras: &[&str]) -> Site {
-    let sim = common::simulator();
-    Site {
-        name: "Thị trấn thử".into(),
-        timezone: chrono_tz::Asia::Ho_Chi_Minh,
-        neighborhoods: vec![Neighborhood { id: "kp1".into(), name: "Khu phố 1".into(), colour: Rgb(0x3366cc) }],
-        cameras: cameras
-            .iter()
-            .map(|id| Camera {
-                id: (*id).into(),
-                name: format!("Camera {id}"),
-                neighborhood: "kp1".into(),
-                main_url: sim.url(id, StreamProfile::Main),
-                sub_url: Some(sim.url(id, StreamProfile::Sub)),
-                credential: None,
-                enabled: true,
-                record: Some(StreamProfile::Main),
-                retain_days: None,
-            })
-            .collect(),
-        credentials: vec![],
-    }
+    common::site_of(cameras)
 }
 
 /// Short thresholds so the tests take seconds: offline after 3 s, no picture after 3 s.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use vigil::core::site::{Camera, Neighborhood, Rgb, Site, StreamProfile};
+use vigil::core::site::{Site, StreamProfile};
 use vigil::core::time::{Duration90k, Time90k};
 use vigil::media::{CodecConfig, DecodeMode, StreamKey, VideoCodec};
 use vigil::record::fmp4::{Sample, SegmentWriter};
@@ -26,27 +26,7 @@ const F: Duration90k = Duration90k(3_600);
 const T: Duration = Duration::from_secs(60);
 
 fn site(cameras: &[&str]) -> Site {
-    let sim = common::simulator();
-    Site {
-        name: "Thị trấn thử".into(),
-        timezone: chrono_tz::Asia::Ho_Chi_Minh,
-        neighborhoods: vec![Neighborhood { id: "kp1".into(), name: "Khu phố 1".into(), colour: Rgb(0x3366cc) }],
-        cameras: cameras
-            .iter()
-            .map(|id| Camera {
-                id: (*id).into(),
-                name: format!("Camera {id}"),
-                neighborhood: "kp1".into(),
-                main_url: sim.url(id, StreamProfile::Main),
-                sub_url: Some(sim.url(id, StreamProfile::Sub)),
-                credential: None,
-                enabled: true,
-                record: Some(StreamProfile::Main),
-                retain_days: None,
-            })
-            .collect(),
-        credentials: vec![],
-    }
+    common::site_of(cameras)
 }
 
 fn data_dir_with(site: &Site) -> tempfile::TempDir {

@@ -7,21 +7,7 @@ use crate::core::alarm::{AlarmKind, AlarmState, Resolution};
 use crate::core::time::Time90k;
 use crate::store::alarms::{AlarmEvent, AlarmRow};
 
-/// Escapes text for HTML element content and attribute values.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::core::html::esc;
 
 /// (Vietnamese, English) name of a kind of alarm.
 pub fn kind_names(kind: AlarmKind) -> (&'static str, &'static str) {

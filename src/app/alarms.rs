@@ -59,16 +59,20 @@ pub(super) struct AlarmsRuntime {
     seen_max: u64,
     /// Why the last action failed, for the panel.
     pub error: Option<String>,
+    /// Cameras with an alarm nobody has acknowledged yet (their tiles get a red border), sorted;
+    /// derived from `open` when it is read, not every frame.
+    pub unacknowledged: Vec<String>,
 }
 
 impl AlarmsRuntime {
-    /// Cameras with an alarm nobody has acknowledged yet (their tiles get a red border).
-    pub fn unacknowledged_cameras(&self) -> Vec<String> {
+    /// Takes a fresh read of the open alarms.
+    fn set_open(&mut self, open: Vec<AlarmRow>) {
         let mut ids: Vec<String> =
-            self.open.iter().filter(|r| r.alarm.state == AlarmState::New).filter_map(|r| r.alarm.camera.clone()).collect();
+            open.iter().filter(|r| r.alarm.state == AlarmState::New).filter_map(|r| r.alarm.camera.clone()).collect();
         ids.sort();
         ids.dedup();
-        ids
+        self.unacknowledged = ids;
+        self.open = open;
     }
 
     pub fn new_count(&self) -> usize {
@@ -95,7 +99,7 @@ impl VigilApp {
                     }
                     self.alarms.seen_max = newest;
                 }
-                self.alarms.open = open;
+                self.alarms.set_open(open);
             }
             Err(e) => tracing::warn!("reading alarms: {e}"),
         }

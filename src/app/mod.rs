@@ -461,7 +461,7 @@ impl VigilApp {
             planner: &self.planner,
             lang: self.settings.lang,
             playback: self.review.playback.as_ref().filter(|_| !self.review.timeline.is_live()),
-            alarmed: self.alarms.unacknowledged_cameras(),
+            alarmed: &self.alarms.unacknowledged,
             hold_gaps: self.settings.gap_mode == GapMode::Hold,
             paused: self.review.timeline.mode() == (crate::core::timeline::Mode::Playback { playing: false }),
         }

@@ -64,7 +64,7 @@ pub struct WallStreams<'a> {
     pub hold_gaps: bool,
     pub paused: bool,
     /// Cameras with an alarm nobody has acknowledged: their tiles get a red border.
-    pub alarmed: Vec<String>,
+    pub alarmed: &'a [String],
 }
 
 impl WallStreams<'_> {
@@ -83,7 +83,7 @@ impl WallStreams<'_> {
             timezone: self.site.timezone,
             hold_gaps: self.hold_gaps,
             paused: self.paused,
-            alarmed: &self.alarmed,
+            alarmed: self.alarmed,
         };
         let tile_view = |tile: usize, camera_id: &str| {
             let cam = self.site.camera(camera_id)?;

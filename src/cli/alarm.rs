@@ -44,12 +44,6 @@ pub fn run(data_dir: &Path, command: &AlarmCommand) -> Result<ExitCode> {
     }
 }
 
-fn parse_instant(text: &str) -> Result<Time90k> {
-    let t = chrono::DateTime::parse_from_rfc3339(text)
-        .with_context(|| format!("{text:?} is not an RFC 3339 time (e.g. 2026-11-28T22:00:00+07:00)"))?;
-    Ok(Time90k::from_unix_ns(t.timestamp_nanos_opt().context("time out of range")?.max(0) as u64))
-}
-
 fn list(store: &Store, all: bool, json: bool) -> Result<ExitCode> {
     let rows = store.alarms(if all { AlarmFilter::All } else { AlarmFilter::Open }, 10_000)?;
     if json {
@@ -124,7 +118,7 @@ fn act(store: &Store, id: u64, action: Action, by: &str, note: &str, resolution:
 }
 
 fn report(store: &Store, from: &str, to: &str, out: &Path) -> Result<ExitCode> {
-    let (from, to) = (parse_instant(from)?, parse_instant(to)?);
+    let (from, to) = (super::export::parse_instant(from)?, super::export::parse_instant(to)?);
     if to <= from {
         bail!("--to must come after --from");
     }

@@ -8,7 +8,8 @@ use anyhow::{Context, Result, bail};
 use super::ExportArgs;
 use crate::core::time::Time90k;
 
-fn parse_instant(text: &str) -> Result<Time90k> {
+/// An RFC 3339 instant typed on the command line (export, alarm report).
+pub(super) fn parse_instant(text: &str) -> Result<Time90k> {
     let t = chrono::DateTime::parse_from_rfc3339(text)
         .with_context(|| format!("{text:?} is not an RFC 3339 time (e.g. 2026-11-28T01:45:00+07:00)"))?;
     let ns = t.timestamp_nanos_opt().context("time out of range")?;

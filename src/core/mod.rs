@@ -2,6 +2,7 @@
 //! checks it). Everything in `core` is tested headless.
 
 pub mod alarm;
+pub mod html;
 pub mod layout;
 pub mod settings;
 pub mod site;

@@ -30,7 +30,8 @@ pub fn now_90k() -> Time90k {
 
 /// An instant on the 90 kHz clock every stored time uses: ticks since the Unix epoch, UTC.
 /// Frame times are the camera's (RTP), anchored to the wall clock per run; see `record::timing`.
-/// Stored in SQLite as a plain integer (`store` implements the conversion).
+/// Stored in SQLite as a plain integer (`store` implements the conversion). `min`, `max` and
+/// `clamp` come from `Ord`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct Time90k(pub i64);
@@ -72,18 +73,6 @@ impl Time90k {
     /// The wall clock now.
     pub fn now() -> Self {
         now_90k()
-    }
-
-    pub fn min(self, other: Self) -> Self {
-        Time90k(self.0.min(other.0))
-    }
-
-    pub fn max(self, other: Self) -> Self {
-        Time90k(self.0.max(other.0))
-    }
-
-    pub fn clamp(self, lo: Self, hi: Self) -> Self {
-        Time90k(self.0.clamp(lo.0, hi.0.max(lo.0)))
     }
 
     /// Rounded down to a whole multiple of `step` since the epoch (a minute, a millisecond).
@@ -140,22 +129,6 @@ impl Duration90k {
 
     pub fn abs(self) -> Self {
         Duration90k(self.0.abs())
-    }
-
-    pub fn min(self, other: Self) -> Self {
-        Duration90k(self.0.min(other.0))
-    }
-
-    pub fn max(self, other: Self) -> Self {
-        Duration90k(self.0.max(other.0))
-    }
-
-    pub fn clamp(self, lo: Self, hi: Self) -> Self {
-        Duration90k(self.0.clamp(lo.0, hi.0.max(lo.0)))
-    }
-
-    pub fn is_positive(self) -> bool {
-        self.0 > 0
     }
 
     /// Scaled by a factor (a playback speed, a fraction of a window), rounded to the nearest tick.

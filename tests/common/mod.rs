@@ -118,3 +118,29 @@ pub fn wait_event(
 pub fn is_live(e: &StreamEvent) -> bool {
     e.state == StreamState::Live
 }
+
+/// A one-neighborhood site of the simulator's `cameras`, each recorded from its main stream.
+pub fn site_of(cameras: &[&str]) -> vigil::core::site::Site {
+    use vigil::core::site::{Camera, Neighborhood, Rgb, Site, StreamProfile};
+    let sim = simulator();
+    Site {
+        name: "Thị trấn thử".into(),
+        timezone: chrono_tz::Asia::Ho_Chi_Minh,
+        neighborhoods: vec![Neighborhood { id: "kp1".into(), name: "Khu phố 1".into(), colour: Rgb(0x3366cc) }],
+        cameras: cameras
+            .iter()
+            .map(|id| Camera {
+                id: (*id).into(),
+                name: format!("Camera {id}"),
+                neighborhood: "kp1".into(),
+                main_url: sim.url(id, StreamProfile::Main),
+                sub_url: Some(sim.url(id, StreamProfile::Sub)),
+                credential: None,
+                enabled: true,
+                record: Some(StreamProfile::Main),
+                retain_days: None,
+            })
+            .collect(),
+        credentials: vec![],
+    }
+}
