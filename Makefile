@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 DATA_DIR ?=
 
-.PHONY: run test lint deps build bench-live bench-wall bench-record bench-scrub bench-playback clean-clips
+.PHONY: run test lint deps build bench-live bench-motion bench-wall bench-record bench-scrub bench-playback clean-clips
 
 # Install missing system packages (quick when all are there), build release, start the demo town.
 run: deps
@@ -33,6 +33,10 @@ build: deps
 # Live-ingest benchmark beside the plain-GStreamer baseline, in one run (docs/benchmarks.md).
 bench-live: deps build
 	./tests/bench/live.sh
+
+# Picture analysis for alarms (35 substreams, 5 fps) beside a gst-launch decode of the same streams.
+bench-motion: deps build
+	./tests/bench/motion.sh
 
 # Recording benchmark (35 main streams, 60 s) beside the gst-launch splitmuxsink baseline, in one run.
 bench-record: deps build

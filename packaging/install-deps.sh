@@ -10,6 +10,8 @@ PKGS=(
   # runtime plugins: rtspsrc, depayloaders, parsers, x264enc, avdec_*, mp4/matroska muxers
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
   gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-rtsp gstreamer1.0-x
+  # the alarm sound: autoaudiosink's outputs (PulseAudio/PipeWire desktops, bare ALSA)
+  gstreamer1.0-pulseaudio gstreamer1.0-alsa
   # GUI: X11/Wayland client libs for winit, software Vulkan (lavapipe) and a display for tests
   libxkbcommon-x11-0 libxkbcommon-dev libx11-xcb1 libxcursor1 libxrandr2 libxi6 libwayland-client0
   libvulkan1 mesa-vulkan-drivers libgl1-mesa-dri libegl1 xvfb xauth

@@ -1,5 +1,6 @@
 //! Alarms with real processes: the recorder's alarm runner against the simulator (a camera taken
-//! offline, a stalled one), the real SQLite file, and `vigil alarm …` as an officer types it.
+//! offline, a stalled one, a frozen picture, a covered lens, a passer-by, quiet streets), the
+//! real SQLite file, and `vigil alarm …` as an officer types it.
 
 mod common;
 
@@ -26,6 +27,10 @@ fn rules() -> Rules {
 }
 
 fn start(site: &Site) -> (tempfile::TempDir, Recorder) {
+    start_with(site, rules())
+}
+
+fn start_with(site: &Site, rules: Rules) -> (tempfile::TempDir, Recorder) {
     let dir = tempfile::tempdir().unwrap();
     Store::open_dir(dir.path()).unwrap().replace_site(site).unwrap();
     let (ingest, _events, _wakes) = common::engine(common::fast_policy());
@@ -33,7 +38,7 @@ fn start(site: &Site) -> (tempfile::TempDir, Recorder) {
         idle_end_ms: 1500,
         housekeeping_interval: Duration::from_millis(200),
         record_previews: false,
-        alarms: Some(rules()),
+        alarms: Some(rules),
         ..RecorderConfig::default()
     };
     let (recorder, _record_events) = Recorder::start(dir.path(), site, Arc::new(ingest), config).unwrap();
@@ -171,5 +176,167 @@ fn a_connected_camera_that_sends_no_picture_raises_a_no_picture_alarm() {
     sim.set_stalled("cam-e", false).unwrap();
     assert_eq!(alarm.kind, AlarmKind::NoPicture, "a stalled stream is not offline first: {alarm:?}");
     assert_eq!(alarm.camera.as_deref(), Some("cam-e"));
+    recorder.shutdown();
+}
+
+/// Rules for the picture tests: frozen and video loss after 3 s; motion alarms on `armed`
+/// (always) and on `unarmed` (armed only for an hour half a day from now), every camera ignoring
+/// the simulator's own changing text (as a site masks a camera's clock).
+fn picture_rules(armed: &[&str], unarmed: &[&str]) -> Rules {
+    use chrono::Timelike;
+    use vigil::core::alarm::{MotionRule, Schedule};
+    let mut rules = Rules { frozen_s: 3, video_loss_s: 3, ..rules() };
+    let ignore = vigil::media::simulate::osd_mask();
+    let hour = (chrono::Utc::now().with_timezone(&chrono_tz::Asia::Ho_Chi_Minh).hour() + 12) % 24;
+    let elsewhere = Schedule::parse(&format!("{hour:02}:00-{:02}:00", (hour + 1) % 24)).unwrap();
+    for id in armed {
+        rules.motion.insert((*id).into(), MotionRule { ignore, ..MotionRule::default() });
+    }
+    for id in unarmed {
+        rules.motion.insert((*id).into(), MotionRule { ignore, schedule: elsewhere.clone(), ..MotionRule::default() });
+    }
+    rules
+}
+
+fn find(rows: &[AlarmRow], kind: AlarmKind, camera: &str) -> Option<vigil::core::alarm::Alarm> {
+    rows.iter().find(|r| r.alarm.kind == kind && r.alarm.camera.as_deref() == Some(camera)).map(|r| r.alarm.clone())
+}
+
+#[test]
+fn a_frozen_picture_raises_a_frozen_alarm_and_a_covered_lens_a_video_loss_alarm() {
+    let sim = common::simulator();
+    let site = site(&["cam-f"]);
+    let (dir, recorder) = start_with(&site, picture_rules(&[], &[]));
+    let store = Store::open_dir(dir.path()).unwrap();
+    wait_until(Duration::from_secs(30), "cam-f recording", || recorder.status().cameras.iter().all(|c| c.recording));
+    // The quiet street is still, but its sensor noise is not a frozen picture.
+    assert_no_alarm_for(&store, Duration::from_secs(6), "a live still street raised an alarm");
+
+    sim.set_frozen("cam-f", true).unwrap();
+    let frozen = wait_alarm(&store, "the frozen alarm", Duration::from_secs(3 + 5), |rows| find(rows, AlarmKind::Frozen, "cam-f"));
+    assert_eq!((frozen.priority.level(), frozen.cleared_at), (2, None));
+    sim.set_frozen("cam-f", false).unwrap();
+    wait_alarm(&store, "the frozen alarm cleared", Duration::from_secs(5), |rows| {
+        find(rows, AlarmKind::Frozen, "cam-f").filter(|a| a.cleared_at.is_some())
+    });
+
+    sim.set_dark("cam-f", true).unwrap();
+    let loss = wait_alarm(&store, "the video-loss alarm", Duration::from_secs(3 + 5), |rows| find(rows, AlarmKind::VideoLoss, "cam-f"));
+    assert_eq!(loss.priority.level(), 1, "a covered lens is as urgent as an offline camera");
+    sim.set_dark("cam-f", false).unwrap();
+    wait_alarm(&store, "the video-loss alarm cleared", Duration::from_secs(5), |rows| {
+        find(rows, AlarmKind::VideoLoss, "cam-f").filter(|a| a.cleared_at.is_some())
+    });
+    let kinds: Vec<AlarmKind> = store.alarms(AlarmFilter::All, 10).unwrap().iter().map(|r| r.alarm.kind).collect();
+    assert_eq!(kinds.len(), 2, "nothing but the two alarms (no motion, no frozen for the black picture): {kinds:?}");
+    recorder.shutdown();
+}
+
+#[test]
+fn motion_in_armed_hours_raises_an_alarm_within_2_s_and_every_motion_is_kept_for_the_timeline_and_search() {
+    use vigil::core::motion_mask::MotionMask;
+    let sim = common::simulator();
+    let site = site(&["cam-a", "cam-b"]);
+    let (dir, recorder) = start_with(&site, picture_rules(&["cam-a"], &["cam-b"]));
+    let store = Store::open_dir(dir.path()).unwrap();
+    wait_until(Duration::from_secs(30), "both recording", || recorder.status().cameras.iter().all(|c| c.recording));
+    assert_no_alarm_for(&store, Duration::from_secs(3), "quiet streets raised an alarm");
+
+    let began = Instant::now();
+    let from = vigil::core::time::now_90k();
+    sim.set_motion("cam-a", 5.0).unwrap();
+    sim.set_motion("cam-b", 5.0).unwrap();
+    let alarm = wait_alarm(&store, "the motion alarm", Duration::from_secs(2), |rows| find(rows, AlarmKind::Motion, "cam-a"));
+    let after = began.elapsed();
+    assert!(after <= Duration::from_secs(2), "raised {after:?} after the rider appeared");
+    assert_eq!(alarm.priority.level(), 2);
+
+    // Motion ends 2 s after the rider's last frame: both intervals are stored, the unarmed
+    // camera's too (its strip shows it; it raised nothing).
+    let ended = |camera: &str| {
+        let found = store.motion_intervals(camera, from, Time90k::MAX).unwrap();
+        (found.len() == 1 && found[0].end_90k.is_some()).then(|| found[0].clone())
+    };
+    wait_until(Duration::from_secs(5 + 2 + 5), "both motion intervals ended", || ended("cam-a").is_some() && ended("cam-b").is_some());
+    let span = ended("cam-a").unwrap();
+    let lasted = (span.end_90k.unwrap() - span.start_90k).to_std();
+    assert!((Duration::from_secs(3)..Duration::from_secs(8)).contains(&lasted), "5 s of motion lasted {lasted:?}");
+    assert!(span.start_90k - from < vigil::core::time::Duration90k::from_secs(2), "began as the rider appeared");
+    let rows = store.alarms(AlarmFilter::All, 10).unwrap();
+    assert!(find(&rows, AlarmKind::Motion, "cam-b").is_none(), "unarmed hours raise nothing: {rows:#?}");
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+
+    // Smart Motion Search: the rider rode along the road (rows 5-6 of the 16x9 grid), never in
+    // the sky (rows 0-1).
+    let mut road = MotionMask::EMPTY;
+    let mut sky = MotionMask::EMPTY;
+    for col in 0..16 {
+        road.set(col, 5, true);
+        road.set(col, 6, true);
+        sky.set(col, 0, true);
+        sky.set(col, 1, true);
+    }
+    let seconds = store.motion_in_region("cam-a", from, Time90k::MAX, road).unwrap();
+    assert!(seconds.len() >= 3, "seconds with motion on the road: {seconds:?}");
+    assert!(store.motion_in_region("cam-a", from, Time90k::MAX, sky).unwrap().is_empty(), "nothing moved in the sky");
+
+    // Rules saved while it runs (the GUI's motion settings, `vigil alarm rules --set`) apply
+    // within seconds, without a restart: cam-b is armed all day now. A rider passes again until
+    // one of its passes raises an alarm (the runner reads the rules every 5 s).
+    store.save_setting(&vigil::core::settings::Setting::AlarmRules(Box::new(picture_rules(&["cam-a", "cam-b"], &[])))).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let ended = |camera: &str| store.motion_intervals(camera, from, Time90k::MAX).unwrap().iter().filter(|m| m.end_90k.is_some()).count();
+    while find(&store.alarms(AlarmFilter::All, 10).unwrap(), AlarmKind::Motion, "cam-b").is_none() {
+        assert!(Instant::now() < deadline, "the saved rules never applied");
+        let before = ended("cam-b");
+        sim.set_motion("cam-b", 1.0).unwrap();
+        wait_until(Duration::from_secs(10), "cam-b's rider passed", || ended("cam-b") > before);
+    }
+    recorder.shutdown();
+}
+
+#[test]
+fn quiet_streets_raise_no_alarm_in_two_minutes() {
+    let _sim = common::simulator();
+    let site = site(&["cam-g", "cam-h"]);
+    let (dir, recorder) = start_with(&site, picture_rules(&["cam-g", "cam-h"], &[]));
+    let store = Store::open_dir(dir.path()).unwrap();
+    wait_until(Duration::from_secs(30), "both recording", || recorder.status().cameras.iter().all(|c| c.recording));
+    // Armed for motion all day, frozen and video loss after 3 s: two minutes of still streets
+    // with sensor noise (one camera's main stream with B-frames) raise nothing at all.
+    assert_no_alarm_for(&store, Duration::from_secs(120), "a quiet street raised an alarm");
+    for camera in ["cam-g", "cam-h"] {
+        let motion = store.motion_intervals(camera, Time90k(0), Time90k::MAX).unwrap();
+        assert!(motion.is_empty(), "{camera}: motion in a quiet street: {motion:?}");
+    }
+    recorder.shutdown();
+}
+
+#[test]
+fn footage_deleted_for_space_before_its_retention_days_raises_a_recording_alarm() {
+    use vigil::record::retention::RetentionPolicy;
+    let _sim = common::simulator();
+    let mut site = site(&["cam-h"]);
+    site.cameras[0].retain_days = Some(30);
+    let dir = tempfile::tempdir().unwrap();
+    Store::open_dir(dir.path()).unwrap().replace_site(&site).unwrap();
+    let (ingest, _events, _wakes) = common::engine(common::fast_policy());
+    // A disk far too small for 30 days: a quota of 1 byte deletes every finished segment.
+    let config = RecorderConfig {
+        segment_target_ms: 2_000,
+        idle_end_ms: 1500,
+        housekeeping_interval: Duration::from_millis(200),
+        record_previews: false,
+        analyse_pictures: false,
+        retention: RetentionPolicy { quota_bytes: Some(1), min_free_bytes: 0 },
+        alarms: Some(rules()),
+        ..RecorderConfig::default()
+    };
+    let (recorder, _record_events) = Recorder::start(dir.path(), &site, Arc::new(ingest), config).unwrap();
+    let store = Store::open_dir(dir.path()).unwrap();
+    let alarm = wait_alarm(&store, "the aged-out-early alarm", Duration::from_secs(30), |rows| {
+        rows.iter().find(|r| r.alarm.kind == AlarmKind::Recording).map(|r| r.alarm.clone())
+    });
+    assert_eq!((alarm.camera.as_deref(), alarm.subject.as_str()), (Some("cam-h"), "aged_out_early"));
     recorder.shutdown();
 }

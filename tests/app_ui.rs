@@ -1105,11 +1105,43 @@ fn a_new_alarm_opens_the_panel_the_officer_acknowledges_it_and_reviews_it_from_i
     h.get_by_label(&format!("#{id} Mất tín hiệu"));
     h.get_by_label(&format!("{} · {}", camera.name, site.neighborhood(&camera.neighborhood).unwrap().name));
     save_shot(&mut h, "alarm-panel");
+    assert_eq!(h.state().alarm_rings(), 1, "a new alarm rings the chime once");
+
+    // Muted for 15 minutes: a second camera going away opens no chime.
+    h.get_by_label("Tắt tiếng 15 phút").click();
+    h.run_steps(2);
+    h.get_by_label_contains("Đã tắt tiếng chuông");
+    let other = site.cameras.iter().find(|c| c.neighborhood != camera.neighborhood).unwrap().clone();
+    let mut more = engine.on(&Fact::Online { camera: other.id.clone() }, t0 - 10 * S);
+    more.extend(engine.on(&Fact::Offline { camera: other.id.clone(), reason: "timeout".into() }, t0 + 40 * S));
+    more.extend(engine.tick(t0 + 71 * S));
+    for t in &more {
+        store.save_alarm_transition(t, t0 + 71 * S).unwrap();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while h.state().open_alarms().len() < 2 {
+        assert!(std::time::Instant::now() < deadline, "the second alarm never showed");
+        h.run_steps(1);
+        std::thread::park_timeout(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(h.state().alarm_rings(), 1, "muted: no chime");
+
+    // The list filtered by the first camera's neighborhood shows its alarm only.
+    h.get_all_by_role(egui::accesskit::Role::ComboBox).next().expect("the neighborhood filter").click();
+    h.run_steps(2);
+    let nb = site.neighborhood(&camera.neighborhood).unwrap().name.clone();
+    h.get_all_by_label(&nb).last().expect("the neighborhood in the filter").click();
+    h.run_steps(2);
+    h.get_by_label("1/2");
+    let other_id = engine.open_alarms().map(|a| a.id).max().unwrap();
+    assert!(other_id != id && h.query_by_label(&format!("#{other_id} Mất tín hiệu")).is_none(), "the other neighborhood's alarm is hidden");
+    h.get_by_label(&format!("#{id} Mất tín hiệu"));
 
     h.get_by_label("Xác nhận").click();
     h.run_steps(2);
     let stored = store.alarms(vigil::store::alarms::AlarmFilter::Open, 10).unwrap();
-    assert!(matches!(stored[0].alarm.state, AlarmState::Acknowledged { .. }), "{:?}", stored[0].alarm.state);
+    let first = stored.iter().find(|r| r.alarm.id == id).unwrap();
+    assert!(matches!(first.alarm.state, AlarmState::Acknowledged { .. }), "{:?}", first.alarm.state);
 
     h.get_by_label("Xem lại").click();
     h.run_steps(3);
@@ -1125,11 +1157,100 @@ fn a_new_alarm_opens_the_panel_the_officer_acknowledges_it_and_reviews_it_from_i
     save_shot(&mut h, "alarm-closing");
     h.get_by_label("Báo nhầm").click();
     h.run_steps(2);
-    assert!(store.alarms(vigil::store::alarms::AlarmFilter::Open, 10).unwrap().is_empty());
-    let closed = &store.alarms(vigil::store::alarms::AlarmFilter::All, 10).unwrap()[0];
+    let still_open = store.alarms(vigil::store::alarms::AlarmFilter::Open, 10).unwrap();
+    assert!(still_open.len() == 1 && still_open[0].alarm.id != id, "only the other camera's alarm is left open");
+    let all = store.alarms(vigil::store::alarms::AlarmFilter::All, 10).unwrap();
+    let closed = all.iter().find(|r| r.alarm.id == id).unwrap();
     assert!(
         matches!(&closed.alarm.state, AlarmState::Closed { resolution: vigil::core::alarm::Resolution::FalseAlarm, note, .. } if note == "chuột cắn dây mạng"),
         "{:?}",
         closed.alarm.state
     );
+}
+
+#[test]
+fn a_cameras_motion_mask_and_armed_hours_are_painted_and_saved_and_the_reviewer_finds_motion_in_a_region() {
+    use vigil::core::motion_mask::MotionMask;
+    let dir = tempfile::tempdir().unwrap();
+    let site = site();
+    let camera = site.cameras[0].clone();
+    let tile_label = format!("{} · {}", camera.name, site.neighborhood(&camera.neighborhood).unwrap().name);
+    let mut h = harness_in(dir.path(), "2x2", Lang::Vi);
+    let store = vigil::store::Store::open_dir(dir.path()).unwrap();
+
+    // The tile's menu opens the camera's motion settings.
+    h.get_by_label(&tile_label).click_secondary();
+    h.run_steps(2);
+    h.get_by_label("Cài đặt chuyển động…").click();
+    // A new window's first frame only measures it.
+    h.run_steps(3);
+    let grid = h.get_by_label("Lưới vùng bỏ qua").rect();
+    let (cw, ch) = (grid.width() / 16.0, grid.height() / 9.0);
+    let cell = |c: f32, r: f32| grid.min + egui::vec2((c + 0.5) * cw, (r + 0.5) * ch);
+    // Drag along the top row (the trees over the road): four cells to ignore.
+    drag(&mut h, cell(0.0, 0.0), cell(3.0, 0.0));
+    h.get_by_label("Báo động khi có chuyển động").click();
+    h.run_steps(1);
+    let schedule = || (egui::accesskit::Role::TextInput, "Giờ bật báo động");
+    h.get_by_role_and_label(schedule().0, schedule().1).focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(schedule().0, schedule().1).type_text("25:00-05:00");
+    h.run_steps(1);
+    h.get_by_label("Lưu").click();
+    h.run_steps(2);
+    h.get_by_label_contains("Giờ bật không đọc được: viết như 22:00-05:00");
+    assert!(!store.settings().unwrap().alarm_rules.motion.contains_key(&camera.id), "a schedule that does not read saves nothing");
+    // The officer corrects the hour.
+    h.get_by_role_and_label(schedule().0, schedule().1).focus();
+    h.run_steps(1);
+    for _ in 0..11 {
+        h.key_press(egui::Key::Backspace);
+        h.run_steps(1);
+    }
+    h.get_by_role_and_label(schedule().0, schedule().1).type_text("22:00-05:00");
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Giờ bật không đọc được").is_none(), "the error goes once the hours are edited");
+    save_shot(&mut h, "motion-settings");
+    h.get_by_label("Lưu").click();
+    h.run_steps(2);
+    let rule = store.settings().unwrap().alarm_rules.motion.get(&camera.id).cloned().expect("saved");
+    let mut top_row = MotionMask::EMPTY;
+    (0..4).for_each(|c| top_row.set(c, 0, true));
+    assert_eq!(rule.ignore, top_row, "the painted cells: {:?}", rule.ignore.to_rows());
+    assert!(rule.enabled && rule.schedule.to_string() == "22:00-05:00", "{rule:?}");
+    assert!(h.query_by_label("Lưới vùng bỏ qua").is_none(), "saving closes the window");
+
+    // Smart Motion Search: two minutes ago someone moved by the door (cell 5,5), a minute ago
+    // something moved in the sky (cell 12,2).
+    let now = vigil::core::time::now_90k().floor_to(S);
+    let (door_at, sky_at) = (now - 120 * S, now - 60 * S);
+    let one = |c, r| {
+        let mut m = MotionMask::EMPTY;
+        m.set(c, r, true);
+        m
+    };
+    store.save_motion(&camera.id, door_at, Some(door_at + 3 * S), &[(door_at, one(5, 5)), (door_at + 2 * S, one(5, 5))]).unwrap();
+    store.save_motion(&camera.id, sky_at, Some(sky_at + S), &[(sky_at, one(12, 2))]).unwrap();
+    h.get_by_label(&tile_label).click_secondary();
+    h.run_steps(2);
+    h.get_by_label("Tìm chuyển động…").click();
+    h.run_steps(3);
+    h.get_by_label("Tìm").click();
+    h.run_steps(2);
+    h.get_by_label("Hãy tô ít nhất một ô.");
+    let grid = h.get_by_label("Vùng tìm chuyển động").rect();
+    let (cw, ch) = (grid.width() / 16.0, grid.height() / 9.0);
+    let door = grid.min + egui::vec2(5.5 * cw, 5.5 * ch);
+    drag(&mut h, door, door);
+    h.get_by_label("Tìm").click();
+    h.run_steps(2);
+    save_shot(&mut h, "motion-search");
+    h.get_by_label_contains("1 lần có chuyển động");
+    // One moment, of the door's 3 seconds (the sky's motion is elsewhere), played on a click.
+    let moment = h.get_by_label_contains("Xem lúc");
+    h.get_by_label_contains("(3 s)");
+    moment.click();
+    h.run_steps(3);
+    assert_eq!(h.state().timeline().cursor_90k(), door_at - 2 * S, "played from just before the moment");
+    assert!(!h.state().timeline().is_live());
 }

@@ -39,7 +39,9 @@ fn hundred_reconnects_leak_nothing() {
     );
     let (fds_after, rss_after) = (open_fds().unwrap(), rss_mb().unwrap());
     ingest.shutdown();
-    assert!(fds_after <= fds_before + 2, "descriptors grew from {fds_before} to {fds_after} over 100 reconnects");
+    // A leak grows with every reconnect (100 here); a few descriptors GStreamer or the shared
+    // simulator open once, late, under load (seen: +3 in a full `make test`) are not one.
+    assert!(fds_after < fds_before + 10, "descriptors grew from {fds_before} to {fds_after} over 100 reconnects");
     assert!(rss_after < rss_before + 20.0, "memory grew from {rss_before:.1} MB to {rss_after:.1} MB over 100 reconnects");
 }
 

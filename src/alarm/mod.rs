@@ -1,12 +1,15 @@
 //! The alarm runner: one named thread in whichever process records (`vigil record`, or the GUI
 //! when it records), so alarms are raised with no window open. It turns what it observes into
 //! facts for [`crate::core::alarm::Engine`] — the recorded streams' states polled once a second,
-//! and facts pushed by the recorder (recording faults) on a bounded channel — and stores every
-//! transition (`store::alarms`). Officers' actions from any process reach the engine through the
-//! store: each second the runner re-reads its open alarms' states.
+//! the cameras' pictures analysed five times a second ([`picture`]), and facts pushed by the
+//! recorder (recording faults) on a bounded channel — and stores every transition
+//! (`store::alarms`) and every interval of motion (`store::motion`). Officers' actions from any
+//! process reach the engine through the store: each second the runner re-reads its open alarms'
+//! states.
 //!
 //! Imports core, store and media (stream states); never the recorder, the CLI or the GUI.
 
+pub mod picture;
 pub mod report;
 
 use std::sync::Arc;
@@ -25,6 +28,10 @@ pub const TICK: Duration = Duration::from_secs(1);
 
 /// Facts waiting for the runner at most (a recorder's faults come a few a minute).
 const FACT_CAPACITY: usize = 256;
+
+/// How often the runner looks for changed rules (the GUI's motion settings, `vigil alarm rules
+/// --set`), in ticks.
+const RULES_CHECK_TICKS: u32 = 5;
 
 /// Transitions kept for another try when the store refused them (a full disk), at most.
 const UNSAVED_CAPACITY: usize = 10_000;
@@ -70,14 +77,27 @@ struct Watched {
 
 impl AlarmRunner {
     /// Starts the runner on its own connection to the data dir's store, for `site`'s cameras,
-    /// watching `streams` (camera id, the stream the recorder reads).
+    /// watching `streams` (camera id, the stream the recorder reads) and analysing the pictures
+    /// of `pictures` (camera id, the stream to analyse: its substream where it has one).
     pub fn start(
         store: Store,
         site: &Site,
         rules: Rules,
         streams: Vec<(String, Arc<StreamHandle>)>,
+        pictures: Vec<(String, Arc<StreamHandle>)>,
         clock: Clock,
     ) -> Result<Self, StoreError> {
+        let closed = store.close_unfinished_motion()?;
+        if closed > 0 {
+            tracing::info!(closed, "motion intervals left open by a previous recorder were closed");
+        }
+        let pictures = pictures
+            .into_iter()
+            .map(|(camera, handle)| {
+                let settings = picture::motion_settings(rules.motion.get(&camera));
+                picture::PictureWatch::new(camera, handle, settings)
+            })
+            .collect();
         let mut engine = Engine::new(rules, site.cameras.iter().map(|c| (c.id.clone(), c.neighborhood.clone())), site.timezone);
         let (open, next_id) = store.open_alarms()?;
         engine.restore(open, next_id);
@@ -85,7 +105,10 @@ impl AlarmRunner {
         let stop = Arc::new(AtomicBool::new(false));
         let watched =
             streams.into_iter().map(|(camera_id, handle)| Watched { camera_id, handle, seen: Seen::Nothing, units_received: 0 }).collect();
-        let mut run = Run { engine, store, watched, clock, unsaved: std::collections::VecDeque::new() };
+        // Rules saved from now on replace the ones given (which may differ from the stored ones:
+        // a recorder started with rules of its own keeps them until someone saves new ones).
+        let stored_rules = store.settings().map(|s| s.alarm_rules).ok();
+        let mut run = Run { engine, store, watched, pictures, clock, unsaved: std::collections::VecDeque::new(), ticks: 0, stored_rules };
         let thread_stop = stop.clone();
         let thread = std::thread::Builder::new()
             .name("alarm".into())
@@ -120,24 +143,57 @@ struct Run {
     engine: Engine,
     store: Store,
     watched: Vec<Watched>,
+    pictures: Vec<picture::PictureWatch>,
     clock: Clock,
     /// Transitions the store could not take yet (the disk full: the very alarm that says so),
     /// written first at the next tick, in order.
     unsaved: std::collections::VecDeque<(Transition, Time90k)>,
+    ticks: u32,
+    /// The rules in the store when last read (`None`: unreadable then).
+    stored_rules: Option<Rules>,
 }
 
 impl Run {
     fn run(&mut self, facts: &Receiver<Fact>, stop: &AtomicBool) {
         let mut next_tick = Instant::now();
+        let mut next_analysis = Instant::now();
         while !stop.load(Ordering::Acquire) {
-            match facts.recv_timeout(next_tick.saturating_duration_since(Instant::now())) {
+            let wake = if self.pictures.is_empty() { next_tick } else { next_tick.min(next_analysis) };
+            match facts.recv_timeout(wake.saturating_duration_since(Instant::now())) {
                 Ok(fact) => self.on(&fact),
                 Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => std::thread::park_timeout(TICK),
+                Err(RecvTimeoutError::Disconnected) => std::thread::park_timeout(wake.saturating_duration_since(Instant::now())),
             }
-            if Instant::now() >= next_tick {
+            let now = Instant::now();
+            if now >= next_analysis {
+                // Late (a slow store write): skip the missed rounds rather than run them back to back.
+                next_analysis = (next_analysis + picture::ANALYSIS_INTERVAL).max(now);
+                self.analyse();
+            }
+            if now >= next_tick {
                 next_tick += TICK;
                 self.tick();
+            }
+        }
+    }
+
+    /// One round of picture analysis: each analysed stream's newest frame, if it has a new one.
+    fn analyse(&mut self) {
+        let now = self.clock.now_90k();
+        let mut facts = Vec::new();
+        let mut spans = Vec::new();
+        for watch in &mut self.pictures {
+            let news = watch.poll(now);
+            facts.extend(news.facts);
+            spans.extend(news.motion);
+        }
+        for fact in &facts {
+            self.on(fact);
+        }
+        for span in spans {
+            let seconds: Vec<_> = span.seconds.iter().map(|(at, mask)| (*at, *mask)).collect();
+            if let Err(e) = self.store.save_motion(&span.camera, span.began_at, span.ended_at, &seconds) {
+                tracing::warn!(camera = span.camera, "storing motion: {e}");
             }
         }
     }
@@ -149,6 +205,10 @@ impl Run {
     }
 
     fn tick(&mut self) {
+        self.ticks = self.ticks.wrapping_add(1);
+        if self.ticks.is_multiple_of(RULES_CHECK_TICKS) {
+            self.reload_rules();
+        }
         self.retry_unsaved();
         // Until the store has everything, it cannot say what officers closed.
         if self.unsaved.is_empty() {
@@ -161,6 +221,30 @@ impl Run {
         let now = self.clock.now_90k();
         let transitions = self.engine.tick(now);
         self.save(&transitions, now);
+    }
+
+    /// Rules saved since (by the GUI or `vigil alarm rules --set`) apply from now on, without a
+    /// restart: thresholds, arming, and each camera's motion detection settings.
+    fn reload_rules(&mut self) {
+        let rules = match self.store.settings() {
+            Ok(s) => s.alarm_rules,
+            Err(e) => {
+                tracing::warn!("reading the alarm rules: {e}");
+                return;
+            }
+        };
+        if self.stored_rules.as_ref() == Some(&rules) {
+            return;
+        }
+        self.stored_rules = Some(rules.clone());
+        if &rules == self.engine.rules() {
+            return;
+        }
+        tracing::info!("alarm rules changed; applied");
+        for watch in &mut self.pictures {
+            watch.set_settings(picture::motion_settings(rules.motion.get(watch.camera_id())));
+        }
+        self.engine.set_rules(rules);
     }
 
     /// Officers' actions taken in any process (the GUI, `vigil alarm ack`) since the last tick.

@@ -28,6 +28,17 @@ pub enum AlarmMsg {
     /// Why the panel cannot act (no data dir).
     NoStore,
     ActionFailed,
+    /// Silence the chime for 15 minutes.
+    Mute,
+    /// "Sound muted" (with the minutes left).
+    Muted,
+    Unmute,
+    Minutes,
+    /// A filter's "all".
+    All,
+    Priority,
+    /// Before the filters: "Show:".
+    Show,
 }
 
 pub fn tr_alarm(lang: Lang, msg: AlarmMsg) -> &'static str {
@@ -49,6 +60,13 @@ pub fn tr_alarm(lang: Lang, msg: AlarmMsg) -> &'static str {
             Recorder => "Máy ghi hình",
             NoStore => "Không có thư mục dữ liệu: không lưu được cảnh báo.",
             ActionFailed => "Không thực hiện được",
+            Mute => "Tắt tiếng 15 phút",
+            Muted => "Đã tắt tiếng chuông",
+            Unmute => "Bật lại tiếng",
+            Minutes => "phút nữa",
+            All => "Tất cả",
+            Priority => "Mức",
+            Show => "Lọc:",
         },
         Lang::En => match msg {
             Alarms => "Alarms",
@@ -66,6 +84,13 @@ pub fn tr_alarm(lang: Lang, msg: AlarmMsg) -> &'static str {
             Recorder => "Recorder",
             NoStore => "No data dir: alarms cannot be stored.",
             ActionFailed => "Could not do it",
+            Mute => "Mute for 15 minutes",
+            Muted => "Chime muted",
+            Unmute => "Sound again",
+            Minutes => "min left",
+            All => "All",
+            Priority => "Priority",
+            Show => "Show:",
         },
     }
 }

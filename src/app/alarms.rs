@@ -3,9 +3,11 @@
 //! the camera on the selected tile, played back from 10 s before the alarm. The alarms are read
 //! from the data dir's store every second (whichever process records raises them); actions are
 //! written there, checked against the alarm's state. A new alarm opens the panel; tiles of
-//! cameras with an alarm nobody has acknowledged get a red border.
+//! cameras with an alarm nobody has acknowledged get a red border. A new alarm, and one that
+//! escalates (still new after the rules' delay), rings the chime (`media::sound`) unless the
+//! officer muted it for 15 minutes; the list filters by neighborhood and priority.
 //!
-//! Not yet: a sound (no audio output in the project yet), filters, and on-screen pop-ups.
+//! Not yet: on-screen pop-ups, a chosen sound file (the chime is built in).
 
 use std::time::{Duration, Instant};
 
@@ -20,6 +22,9 @@ use crate::store::alarms::{AlarmFilter, AlarmRow};
 
 /// How often the panel re-reads the alarms.
 const READ_EVERY: Duration = Duration::from_secs(1);
+
+/// How long the mute button silences the chime.
+pub const MUTE_FOR: Duration = Duration::from_secs(15 * 60);
 
 /// Playback of an alarm starts this long before it was raised.
 pub const PRE_ROLL: Duration90k = Duration90k::from_secs(10);
@@ -37,6 +42,12 @@ pub enum AlarmCommand {
     },
     /// Its camera on the selected tile, played back from [`PRE_ROLL`] before its condition began.
     Review(u64),
+    /// Silence the chime for [`MUTE_FOR`] (`true`) or sound it again (`false`).
+    Mute(bool),
+    /// Show only one neighborhood's alarms (`None`: all).
+    FilterNeighborhood(Option<String>),
+    /// Show only one priority (`None`: all).
+    FilterPriority(Option<u8>),
 }
 
 impl From<AlarmCommand> for AppCommand {
@@ -62,6 +73,15 @@ pub(super) struct AlarmsRuntime {
     /// Cameras with an alarm nobody has acknowledged yet (their tiles get a red border), sorted;
     /// derived from `open` when it is read, not every frame.
     pub unacknowledged: Vec<String>,
+    sound: crate::media::sound::AlarmSound,
+    /// Chimes asked for so far (played or not: a machine may have no audio output).
+    pub rings: u64,
+    /// Until when the chime is silenced.
+    pub muted_until: Option<Instant>,
+    /// Escalated alarms already rung for.
+    escalations_rung: std::collections::BTreeSet<u64>,
+    pub filter_neighborhood: Option<String>,
+    pub filter_priority: Option<u8>,
 }
 
 impl AlarmsRuntime {
@@ -73,6 +93,28 @@ impl AlarmsRuntime {
         ids.dedup();
         self.unacknowledged = ids;
         self.open = open;
+    }
+
+    /// Rings the chime unless muted.
+    fn ring(&mut self) {
+        if self.muted_until.is_some_and(|t| Instant::now() < t) {
+            tracing::info!("alarm chime muted");
+            return;
+        }
+        self.rings += 1;
+        tracing::info!(rings = self.rings, "alarm chime");
+        self.sound.ring(&crate::media::sound::Chime::BuiltIn);
+    }
+
+    /// The open alarms the filters let through.
+    fn shown<'a>(&'a self, site: &'a Site) -> impl Iterator<Item = &'a AlarmRow> + 'a {
+        self.open.iter().filter(move |r| {
+            let nb_ok = self
+                .filter_neighborhood
+                .as_ref()
+                .is_none_or(|nb| r.alarm.camera.as_deref().and_then(|c| site.camera(c)).is_some_and(|c| &c.neighborhood == nb));
+            nb_ok && self.filter_priority.is_none_or(|p| r.alarm.priority.level() == p)
+        })
     }
 
     pub fn new_count(&self) -> usize {
@@ -93,6 +135,19 @@ impl VigilApp {
         match store.alarms(AlarmFilter::Open, 500) {
             Ok(open) => {
                 let newest = open.iter().map(|r| r.alarm.id).max().unwrap_or(0);
+                let seen = self.alarms.seen_max;
+                let fresh = open.iter().any(|r| r.alarm.id > seen && r.alarm.state == AlarmState::New);
+                let escalated: Vec<u64> = open
+                    .iter()
+                    .filter(|r| {
+                        r.alarm.escalated && r.alarm.state == AlarmState::New && !self.alarms.escalations_rung.contains(&r.alarm.id)
+                    })
+                    .map(|r| r.alarm.id)
+                    .collect();
+                self.alarms.escalations_rung.extend(escalated.iter().copied());
+                if fresh || !escalated.is_empty() {
+                    self.alarms.ring();
+                }
                 if newest > self.alarms.seen_max {
                     if self.alarms.seen_max > 0 || open.iter().any(|r| r.alarm.state == AlarmState::New) {
                         self.alarms.panel_open = true;
@@ -115,6 +170,9 @@ impl VigilApp {
     pub(super) fn apply_alarm(&mut self, command: AlarmCommand) {
         match command {
             AlarmCommand::TogglePanel => self.alarms.panel_open = !self.alarms.panel_open,
+            AlarmCommand::Mute(on) => self.alarms.muted_until = on.then(|| Instant::now() + MUTE_FOR),
+            AlarmCommand::FilterNeighborhood(nb) => self.alarms.filter_neighborhood = nb,
+            AlarmCommand::FilterPriority(p) => self.alarms.filter_priority = p,
             AlarmCommand::Select(id) => {
                 if self.alarms.selected != Some(id) {
                     self.alarms.selected = Some(id);
@@ -165,11 +223,19 @@ impl VigilApp {
             if let Some(e) = &self.alarms.error {
                 ui.colored_label(egui::Color32::from_rgb(255, 120, 100), format!("{}: {e}", tr_alarm(lang, AlarmMsg::ActionFailed)));
             }
+            mute_ui(ui, self.alarms.muted_until, lang, &mut commands);
+            filters_ui(ui, &self.alarms, &self.site, lang, &mut commands);
             if self.alarms.open.is_empty() {
                 ui.label(tr_alarm(lang, AlarmMsg::NoOpenAlarms));
             }
             egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-                for row in &self.alarms.open {
+                let shown: Vec<usize> = self
+                    .alarms
+                    .shown(&self.site)
+                    .map(|r| r.alarm.id)
+                    .filter_map(|id| self.alarms.open.iter().position(|r| r.alarm.id == id))
+                    .collect();
+                for row in shown.into_iter().map(|i| &self.alarms.open[i]) {
                     let selected = self.alarms.selected == Some(row.alarm.id);
                     alarm_card_ui(ui, row, &self.site, selected, &mut self.alarms.note, lang, &mut commands);
                 }
@@ -177,6 +243,62 @@ impl VigilApp {
         });
         self.commands.extend(commands.into_iter().map(AppCommand::from));
     }
+}
+
+/// The chime's mute button, or until when it is muted and the button to sound it again.
+fn mute_ui(ui: &mut egui::Ui, muted_until: Option<Instant>, lang: Lang, commands: &mut Vec<AlarmCommand>) {
+    ui.horizontal(|ui| match muted_until.filter(|t| Instant::now() < *t) {
+        Some(until) => {
+            let left = until.saturating_duration_since(Instant::now()).as_secs().div_ceil(60);
+            ui.colored_label(
+                egui::Color32::from_rgb(240, 200, 60),
+                format!("{} ({left} {})", tr_alarm(lang, AlarmMsg::Muted), tr_alarm(lang, AlarmMsg::Minutes)),
+            );
+            if ui.button(tr_alarm(lang, AlarmMsg::Unmute)).clicked() {
+                commands.push(AlarmCommand::Mute(false));
+            }
+        }
+        None => {
+            if ui.button(tr_alarm(lang, AlarmMsg::Mute)).clicked() {
+                commands.push(AlarmCommand::Mute(true));
+            }
+        }
+    });
+}
+
+/// Neighborhood and priority filters of the list.
+fn filters_ui(ui: &mut egui::Ui, alarms: &AlarmsRuntime, site: &Site, lang: Lang, commands: &mut Vec<AlarmCommand>) {
+    let all = tr_alarm(lang, AlarmMsg::All);
+    ui.horizontal_wrapped(|ui| {
+        ui.label(tr_alarm(lang, AlarmMsg::Show));
+        let nb_name = alarms.filter_neighborhood.as_ref().and_then(|id| site.neighborhood(id)).map_or(all, |n| n.name.as_str());
+        egui::ComboBox::from_id_salt("alarm-filter-neighborhood").selected_text(nb_name).show_ui(ui, |ui| {
+            if ui.selectable_label(alarms.filter_neighborhood.is_none(), all).clicked() {
+                commands.push(AlarmCommand::FilterNeighborhood(None));
+            }
+            for nb in &site.neighborhoods {
+                if ui.selectable_label(alarms.filter_neighborhood.as_deref() == Some(nb.id.as_str()), &nb.name).clicked() {
+                    commands.push(AlarmCommand::FilterNeighborhood(Some(nb.id.clone())));
+                }
+            }
+        });
+        let priority = |p: u8| format!("{} {p}", tr_alarm(lang, AlarmMsg::Priority));
+        let p_text = alarms.filter_priority.map_or_else(|| all.to_string(), priority);
+        egui::ComboBox::from_id_salt("alarm-filter-priority").selected_text(p_text).show_ui(ui, |ui| {
+            if ui.selectable_label(alarms.filter_priority.is_none(), all).clicked() {
+                commands.push(AlarmCommand::FilterPriority(None));
+            }
+            for p in 1..=3u8 {
+                if ui.selectable_label(alarms.filter_priority == Some(p), priority(p)).clicked() {
+                    commands.push(AlarmCommand::FilterPriority(Some(p)));
+                }
+            }
+        });
+        let shown = alarms.shown(site).count();
+        if shown != alarms.open.len() {
+            ui.label(format!("{shown}/{}", alarms.open.len()));
+        }
+    });
 }
 
 /// The colour of a priority (1 most urgent).

@@ -48,6 +48,12 @@ pub enum WallCommand {
     ResetZoom(usize),
     /// Switch a tile between letterbox and fill.
     ToggleFill(usize),
+    /// Open the motion settings (`search: false`) or Smart Motion Search of a tile's camera
+    /// (the main window's; the app opens the window, the wall is unchanged).
+    OpenMotion {
+        tile: usize,
+        search: bool,
+    },
 }
 
 /// The reviewer's commands: the timeline and what hangs off it.
@@ -181,6 +187,7 @@ impl WallCommand {
             }
             WallCommand::ResetZoom(tile) => wall.reset_zoom(tile),
             WallCommand::ToggleFill(tile) => wall.toggle_fill(tile),
+            WallCommand::OpenMotion { .. } => {}
         }
     }
 }
@@ -189,6 +196,7 @@ impl VigilApp {
     /// Applies one command (at the end of a frame).
     pub(super) fn apply(&mut self, ctx: &egui::Context, command: AppCommand) {
         match command {
+            AppCommand::Wall(WallCommand::OpenMotion { tile, search }) => self.open_motion_window(tile, search),
             AppCommand::Wall(c) => c.apply(&mut self.wall, &self.site),
             AppCommand::Review(c) => self.apply_review(c),
             AppCommand::Settings(s) => self.apply_setting(s),

@@ -26,6 +26,8 @@ pub enum Msg {
     NoNewPictureShort,
     Language,
     RemoveFromTile,
+    MotionSettingsMenu,
+    MotionSearchMenu,
     Snapshot,
     SnapshotSaved,
     SnapshotFailed,
@@ -146,7 +148,7 @@ pub enum Msg {
 }
 
 impl Msg {
-    pub const ALL: [Msg; 132] = [
+    pub const ALL: [Msg; 134] = [
         Msg::Layout,
         Msg::AllCameras,
         Msg::CamerasLive,
@@ -162,6 +164,8 @@ impl Msg {
         Msg::NoNewPictureShort,
         Msg::Language,
         Msg::RemoveFromTile,
+        Msg::MotionSettingsMenu,
+        Msg::MotionSearchMenu,
         Msg::Snapshot,
         Msg::SnapshotSaved,
         Msg::SnapshotFailed,
@@ -303,6 +307,8 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             NoNewPictureShort => "không có hình mới",
             Language => "Ngôn ngữ",
             RemoveFromTile => "Gỡ camera khỏi ô",
+            MotionSettingsMenu => "Cài đặt chuyển động…",
+            MotionSearchMenu => "Tìm chuyển động…",
             Snapshot => "Chụp ảnh (S)",
             SnapshotSaved => "Đã lưu ảnh",
             SnapshotFailed => "Không lưu được ảnh",
@@ -441,6 +447,8 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
             NoNewPictureShort => "no new picture",
             Language => "Language",
             RemoveFromTile => "Remove camera from tile",
+            MotionSettingsMenu => "Motion settings…",
+            MotionSearchMenu => "Search for motion…",
             Snapshot => "Snapshot (S)",
             SnapshotSaved => "Snapshot saved",
             SnapshotFailed => "Snapshot failed",

@@ -16,6 +16,9 @@ pub mod commands;
 mod fonts;
 pub mod i18n;
 mod jobs;
+mod motion_edit;
+mod motion_search;
+mod motion_windows;
 pub mod recording;
 mod review;
 mod review_logic;
@@ -110,6 +113,8 @@ pub struct VigilApp {
     review: review_logic::ReviewRuntime,
     /// The alarm panel and the open alarms as last read.
     alarms: alarms::AlarmsRuntime,
+    /// A camera's motion settings or Smart Motion Search, when open.
+    motion: motion_windows::MotionWindows,
     recording: recording::RecordingView,
     /// The recorder starts once the wall is live (or after [`RECORDER_START_DELAY`]), so its
     /// 35 connections don't slow the wall's cold start.
@@ -187,6 +192,7 @@ impl VigilApp {
             jobs: jobs::Jobs::default(),
             review: review_logic::ReviewRuntime::new(options.clock.now_90k()),
             alarms: alarms::AlarmsRuntime::default(),
+            motion: motion_windows::MotionWindows::default(),
             clock: options.clock,
             background_recorder: options.background_recorder.clone(),
             recording: recording::RecordingView::off(),
@@ -252,6 +258,11 @@ impl VigilApp {
     /// The open alarms as the panel last read them, newest first.
     pub fn open_alarms(&self) -> &[crate::store::alarms::AlarmRow] {
         &self.alarms.open
+    }
+
+    /// Alarm chimes asked for so far (a new or escalated alarm, not muted).
+    pub fn alarm_rings(&self) -> u64 {
+        self.alarms.rings
     }
 
     /// The alarm panel is open.
@@ -517,6 +528,7 @@ impl eframe::App for VigilApp {
             }
         }
         self.settings_ui(&ctx);
+        self.motion_windows_ui(&ctx);
         let lang = self.settings.lang;
         review::forms_ui(&ctx, &mut self.review.state, self.site.timezone, lang, &mut self.commands);
         review::export_result_ui(&ctx, &mut self.jobs.last_export, lang);

@@ -24,9 +24,10 @@ pub(super) struct TrackCache {
     /// (start, span) of the window read.
     window: (Time90k, Duration90k),
     covered: Vec<Vec<Span90k>>,
-    /// Per camera: its outages and its alarms in the window.
+    /// Per camera: its outages, its alarms and its motion in the window.
     outages: Vec<Vec<Span90k>>,
     alarms: Vec<Vec<Span90k>>,
+    motion: Vec<Vec<Span90k>>,
     read_at: Option<Instant>,
 }
 
@@ -360,7 +361,16 @@ impl VigilApp {
                     .unwrap_or_default()
             })
             .collect();
-        self.review.tracks = TrackCache { cameras, window, covered, outages, alarms, read_at: Some(Instant::now()) };
+        let motion = cameras
+            .iter()
+            .map(|c| {
+                store
+                    .motion_intervals(c, from, to)
+                    .map(|v| v.into_iter().map(|m| Span90k { start_90k: m.start_90k, end_90k: m.end_90k.unwrap_or(now) }).collect())
+                    .unwrap_or_default()
+            })
+            .collect();
+        self.review.tracks = TrackCache { cameras, window, covered, outages, alarms, motion, read_at: Some(Instant::now()) };
     }
 
     /// The timeline panel at the bottom: the review bar, the tracks, and a hover thumbnail.
@@ -377,6 +387,7 @@ impl VigilApp {
                 covered: t.covered.get(i).map_or(&[], Vec::as_slice),
                 outages: t.outages.get(i).map_or(&[], Vec::as_slice),
                 alarms: t.alarms.get(i).map_or(&[], Vec::as_slice),
+                motion: t.motion.get(i).map_or(&[], Vec::as_slice),
             })
             .collect();
         let (tz, lang) = (self.site.timezone, self.settings.lang);

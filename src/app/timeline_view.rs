@@ -29,12 +29,16 @@ pub struct Track<'a> {
     pub outages: &'a [Span90k],
     /// When its alarms lasted (up to now for one still active).
     pub alarms: &'a [Span90k],
+    /// When its picture had motion (armed or not): the motion strip.
+    pub motion: &'a [Span90k],
 }
 
 /// An outage: a dark red band low in the track (the gap in coverage, explained).
 const OUTAGE_COLOUR: egui::Color32 = egui::Color32::from_rgb(150, 40, 40);
 /// An alarm: a bright red bar at the top of the track.
 const ALARM_COLOUR: egui::Color32 = egui::Color32::from_rgb(255, 60, 60);
+/// Motion: an amber band across the middle of the track.
+const MOTION_COLOUR: egui::Color32 = egui::Color32::from_rgb(235, 175, 40);
 
 /// What the panel shows: the model, a row per camera, the review's marks, and how to write times.
 pub struct TimelinePanel<'a> {
@@ -178,6 +182,11 @@ pub fn timeline_ui(
             let r =
                 egui::Rect::from_min_max(egui::pos2(x0 + a, y + track_h - gap - band), egui::pos2(x0 + b.max(a + 2.0), y + track_h - gap));
             painter.rect_filled(r, 0.0, OUTAGE_COLOUR);
+        }
+        let mid = y + track_h / 2.0;
+        for (a, b) in coverage_px(tl, track.motion) {
+            let r = egui::Rect::from_min_max(egui::pos2(x0 + a, mid - band / 2.0), egui::pos2(x0 + b.max(a + 2.0), mid + band / 2.0));
+            painter.rect_filled(r, 0.0, MOTION_COLOUR);
         }
         for (a, b) in coverage_px(tl, track.alarms) {
             let r = egui::Rect::from_min_max(egui::pos2(x0 + a, y + gap), egui::pos2(x0 + b.max(a + 2.0), y + gap + band));

@@ -267,6 +267,15 @@ fn tile_interaction(response: &egui::Response, i: usize, wall: &Wall, lang: Lang
                 commands.push(WallCommand::Remove(i));
                 ui.close();
             }
+            ui.separator();
+            if ui.button(tr(lang, Msg::MotionSearchMenu)).clicked() {
+                commands.push(WallCommand::OpenMotion { tile: i, search: true });
+                ui.close();
+            }
+            if ui.button(tr(lang, Msg::MotionSettingsMenu)).clicked() {
+                commands.push(WallCommand::OpenMotion { tile: i, search: false });
+                ui.close();
+            }
         });
     }
 }

@@ -2,6 +2,7 @@
 //! GStreamer baseline (`shared/bench/baseline.sh`) run beside them; see docs/benchmarks.md.
 
 pub mod live;
+pub mod motion;
 pub mod playback;
 pub mod record;
 pub mod rusage;

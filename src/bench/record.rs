@@ -57,6 +57,8 @@ pub fn run(bench: &RecordBench) -> anyhow::Result<serde_json::Value> {
         // left out unless asked for.
         record_previews: bench.previews,
         retention: RetentionPolicy { quota_bytes: None, min_free_bytes: 0 },
+        // Recording alone: picture analysis decodes the substreams (`vigil bench motion`).
+        analyse_pictures: false,
         ..RecorderConfig::default()
     };
     let (recorder, events) = Recorder::start(&dir, &site, ingest.clone(), config)?;

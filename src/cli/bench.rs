@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 
-use super::{BenchCommand, BenchLiveArgs, BenchRecordArgs, BenchWallArgs, Cli, ModeArg, ProfileArg, load_site_file};
+use super::{BenchCommand, BenchLiveArgs, BenchMotionArgs, BenchRecordArgs, BenchWallArgs, Cli, ModeArg, ProfileArg, load_site_file};
 use crate::core::site::StreamProfile;
 use crate::media::DecodeMode;
 use crate::paths;
@@ -13,6 +13,7 @@ use crate::paths;
 pub fn run(data_dir: &Path, command: &BenchCommand, cli: &Cli) -> Result<ExitCode> {
     let result = match command {
         BenchCommand::Live(args) => return bench_live(args),
+        BenchCommand::Motion(args) => return bench_motion(args),
         BenchCommand::Wall(args) => return bench_wall(args, cli.layout.as_deref()),
         BenchCommand::Record(args) => return bench_record(args, cli.data_dir.clone()),
         BenchCommand::Seek { minutes, seeks, .. } => {
@@ -72,6 +73,20 @@ fn bench_live(args: &BenchLiveArgs) -> Result<ExitCode> {
     };
     let result = crate::bench::live::run(&bench)?;
     println!("{result}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_motion(args: &BenchMotionArgs) -> Result<ExitCode> {
+    let site = load_site_file(args.site.as_deref())?;
+    if args.cameras == 0 || args.cameras > site.cameras.len() {
+        bail!("--cameras must be 1..={} (the site's cameras)", site.cameras.len());
+    }
+    let bench = crate::bench::motion::MotionBench {
+        camera_ids: site.cameras.iter().take(args.cameras).map(|c| c.id.clone()).collect(),
+        seconds: args.seconds,
+        url_base: args.url_base.clone(),
+    };
+    println!("{}", crate::bench::motion::run(&bench)?);
     Ok(ExitCode::SUCCESS)
 }
 

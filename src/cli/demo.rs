@@ -94,6 +94,7 @@ pub fn simulate(data_dir: &Path, args: &SimulateArgs) -> Result<ExitCode> {
         cache_dir: paths::sim_clip_cache(data_dir),
         cameras,
         progress: true,
+        night: args.scene.is_night(site.timezone),
     })?;
     println!(
         "vigil simulate: serving {} cameras on rtsp://127.0.0.1:{}/cam/<id>/{{main,sub}}; control on 127.0.0.1:{}",
@@ -124,19 +125,52 @@ fn wait_for_termination() {
 }
 
 /// A fault the demo's script puts on a simulated camera.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum DemoFault {
     /// The camera refuses connections (an offline alarm once past the 30 s debounce).
     Offline,
     /// Connected, no more frames (a no-picture alarm after 10 s).
     Stall,
+    /// A passer-by crosses the scene (a motion alarm where the camera is armed).
+    Motion,
+    /// Frames come, the picture does not change (a frozen alarm after 20 s).
+    Freeze,
+    /// The lens is covered (a video-loss alarm after 10 s).
+    Dark,
 }
 
 /// What `vigil demo` does to its town so a newcomer sees alarms arrive: (seconds after start,
-/// camera, fault, seconds it lasts). The last one is a blip under the debounce: only an outage
-/// on the camera's timeline track.
-const DEMO_EVENTS: [(u64, &str, DemoFault, u64); 3] =
-    [(60, "cam11", DemoFault::Offline, 45), (150, "cam23", DemoFault::Stall, 25), (240, "cam07", DemoFault::Offline, 10)];
+/// camera, fault, seconds it lasts). cam07's offline is a blip under the debounce: only an outage
+/// on the camera's timeline track; the market's motion (cam01) raises an alarm only at night, when
+/// it is armed, and is otherwise only on its motion strip.
+const DEMO_EVENTS: [(u64, &str, DemoFault, u64); 7] = [
+    (40, "cam04", DemoFault::Motion, 6),
+    (60, "cam11", DemoFault::Offline, 45),
+    (120, "cam01", DemoFault::Motion, 8),
+    (150, "cam23", DemoFault::Stall, 25),
+    (200, "cam13", DemoFault::Freeze, 35),
+    (240, "cam07", DemoFault::Offline, 10),
+    (280, "cam30", DemoFault::Dark, 25),
+];
+
+/// The demo town's alarm rules: the market's cameras armed for motion at night (22:00–05:00),
+/// the gold shop and the treasury always; every camera ignores the simulator's changing
+/// on-screen text (as a site masks its cameras' clocks) and keeps a motion strip.
+pub fn demo_rules(site: &Site) -> crate::core::alarm::Rules {
+    use crate::core::alarm::{MotionRule, Rules, Schedule};
+    let mut rules = Rules::default();
+    let ignore = crate::media::simulate::osd_mask();
+    let night = Schedule::parse("22:00-05:00").unwrap_or_else(|_| Schedule::always());
+    for cam in &site.cameras {
+        let rule = match cam.id.as_str() {
+            "cam01" | "cam02" | "cam03" | "cam05" => MotionRule { schedule: night.clone(), ignore, ..MotionRule::default() },
+            "cam04" | "cam26" => MotionRule { ignore, ..MotionRule::default() },
+            _ => MotionRule { enabled: false, ignore, ..MotionRule::default() },
+        };
+        rules.motion.insert(cam.id.clone(), rule);
+    }
+    rules
+}
 
 /// Runs [`DEMO_EVENTS`] on the simulator until `stop` says the demo ended (then puts back what
 /// it changed).
@@ -148,9 +182,13 @@ fn script_events(sim: &Simulator, stop: &std::sync::mpsc::Receiver<()>) {
         .collect();
     steps.sort_by_key(|s| s.0);
     let set = |camera: &str, fault: DemoFault, on: bool| {
+        let lasts = DEMO_EVENTS.iter().find(|e| e.1 == camera && e.2 == fault).map_or(0, |e| e.3);
         let result = match fault {
             DemoFault::Offline => sim.set_offline(camera, on),
             DemoFault::Stall => sim.set_stalled(camera, on),
+            DemoFault::Motion => sim.set_motion(camera, if on { lasts as f64 } else { 0.0 }),
+            DemoFault::Freeze => sim.set_frozen(camera, on),
+            DemoFault::Dark => sim.set_dark(camera, on),
         };
         match result {
             Ok(()) => eprintln!("vigil demo: {camera} {} ({fault:?})", if on { "fails" } else { "is back" }),
@@ -186,12 +224,17 @@ pub fn demo(data_dir: &Path, args: &DemoArgs, mut options: crate::app::StartOpti
     let site = demo_town(args.port);
     let mut store = Store::open_dir(&demo_dir)?;
     store.replace_site(&site)?;
+    // The demo's alarm rules, unless someone set their own (`vigil alarm rules --set`).
+    if store.settings()?.alarm_rules == crate::core::alarm::Rules::default() {
+        store.save_setting(&crate::core::settings::Setting::AlarmRules(Box::new(demo_rules(&site))))?;
+    }
     let sim = Simulator::start(SimConfig {
         port: args.port,
         control_port: Some(args.port.saturating_add(1)),
         cache_dir: paths::sim_clip_cache(data_dir),
         cameras: SimCamera::from_site(&site),
         progress: true,
+        night: args.scene.is_night(site.timezone),
     })?;
     eprintln!("vigil demo: simulator on rtsp://127.0.0.1:{} (control port {})", sim.port(), sim.control_port().unwrap_or(0));
     // Dropping the sender (the window closed) ends the script.

@@ -31,6 +31,7 @@ pub fn run(data_dir: &Path, args: &RecordArgs) -> Result<ExitCode> {
     let config = RecorderConfig {
         record_previews,
         alarms: Some(settings.alarm_rules),
+        analyse_pictures: !args.no_analysis,
         segment_target_ms: args.segment_seconds.max(1) * 1000,
         retention: RetentionPolicy {
             quota_bytes: args.quota_gb.map(|g| (g * GB) as u64),

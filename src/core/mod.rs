@@ -4,6 +4,8 @@
 pub mod alarm;
 pub mod html;
 pub mod layout;
+pub mod motion_mask;
+pub mod motion_search;
 pub mod settings;
 pub mod site;
 pub mod sitefile;

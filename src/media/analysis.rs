@@ -45,8 +45,7 @@ const STRETCH_LOW: f32 = 32.0;
 const STRETCH_HIGH: f32 = 223.0;
 const RESET_FRACTION: f32 = 0.5;
 
-mod mask;
-pub use mask::MotionMask;
+pub use crate::core::motion_mask::MotionMask;
 
 /// An 8-bit luma plane: `height` rows of `width` bytes, `stride` bytes apart.
 #[derive(Debug, Clone, Copy)]

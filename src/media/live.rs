@@ -225,12 +225,12 @@ fn install_mode_probe(parse: &gst::Element, handle: &Arc<StreamHandle>, entered:
                     .is_some_and(|running| running.nseconds() > pts.nseconds() + MAX_DECODE_LAG_NS)
             })
         };
-        if handle.mode() != DecodeMode::Paused && behind() {
+        if handle.decode_mode() != DecodeMode::Paused && behind() {
             waiting_for_keyframe.store(true, Ordering::Relaxed);
             c.decode_skipped.fetch_add(1, Ordering::Relaxed);
             return gst::PadProbeReturn::Drop;
         }
-        let pass = match handle.mode() {
+        let pass = match handle.decode_mode() {
             DecodeMode::Full => {
                 if keyframe {
                     waiting_for_keyframe.store(false, Ordering::Relaxed);
@@ -378,7 +378,7 @@ fn install_sink_callbacks(
                     }
                     // Frames lost on the way: a gap of more than 1.5 frame durations while decoding fully.
                     let fps = info.fps();
-                    if handle.mode() == DecodeMode::Full && fps.numer() > 0 {
+                    if handle.decode_mode() == DecodeMode::Full && fps.numer() > 0 {
                         let frame_ns = 1_000_000_000u64 * fps.denom() as u64 / fps.numer() as u64;
                         if let Some(last) = last_pts_ns
                             && pts > last + frame_ns * 3 / 2

@@ -14,6 +14,7 @@ mod live;
 pub mod playback;
 pub mod simulate;
 pub mod snapshot;
+pub mod sound;
 pub mod stream;
 mod supervisor;
 
@@ -122,6 +123,12 @@ impl Ingest {
     /// Starts a stream (or returns the running one with the same key: one decoder per stream).
     pub fn start(&self, spec: StreamSpec) -> Arc<StreamHandle> {
         self.start_tapped(spec, None).0
+    }
+
+    /// Starts a stream or joins the running one; returns the handle and whether it was opened by
+    /// this call (the caller then stops it when done).
+    pub fn start_or_join(&self, spec: StreamSpec) -> (Arc<StreamHandle>, bool) {
+        self.start_tapped(spec, None)
     }
 
     /// Starts (or joins) a stream and sets its record tap in one step, under the engine's lock, so

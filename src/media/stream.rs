@@ -180,6 +180,8 @@ pub struct StreamHandle {
     pub key: StreamKey,
     pub slot: LatestFrameSlot,
     mode: AtomicU8,
+    /// Picture analysis reads this stream's frames: decode everything, whatever the wall wants.
+    analysed: AtomicBool,
     state: Mutex<StreamState>,
     stats: Mutex<StreamStats>,
     pub(crate) counters: Counters,
@@ -200,6 +202,7 @@ impl StreamHandle {
             key,
             slot: LatestFrameSlot::new(),
             mode: AtomicU8::new(mode.to_u8()),
+            analysed: AtomicBool::new(false),
             state: Mutex::new(StreamState::Connecting),
             stats: Mutex::new(StreamStats::default()),
             counters: Counters::default(),
@@ -217,6 +220,21 @@ impl StreamHandle {
     /// Takes effect at the next access unit; leaving `Paused`/`KeyframesOnly` resumes at a keyframe.
     pub fn set_mode(&self, mode: DecodeMode) {
         self.mode.store(mode.to_u8(), Ordering::Release);
+    }
+
+    /// What the decoder is given: the mode the wall asked for, or every unit while the stream's
+    /// pictures are analysed for alarms (one decode serves both).
+    pub fn decode_mode(&self) -> DecodeMode {
+        if self.analysed.load(Ordering::Acquire) { DecodeMode::Full } else { self.mode() }
+    }
+
+    /// Picture analysis starts or stops reading this stream (see [`StreamHandle::decode_mode`]).
+    pub fn set_analysed(&self, analysed: bool) {
+        self.analysed.store(analysed, Ordering::Release);
+    }
+
+    pub fn is_analysed(&self) -> bool {
+        self.analysed.load(Ordering::Acquire)
     }
 
     pub fn state(&self) -> StreamState {

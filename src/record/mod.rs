@@ -119,6 +119,10 @@ pub struct RecorderConfig {
     pub record_previews: bool,
     /// What raises an alarm; `None`: this recorder runs no alarm engine (benchmarks).
     pub alarms: Option<crate::core::alarm::Rules>,
+    /// With an alarm engine: analyse every camera's pictures (frozen, blank, motion) on its
+    /// substream (its main stream if it has none), decoding it fully once in this process
+    /// (about 0.27 of a core for 35 substreams; docs/benchmarks.md).
+    pub analyse_pictures: bool,
 }
 
 impl Default for RecorderConfig {
@@ -133,6 +137,7 @@ impl Default for RecorderConfig {
             channel_capacity: 1024,
             record_previews: true,
             alarms: Some(crate::core::alarm::Rules::default()),
+            analyse_pictures: true,
         }
     }
 }
@@ -225,6 +230,8 @@ pub struct Recorder {
     house: Option<std::thread::JoinHandle<()>>,
     /// The alarm engine's thread (alarms are raised where recording runs).
     alarms: Option<crate::alarm::AlarmRunner>,
+    /// Streams opened only for picture analysis, stopped with the recorder.
+    analysis_opened: Vec<StreamKey>,
     data_dir: PathBuf,
     _lock: DataDirLock,
 }
@@ -289,10 +296,23 @@ impl Recorder {
             cameras.push(CameraThread { key, thread, opened_here });
         }
 
+        let mut analysis_opened = Vec::new();
         let alarms = match config.alarms.clone() {
             Some(rules) => {
+                let mut pictures = Vec::new();
+                if config.analyse_pictures {
+                    for cam in site.cameras.iter().filter(|c| c.enabled) {
+                        let profile = if cam.sub_url.is_some() { StreamProfile::Sub } else { cam.record.unwrap_or(StreamProfile::Main) };
+                        let Some(spec) = StreamSpec::for_camera(site, &cam.id, profile) else { continue };
+                        let (handle, opened) = ingest.start_or_join(StreamSpec { mode: DecodeMode::Paused, ..spec });
+                        if opened {
+                            analysis_opened.push(handle.key.clone());
+                        }
+                        pictures.push((cam.id.clone(), handle));
+                    }
+                }
                 // The recorded streams (not the previews): their states are the cameras' link.
-                let runner = crate::alarm::AlarmRunner::start(Store::open_dir(data_dir)?, site, rules, watched, Clock::System)?;
+                let runner = crate::alarm::AlarmRunner::start(Store::open_dir(data_dir)?, site, rules, watched, pictures, Clock::System)?;
                 let _ = shared.alarm_facts.set(runner.facts());
                 Some(runner)
             }
@@ -323,6 +343,7 @@ impl Recorder {
                 house_stop: Some(house_tx),
                 house: Some(house),
                 alarms,
+                analysis_opened,
                 data_dir: data_dir.to_path_buf(),
                 _lock: lock,
             },
@@ -350,6 +371,9 @@ impl Recorder {
         // Stopping streams is not an outage: the alarm engine stops first.
         if let Some(alarms) = self.alarms.take() {
             alarms.shutdown();
+        }
+        for key in self.analysis_opened.drain(..) {
+            self.ingest.stop_unless_recorded(&key);
         }
         for cam in &self.cameras {
             if let Some(h) = self.ingest.handle(&cam.key) {
@@ -432,6 +456,23 @@ fn housekeeping(
         let free = || retention::free_bytes(&shared.root);
         match retention::run_pass(&shared.store, &shared.root, cameras, &config.retention, now_90k, &free, 500) {
             Ok(outcome) => {
+                // Footage lost sooner than promised: an alarm (raised and cleared at once: it is
+                // an event, the officer's to see; it comes again at the next such deletion).
+                let mut early: Vec<(String, crate::core::time::Duration90k)> = Vec::new();
+                for (track, age) in &outcome.aged_out_early {
+                    let camera = track.strip_suffix(PREVIEW_SUFFIX).unwrap_or(track).to_string();
+                    match early.iter_mut().find(|(c, _)| *c == camera) {
+                        Some((_, a)) => *a = (*a).min(*age),
+                        None => early.push((camera, *age)),
+                    }
+                }
+                for (camera, age) in early {
+                    use crate::core::alarm::{Fact, RecordingFault};
+                    tracing::warn!(camera, age_days = age.as_secs_f64() / 86_400.0, "footage deleted for space before its retention days");
+                    for active in [true, false] {
+                        shared.alarm_fact(Fact::Recording { camera: Some(camera.clone()), fault: RecordingFault::AgedOutEarly, active });
+                    }
+                }
                 let was_full = shared.disk_full.load(Ordering::Acquire);
                 if outcome.space_short && !was_full {
                     let message = format!(

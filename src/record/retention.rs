@@ -31,6 +31,10 @@ pub struct RetentionOutcome {
     pub blocked_by_locks: bool,
     /// Free space is below the floor and nothing more may be deleted.
     pub space_short: bool,
+    /// Tracks whose footage the quota or the free-space floor deleted before the camera's
+    /// retention days were up (the disk is too small for what the site promised), with the age
+    /// of the youngest such footage.
+    pub aged_out_early: Vec<(String, Duration90k)>,
 }
 
 const BATCH: i64 = 64;
@@ -94,6 +98,7 @@ pub fn run_pass(
             if delete_unless_locked(store, root, &seg, &mut out)? {
                 total -= seg.bytes;
                 progressed = true;
+                note_early(cameras, &seg, now_90k, &mut out);
             } else {
                 skipped_ids.push(seg.id);
             }
@@ -106,6 +111,19 @@ pub fn run_pass(
     Ok(out)
 }
 
+/// A segment deleted for space that its camera promised to keep longer.
+fn note_early(cameras: &[(String, Option<u32>)], seg: &SegmentRow, now_90k: Time90k, out: &mut RetentionOutcome) {
+    let Some(days) = cameras.iter().find(|(id, _)| *id == seg.camera_id).and_then(|(_, d)| *d) else { return };
+    let age = now_90k - seg.end_90k();
+    if age >= Duration90k::from_secs(i64::from(days) * 86_400) {
+        return;
+    }
+    match out.aged_out_early.iter_mut().find(|(id, _)| *id == seg.camera_id) {
+        Some((_, youngest)) => *youngest = (*youngest).min(age),
+        None => out.aged_out_early.push((seg.camera_id.clone(), age)),
+    }
+}
+
 /// Deletes one segment unless a lock covers it; true when deleted.
 fn delete_unless_locked(store: &Mutex<Store>, root: &Path, seg: &SegmentRow, out: &mut RetentionOutcome) -> Result<bool, StoreError> {
     let lock = || store.lock().unwrap_or_else(|e| e.into_inner());
@@ -114,6 +132,11 @@ fn delete_unless_locked(store: &Mutex<Store>, root: &Path, seg: &SegmentRow, out
         return Ok(false);
     }
     delete_segment(store, root, seg.id, &seg.path)?;
+    // The camera's motion before its oldest footage goes with it (unless older locked footage
+    // is still kept, whose motion stays).
+    if !seg.camera_id.ends_with(super::PREVIEW_SUFFIX) && !out.blocked_by_locks {
+        lock().prune_motion(&seg.camera_id, seg.start_90k)?;
+    }
     tracing::info!(camera = %seg.camera_id, path = %seg.path, "retention deleted a segment");
     out.deleted.push(seg.path.clone());
     out.freed_bytes += seg.bytes.max(0) as u64;

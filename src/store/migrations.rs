@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// The schema version `schema.sql` describes.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// Migration `i` upgrades version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -261,6 +261,27 @@ CREATE TABLE outage (
 ) STRICT;
 
 CREATE INDEX outage_by_camera_end ON outage (camera_id, end_90k);
+    "#,
+    // 9 -> 10: motion intervals and the cells that moved each second.
+    r#"
+-- Intervals of motion on a camera's picture (added in v10): the timeline's motion strip.
+CREATE TABLE motion (
+  id INTEGER PRIMARY KEY,                 -- interval id
+  camera_id TEXT NOT NULL,                -- camera.id
+  start_90k INTEGER NOT NULL,             -- UTC when motion began, 90 kHz units since 1970-01-01
+  end_90k INTEGER CHECK (end_90k IS NULL OR end_90k >= start_90k)  -- UTC when it ended, 90 kHz units since 1970-01-01; NULL while it lasts
+) STRICT;
+
+CREATE UNIQUE INDEX motion_by_camera_start ON motion (camera_id, start_90k);
+
+-- Which cells moved, one row per camera and second with motion (added in v10): Smart Motion
+-- Search ("when did anything move here?").
+CREATE TABLE motion_second (
+  camera_id TEXT NOT NULL,                -- camera.id
+  second_90k INTEGER NOT NULL,            -- UTC start of the second, 90 kHz units since 1970-01-01
+  cells BLOB NOT NULL CHECK (length(cells) = 18),  -- the 16x9 grid, bit row*16+col of byte bit/8 (least significant bit first), 1 = motion
+  PRIMARY KEY (camera_id, second_90k)     -- one row per camera and second
+) STRICT, WITHOUT ROWID;
     "#,
 ];
 

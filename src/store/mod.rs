@@ -7,6 +7,7 @@ pub mod coverage;
 pub mod keyframe_index;
 pub mod locks;
 mod migrations;
+pub mod motion;
 pub mod recordings;
 mod settings;
 

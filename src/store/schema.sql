@@ -1,7 +1,7 @@
 -- Vigil's canonical database schema. This file is the truth: a fresh database is created from it,
 -- and the migrations in src/store/migrations.rs must upgrade any older database to exactly this
 -- (a test compares the two). Times are UTC; every unit is stated.
--- Schema version: 9 (kept in PRAGMA user_version). Closed sets of values are CHECKed (v8).
+-- Schema version: 10 (kept in PRAGMA user_version). Closed sets of values are CHECKed (v8).
 
 -- The one site this data dir describes (a single row, id = 1).
 CREATE TABLE site (
@@ -182,3 +182,22 @@ CREATE TABLE outage (
 ) STRICT;
 
 CREATE INDEX outage_by_camera_end ON outage (camera_id, end_90k);
+
+-- Intervals of motion on a camera's picture (added in v10): the timeline's motion strip.
+CREATE TABLE motion (
+  id INTEGER PRIMARY KEY,                 -- interval id
+  camera_id TEXT NOT NULL,                -- camera.id
+  start_90k INTEGER NOT NULL,             -- UTC when motion began, 90 kHz units since 1970-01-01
+  end_90k INTEGER CHECK (end_90k IS NULL OR end_90k >= start_90k)  -- UTC when it ended, 90 kHz units since 1970-01-01; NULL while it lasts
+) STRICT;
+
+CREATE UNIQUE INDEX motion_by_camera_start ON motion (camera_id, start_90k);
+
+-- Which cells moved, one row per camera and second with motion (added in v10): Smart Motion
+-- Search ("when did anything move here?").
+CREATE TABLE motion_second (
+  camera_id TEXT NOT NULL,                -- camera.id
+  second_90k INTEGER NOT NULL,            -- UTC start of the second, 90 kHz units since 1970-01-01
+  cells BLOB NOT NULL CHECK (length(cells) = 18),  -- the 16x9 grid, bit row*16+col of byte bit/8 (least significant bit first), 1 = motion
+  PRIMARY KEY (camera_id, second_90k)     -- one row per camera and second
+) STRICT, WITHOUT ROWID;

@@ -6,7 +6,7 @@ baseline=${BASELINE:-../shared/bench/baseline.sh}
 data=${VIGIL_BENCH_DATA:-target/bench-data}
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 log=$(mktemp)
-"$bin" --data-dir "$data" simulate --port "$port" --control-port 0 >"$log" 2>&1 &
+"$bin" --data-dir "$data" simulate --port "$port" --control-port 0 --scene "${SCENE:-day}" >"$log" 2>&1 &
 sim=$!
 trap 'kill $sim 2>/dev/null; wait 2>/dev/null; rm -f "$log"' EXIT
 timeout 300 bash -c "until grep -q '^ready' '$log'; do kill -0 $sim || exit 1; sleep 0.5; done"

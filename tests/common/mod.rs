@@ -45,6 +45,7 @@ pub fn simulator() -> Arc<Simulator> {
             cache_dir: std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sim-clips"),
             cameras,
             progress: false,
+            night: false,
         })
         .expect("simulator starts")
     })

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::core::alarm::fact::AlarmKind;
 use crate::core::alarm::schedule::Schedule;
+use crate::core::motion_mask::MotionMask;
 use crate::core::time::{Duration90k, Time90k};
 
 /// How urgent an alarm is: 1 is the most urgent, 3 the least. Sorts most urgent first.
@@ -103,19 +104,30 @@ impl Default for OfflineRule {
     }
 }
 
-/// One camera's motion alarm.
+/// One camera's motion: how it is judged (also for the timeline's motion strip and Smart
+/// Motion Search, whether or not it raises alarms) and when it is an alarm.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct MotionRule {
-    /// Default true (listing a camera is the wish to have its motion alarm).
+    /// Whether motion raises an alarm. Default true (listing a camera is the wish to have its
+    /// motion alarm); false keeps only the detection settings below.
     pub enabled: bool,
     /// When motion raises an alarm, in the site's zone. Default always.
     pub schedule: Schedule,
+    /// 0 (least) to 100 (most sensitive). Default 50.
+    pub sensitivity: u8,
+    /// Smallest group of connected moving cells (of the ~160x90 analysis grid) that is motion.
+    /// Default 10.
+    pub min_area_cells: u32,
+    /// Cells of the 16x9 grid where motion is ignored (a tree, a road outside the site, the
+    /// camera's own clock). Default none.
+    #[serde(skip_serializing_if = "MotionMask::is_empty")]
+    pub ignore: MotionMask,
 }
 
 impl Default for MotionRule {
     fn default() -> Self {
-        MotionRule { enabled: true, schedule: Schedule::always() }
+        MotionRule { enabled: true, schedule: Schedule::always(), sensitivity: 50, min_area_cells: 10, ignore: MotionMask::EMPTY }
     }
 }
 
@@ -253,9 +265,9 @@ mod tests {
         assert!(!rules.motion_armed("cam01", noon_saigon, tz), "not listed");
         rules.motion.insert("cam01".into(), MotionRule::default());
         assert!(rules.motion_armed("cam01", noon_saigon, tz));
-        rules.motion.insert("cam01".into(), MotionRule { enabled: true, schedule: Schedule::parse("22:00-05:00").unwrap() });
+        rules.motion.insert("cam01".into(), MotionRule { schedule: Schedule::parse("22:00-05:00").unwrap(), ..MotionRule::default() });
         assert!(!rules.motion_armed("cam01", noon_saigon, tz), "disarmed at noon");
-        rules.motion.insert("cam01".into(), MotionRule { enabled: false, schedule: Schedule::always() });
+        rules.motion.insert("cam01".into(), MotionRule { enabled: false, ..MotionRule::default() });
         assert!(!rules.motion_armed("cam01", noon_saigon, tz), "disabled");
     }
 }

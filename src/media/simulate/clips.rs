@@ -1,13 +1,16 @@
 //! Pre-encoded clips for the simulated cameras.
 //!
 //! 2 cores cannot live-encode 35 1080p streams, so each camera's clip is encoded once, cached in the
-//! data dir and served looped. A clip has a few scenes (one GOP each) with moving content; every
-//! frame carries the camera's name, its frame number as text, and the frame number as a 16-bit
-//! barcode (see [`read_barcode`]) so tests can tell which camera and which frame they are looking at.
+//! data dir and served looped. Each camera has three clips per profile ([`ClipKind`]): its quiet
+//! street (a still picture with sensor noise, by day or by night: see [`super::scene`]), the
+//! same street with a passer-by crossing (served while the control port's `motion` lasts), and a
+//! covered lens. A clip is a few GOPs ("scenes"); every frame carries the camera's name, its
+//! frame number as text, and the frame number as a 16-bit barcode (see [`read_barcode`]) so tests
+//! can tell which camera and which frame they are looking at.
 //!
-//! Generation pipeline (one per camera and profile):
-//! `{videotestsrc}x3 - {concat} - {textoverlay name} - {textoverlay counter} - {identity: barcode}
-//!  - {x264enc|x265enc} - {parse} - {mp4mux} - {filesink}`
+//! Generation pipeline (one per camera, profile and kind):
+//! `{videotestsrc black} - {identity: paint the scene} - {textoverlay name} - {textoverlay counter}
+//!  - {identity: barcode} - {x264enc|x265enc} - {parse} - {mp4mux} - {filesink}`
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -22,7 +25,7 @@ use gstreamer_video as gst_video;
 use crate::core::site::StreamProfile;
 
 /// Bumped whenever the look or encoding of clips changes, so stale caches are regenerated.
-const GENERATOR_VERSION: u32 = 3;
+const GENERATOR_VERSION: u32 = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Codec {
@@ -35,6 +38,30 @@ impl Codec {
         match self {
             Codec::H264 => "h264",
             Codec::H265 => "h265",
+        }
+    }
+}
+
+/// Which of a camera's clips: what the picture shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ClipKind {
+    /// The still street with sensor noise (nothing moves): what the camera normally sends.
+    #[default]
+    Quiet,
+    /// The same street with a rider crossing it once per loop.
+    Motion,
+    /// A covered lens: near-black with noise (the on-screen text stays).
+    Dark,
+}
+
+impl ClipKind {
+    pub const ALL: [ClipKind; 3] = [ClipKind::Quiet, ClipKind::Motion, ClipKind::Dark];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClipKind::Quiet => "quiet",
+            ClipKind::Motion => "motion",
+            ClipKind::Dark => "dark",
         }
     }
 }
@@ -53,17 +80,42 @@ pub struct ClipSpec {
     /// B-frames between references (H.264 only; 0: none, as most cameras send). With some,
     /// x264 uses its pyramid: pictures go out of presentation order.
     pub bframes: u32,
+    pub kind: ClipKind,
+    /// The night variant of the street (dark, lit windows, a street lamp, more noise).
+    pub night: bool,
 }
 
 impl ClipSpec {
     /// 1920x1080, 25 fps, 2 s GOP, ~4 Mb/s ceiling.
     pub fn main(codec: Codec) -> Self {
-        Self { width: 1920, height: 1080, fps: 25, bitrate_kbps: 4000, gop_frames: 50, scenes: 3, codec, bframes: 0 }
+        Self {
+            width: 1920,
+            height: 1080,
+            fps: 25,
+            bitrate_kbps: 4000,
+            gop_frames: 50,
+            scenes: 3,
+            codec,
+            bframes: 0,
+            kind: ClipKind::Quiet,
+            night: false,
+        }
     }
 
     /// 640x360, 15 fps, 2 s GOP, ~0.5 Mb/s ceiling.
     pub fn sub(codec: Codec) -> Self {
-        Self { width: 640, height: 360, fps: 15, bitrate_kbps: 500, gop_frames: 30, scenes: 3, codec, bframes: 0 }
+        Self {
+            width: 640,
+            height: 360,
+            fps: 15,
+            bitrate_kbps: 500,
+            gop_frames: 30,
+            scenes: 3,
+            codec,
+            bframes: 0,
+            kind: ClipKind::Quiet,
+            night: false,
+        }
     }
 
     pub fn for_profile(profile: StreamProfile, codec: Codec) -> Self {
@@ -71,6 +123,17 @@ impl ClipSpec {
             StreamProfile::Main => Self::main(codec),
             StreamProfile::Sub => Self::sub(codec),
         }
+    }
+
+    /// The same stream showing `kind`: a quiet clip is 3 GOPs, a rider's crossing 2 (4 s), a
+    /// covered lens 1.
+    pub fn with_kind(self, kind: ClipKind) -> Self {
+        let scenes = match kind {
+            ClipKind::Quiet => 3,
+            ClipKind::Motion => 2,
+            ClipKind::Dark => 1,
+        };
+        Self { kind, scenes, ..self }
     }
 
     pub fn frames(&self) -> u32 {
@@ -120,7 +183,8 @@ impl ClipJob {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (GENERATOR_VERSION, &self.camera_name, self.spec).hash(&mut h);
-        format!("{}-{}-{}-{:016x}.mp4", self.camera_id, self.profile, self.spec.codec.as_str(), h.finish())
+        let (kind, light) = (self.spec.kind.as_str(), if self.spec.night { "night" } else { "day" });
+        format!("{}-{}-{}-{kind}-{light}-{:016x}.mp4", self.camera_id, self.profile, self.spec.codec.as_str(), h.finish())
     }
 }
 
@@ -211,33 +275,29 @@ fn encode_clip(dir: &Path, job: &ClipJob) -> Result<(), ClipError> {
         .height(spec.height as i32)
         .framerate(gst::Fraction::new(spec.fps as i32, 1))
         .build();
-    let concat = make("concat")?;
-    pipeline.add(&concat).map_err(|e| err(e.to_string()))?;
-    let seed = camera_seed(&job.camera_id);
-    let palette = [0xff1f4e79u32, 0xff7a3b12, 0xff2d5f2e, 0xff5b2c6f, 0xff1c6b73, 0xff6b1c1c, 0xff4a4a12];
-    let motions = ["wavy", "sweep", "hsweep"];
-    for scene in 0..spec.scenes {
-        let src = make("videotestsrc")?;
-        src.set_property("num-buffers", spec.gop_frames as i32);
-        // Scenes alternate: a ball crossing a coloured street, scrolling bars (a pan), another ball.
-        match scene % 3 {
-            1 => {
-                src.set_property_from_str("pattern", "smpte75");
-                src.set_property("horizontal-speed", (spec.width / 480).max(1) as i32 * if seed.is_multiple_of(2) { 1 } else { -1 });
+    let src = make("videotestsrc")?;
+    src.set_property("num-buffers", spec.frames() as i32);
+    src.set_property_from_str("pattern", "black");
+    let caps = gst::ElementFactory::make("capsfilter")
+        .property("caps", &raw_caps)
+        .build()
+        .map_err(|_| ClipError::MissingElement("capsfilter".into()))?;
+    let paint = make("identity")?;
+    pipeline.add_many([&src, &caps, &paint]).map_err(|e| err(e.to_string()))?;
+    gst::Element::link_many([&src, &caps, &paint]).map_err(|e| err(e.to_string()))?;
+    if let Some(pad) = paint.static_pad("sink") {
+        let info =
+            gst_video::VideoInfo::builder(gst_video::VideoFormat::I420, spec.width, spec.height).build().map_err(|e| err(e.to_string()))?;
+        let painter = Mutex::new((super::scene::ScenePainter::new(&spec, camera_seed(&job.camera_id)), 0u32));
+        pad.add_probe(gst::PadProbeType::BUFFER, move |_, probe| {
+            if let Some(gst::PadProbeData::Buffer(buffer)) = probe.data.as_mut() {
+                let mut guard = painter.lock().unwrap_or_else(|e| e.into_inner());
+                let (painter, n) = &mut *guard;
+                paint_frame(buffer.make_mut(), &info, painter, *n);
+                *n += 1;
             }
-            k => {
-                src.set_property_from_str("pattern", "ball");
-                src.set_property("background-color", palette[((seed >> (k * 3)) as usize + k as usize) % palette.len()]);
-                src.set_property("foreground-color", 0xfff0f0f0u32);
-                src.set_property_from_str("motion", motions[((seed >> 5) as usize + scene as usize) % motions.len()]);
-            }
-        }
-        let caps = gst::ElementFactory::make("capsfilter")
-            .property("caps", &raw_caps)
-            .build()
-            .map_err(|_| ClipError::MissingElement("capsfilter".into()))?;
-        pipeline.add_many([&src, &caps]).map_err(|e| err(e.to_string()))?;
-        gst::Element::link_many([&src, &caps, &concat]).map_err(|e| err(e.to_string()))?;
+            gst::PadProbeReturn::Ok
+        });
     }
     let font_px = spec.height / 20;
     let name = make("textoverlay")?;
@@ -288,7 +348,7 @@ fn encode_clip(dir: &Path, job: &ClipJob) -> Result<(), ClipError> {
     sink.set_property("location", tmp_path.to_string_lossy().as_ref());
     let chain = [&name, &counter, &stamp, &encoder, &parser, &mux, &sink];
     pipeline.add_many(chain).map_err(|e| err(e.to_string()))?;
-    concat.link(&name).map_err(|e| err(e.to_string()))?;
+    paint.link(&name).map_err(|e| err(e.to_string()))?;
     gst::Element::link_many(chain).map_err(|e| err(e.to_string()))?;
 
     // Frame number as text, set just before the counter overlay draws the frame.
@@ -327,6 +387,20 @@ fn encode_clip(dir: &Path, job: &ClipJob) -> Result<(), ClipError> {
     result?;
     std::fs::rename(&tmp_path, &final_path).map_err(|source| ClipError::Io { path: final_path.clone(), source })?;
     Ok(())
+}
+
+/// Paints frame `n` of the scene into an I420 buffer laid out as `info` says.
+fn paint_frame(buffer: &mut gst::BufferRef, info: &gst_video::VideoInfo, painter: &mut super::scene::ScenePainter, n: u32) {
+    let Ok(mut map) = buffer.map_writable() else { return };
+    let data = map.as_mut_slice();
+    let (offsets, strides) = (info.offset(), info.stride());
+    let (o1, o2) = (offsets[1], offsets[2]);
+    if data.len() < info.size() || o1 >= o2 {
+        return;
+    }
+    let (y, rest) = data.split_at_mut(o1);
+    let (u, v) = rest.split_at_mut(o2 - o1);
+    painter.paint([y, u, v], [strides[0] as usize, strides[1] as usize, strides[2] as usize], n);
 }
 
 /// Writes `n` (16 bits, most significant first) as white/black blocks along the bottom-left of the

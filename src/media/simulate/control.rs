@@ -2,7 +2,8 @@
 //! one reply line per command (`ok`, `error: …`, or JSON for `status`). Documented in
 //! docs/simulator.md. Try it with `nc 127.0.0.1 8555` or `echo "offline cam07" | nc -q1 127.0.0.1 8555`.
 //!
-//! Commands: `offline ID`, `online ID`, `stall ID`, `resume ID`, `status`, `help`.
+//! Commands: `offline ID`, `online ID`, `stall ID`, `resume ID`, `freeze ID`, `unfreeze ID`,
+//! `dark ID`, `light ID`, `motion ID SECONDS`, `status`, `help`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -70,14 +71,28 @@ pub fn execute(sim: &Simulator, line: &str) -> String {
     let mut words = line.split_whitespace();
     let command = words.next().unwrap_or("");
     let arg = words.next();
-    let result = match (command, arg) {
-        ("offline", Some(id)) => sim.set_offline(id, true),
-        ("online", Some(id)) => sim.set_offline(id, false),
-        ("stall", Some(id)) => sim.set_stalled(id, true),
-        ("resume", Some(id)) => sim.set_stalled(id, false),
-        ("status", None) => return status_json(sim),
-        ("help", None) | ("", None) => {
-            return "commands: offline ID | online ID | stall ID | resume ID | status | help".into();
+    let value = words.next();
+    if words.next().is_some() {
+        return format!("error: too many words in {line:?}; try help");
+    }
+    let result = match (command, arg, value) {
+        ("offline", Some(id), None) => sim.set_offline(id, true),
+        ("online", Some(id), None) => sim.set_offline(id, false),
+        ("stall", Some(id), None) => sim.set_stalled(id, true),
+        ("resume", Some(id), None) => sim.set_stalled(id, false),
+        ("freeze", Some(id), None) => sim.set_frozen(id, true),
+        ("unfreeze", Some(id), None) => sim.set_frozen(id, false),
+        ("dark", Some(id), None) => sim.set_dark(id, true),
+        ("light", Some(id), None) => sim.set_dark(id, false),
+        ("motion", Some(id), Some(seconds)) => match seconds.parse::<f64>() {
+            Ok(s) if s.is_finite() && s >= 0.0 => sim.set_motion(id, s),
+            _ => return format!("error: motion {id} {seconds}: SECONDS must be a number of seconds, 0 or more"),
+        },
+        ("status", None, None) => return status_json(sim),
+        ("help", None, None) | ("", None, None) => {
+            return "commands: offline ID | online ID | stall ID | resume ID | freeze ID | unfreeze ID | dark ID | light ID \
+                    | motion ID SECONDS | status | help"
+                .into();
         }
         _ => return format!("error: unknown command {line:?}; try help"),
     };
@@ -95,6 +110,8 @@ fn status_json(sim: &Simulator) -> String {
                 "id": c.id,
                 "offline": sim.is_offline(&c.id).unwrap_or(false),
                 "stalled": sim.is_stalled(&c.id).unwrap_or(false),
+                "picture": sim.picture(&c.id).map_or("?", |p| p.0.as_str()),
+                "frozen": sim.picture(&c.id).is_ok_and(|p| p.1),
                 "auth": c.auth.is_some(),
             })
         })

@@ -7,13 +7,17 @@
 //! When the appsrc wants data it gets the clip's next access unit, stamped one frame duration
 //! after the previous one (starting at the pipeline's running time), so timestamps stay continuous
 //! and monotonic however often the clip loops; the server's sinks sync on them, which paces each
-//! stream in its own streaming thread without any extra thread. Faults for tests
-//! (a camera offline, a stalled stream, digest auth) are driven through [`Simulator`]'s methods or
-//! the control port (see [`control`] and docs/simulator.md).
+//! stream in its own streaming thread without any extra thread. Faults and events for tests
+//! (a camera offline, a stalled stream, a frozen picture, a covered lens, a passer-by, digest
+//! auth) are driven through [`Simulator`]'s methods or the control port (see [`control`] and
+//! docs/simulator.md). A switch of picture (motion, a covered lens) starts the other clip at its
+//! first keyframe at once (at the next GOP for a B-frame stream, whose pictures are reordered);
+//! a frozen camera repeats the keyframe it last sent, bit for bit, as a hung encoder does.
 
 mod auth;
 pub mod clips;
 pub mod control;
+mod scene;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -30,7 +34,7 @@ use gstreamer_rtsp_server as rtsp;
 use gstreamer_rtsp_server::prelude::*;
 
 use crate::core::site::{Site, StreamProfile};
-pub use clips::{Clip, ClipJob, ClipSpec, Codec, read_barcode};
+pub use clips::{Clip, ClipJob, ClipKind, ClipSpec, Codec, read_barcode};
 
 /// One camera of the simulated town.
 #[derive(Debug, Clone)]
@@ -74,6 +78,8 @@ pub struct SimConfig {
     pub cameras: Vec<SimCamera>,
     /// Print a progress line while encoding clips.
     pub progress: bool,
+    /// Serve the night variant of every street (dark, lit windows, more noise).
+    pub night: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +101,43 @@ pub enum SimError {
 struct CamSwitches {
     offline: AtomicBool,
     stalled: AtomicBool,
+    /// Frames keep coming, the picture does not change.
+    frozen: AtomicBool,
+    /// The lens is covered.
+    dark: AtomicBool,
+    /// Until when a passer-by crosses the scene (`None`: nobody).
+    motion_until: Mutex<Option<std::time::Instant>>,
+}
+
+impl CamSwitches {
+    /// Which clip the camera should show now.
+    fn kind(&self) -> ClipKind {
+        if self.dark.load(Ordering::Acquire) {
+            ClipKind::Dark
+        } else if self.motion_until.lock().unwrap_or_else(|e| e.into_inner()).is_some_and(|t| std::time::Instant::now() < t) {
+            ClipKind::Motion
+        } else {
+            ClipKind::Quiet
+        }
+    }
+}
+
+/// One stream's clips, by [`ClipKind`].
+#[derive(Clone)]
+struct StreamClips {
+    quiet: Arc<Clip>,
+    motion: Arc<Clip>,
+    dark: Arc<Clip>,
+}
+
+impl StreamClips {
+    fn get(&self, kind: ClipKind) -> &Arc<Clip> {
+        match kind {
+            ClipKind::Quiet => &self.quiet,
+            ClipKind::Motion => &self.motion,
+            ClipKind::Dark => &self.dark,
+        }
+    }
 }
 
 /// A stream being served to at least one client: its appsrc asks for data and gets the clip's
@@ -103,9 +146,14 @@ struct Feed {
     camera_id: String,
     profile: StreamProfile,
     appsrc: glib::WeakRef<gst_app::AppSrc>,
+    clips: StreamClips,
+    /// The clip being served and its kind.
     clip: Arc<Clip>,
+    kind: ClipKind,
     switches: Arc<CamSwitches>,
     next_index: usize,
+    /// The last keyframe sent (what a frozen camera repeats).
+    last_keyframe: Option<usize>,
     next_pts_ns: Option<u64>,
     /// Whether the first access unit went out: the server needs it (for the SDP) before any
     /// client can even DESCRIBE, so a stalled camera still sends its first keyframe.
@@ -139,6 +187,22 @@ pub struct Simulator {
     control: Option<control::ControlServer>,
 }
 
+/// The cells of the 16x9 motion grid the simulator's own on-screen text covers: the frame counter
+/// (bottom right) and the barcode (bottom left) change with every frame, as a camera's clock
+/// overlay does; a site of simulated cameras ignores motion there, as a real site masks the
+/// clock. (The name, top left, never changes.)
+pub fn osd_mask() -> crate::core::motion_mask::MotionMask {
+    let mut mask = crate::core::motion_mask::MotionMask::EMPTY;
+    for col in 10..16 {
+        mask.set(col, 7, true);
+        mask.set(col, 8, true);
+    }
+    for col in 0..4 {
+        mask.set(col, 8, true);
+    }
+    mask
+}
+
 /// The mount path of a camera's stream.
 pub fn mount_path(camera_id: &str, profile: StreamProfile) -> String {
     format!("/cam/{camera_id}/{profile}")
@@ -156,15 +220,18 @@ impl Simulator {
                     StreamProfile::Main => (cam.main_codec, cam.main_bframes),
                     StreamProfile::Sub => (Codec::H264, 0),
                 };
-                jobs.push(ClipJob {
-                    camera_id: cam.id.clone(),
-                    camera_name: cam.name.clone(),
-                    profile,
-                    spec: ClipSpec { bframes, ..ClipSpec::for_profile(profile, codec) },
-                });
+                for kind in ClipKind::ALL {
+                    jobs.push(ClipJob {
+                        camera_id: cam.id.clone(),
+                        camera_name: cam.name.clone(),
+                        profile,
+                        spec: ClipSpec { bframes, night: config.night, ..ClipSpec::for_profile(profile, codec) }.with_kind(kind),
+                    });
+                }
             }
         }
         let loaded = clips::ensure_clips(&config.cache_dir, &jobs, config.progress)?;
+        let per_camera = StreamProfile::ALL.len() * ClipKind::ALL.len();
 
         let context = glib::MainContext::new();
         let main_loop = glib::MainLoop::new(Some(&context), false);
@@ -195,8 +262,9 @@ impl Simulator {
             let switches = Arc::new(CamSwitches::default());
             let mut factories = Vec::new();
             for (j, profile) in StreamProfile::ALL.into_iter().enumerate() {
-                let clip = loaded[i * 2 + j].clone();
-                let factory = make_factory(cam, profile, clip, switches.clone(), shared.clone(), !protected.is_empty());
+                let at = i * per_camera + j * ClipKind::ALL.len();
+                let clips = StreamClips { quiet: loaded[at].clone(), motion: loaded[at + 1].clone(), dark: loaded[at + 2].clone() };
+                let factory = make_factory(cam, profile, clips, switches.clone(), shared.clone(), !protected.is_empty());
                 let path = mount_path(&cam.id, profile);
                 mounts.add_factory(&path, factory.clone());
                 factories.push((path, factory));
@@ -294,6 +362,32 @@ impl Simulator {
         Ok(())
     }
 
+    /// A frozen camera keeps sending frames of one unchanging picture (its last keyframe).
+    pub fn set_frozen(&self, camera_id: &str, frozen: bool) -> Result<(), SimError> {
+        self.entry(camera_id)?.switches.frozen.store(frozen, Ordering::Release);
+        Ok(())
+    }
+
+    /// A covered lens: the camera sends a near-black picture (its on-screen text stays).
+    pub fn set_dark(&self, camera_id: &str, dark: bool) -> Result<(), SimError> {
+        self.entry(camera_id)?.switches.dark.store(dark, Ordering::Release);
+        Ok(())
+    }
+
+    /// A passer-by crosses the camera's scene, again and again for `seconds` (0 stops it).
+    pub fn set_motion(&self, camera_id: &str, seconds: f64) -> Result<(), SimError> {
+        let entry = self.entry(camera_id)?;
+        let until = (seconds > 0.0).then(|| std::time::Instant::now() + Duration::from_secs_f64(seconds.min(86_400.0)));
+        *entry.switches.motion_until.lock().unwrap_or_else(|e| e.into_inner()) = until;
+        Ok(())
+    }
+
+    /// What a camera shows now: `quiet`, `motion` or `dark`, and whether it is frozen.
+    pub fn picture(&self, camera_id: &str) -> Result<(ClipKind, bool), SimError> {
+        let s = &self.entry(camera_id)?.switches;
+        Ok((s.kind(), s.frozen.load(Ordering::Acquire)))
+    }
+
     pub fn is_offline(&self, camera_id: &str) -> Result<bool, SimError> {
         Ok(self.entry(camera_id)?.switches.offline.load(Ordering::Acquire))
     }
@@ -377,12 +471,13 @@ fn role_of(camera_id: &str) -> String {
 fn make_factory(
     cam: &SimCamera,
     profile: StreamProfile,
-    clip: Arc<Clip>,
+    clips: StreamClips,
     switches: Arc<CamSwitches>,
     shared: Arc<Shared>,
     with_auth: bool,
 ) -> rtsp::RTSPMediaFactory {
     let factory = rtsp::RTSPMediaFactory::new();
+    let clip = clips.quiet.clone();
     let pay = match clip.spec.codec {
         Codec::H264 => "rtph264pay",
         Codec::H265 => "rtph265pay",
@@ -414,16 +509,21 @@ fn make_factory(
         };
         appsrc.set_caps(Some(&clip.caps));
         appsrc.set_max_bytes(4 << 20);
-        // Cameras start at different scenes (each scene begins with a keyframe), so the wall is
-        // not 35 copies of one picture.
+        // Cameras start at different scenes (each scene begins with a keyframe), so their
+        // counters differ.
         let first_scene = (clips::camera_seed(&camera_id) % clip.spec.scenes) as usize;
+        let kind = switches.kind();
+        let start = clips.get(kind).clone();
         let feed = Arc::new(Mutex::new(Feed {
             camera_id: camera_id.clone(),
             profile,
             appsrc: appsrc.downgrade(),
-            clip: clip.clone(),
+            clips: clips.clone(),
+            next_index: if kind == ClipKind::Quiet { first_scene * clip.spec.gop_frames as usize } else { 0 },
+            clip: start,
+            kind,
             switches: switches.clone(),
-            next_index: first_scene * clip.spec.gop_frames as usize,
+            last_keyframe: None,
             next_pts_ns: None,
             pushed_any: false,
             needs_keyframe: false,
@@ -455,11 +555,25 @@ fn feed_one(feed: &mut Feed, appsrc: &gst_app::AppSrc, shared: &Shared) {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+    // Another picture: its clip from the first keyframe, at once (a B-frame stream at its next
+    // keyframe, so no reordered picture is cut off).
+    let kind = feed.switches.kind();
+    if kind != feed.kind && (feed.clip.spec.bframes == 0 || feed.clip.frames[feed.next_index].keyframe) {
+        feed.kind = kind;
+        feed.clip = feed.clips.get(kind).clone();
+        feed.next_index = 0;
+        feed.last_keyframe = None;
+    }
     if feed.needs_keyframe {
         while !feed.clip.frames[feed.next_index].keyframe {
             feed.next_index = (feed.next_index + 1) % feed.clip.frames.len();
         }
         feed.needs_keyframe = false;
+    }
+    // A frozen camera repeats its last keyframe (from its first one on).
+    let frozen = feed.switches.frozen.load(Ordering::Acquire) && feed.last_keyframe.is_some();
+    if frozen {
+        feed.needs_keyframe = true;
     }
     let now_ns = appsrc.current_running_time().map(gst::ClockTime::nseconds);
     let pts_ns = match (feed.next_pts_ns, now_ns) {
@@ -468,7 +582,11 @@ fn feed_one(feed: &mut Feed, appsrc: &gst_app::AppSrc, shared: &Shared) {
         (Some(next), _) => next,
         (None, now) => now.unwrap_or(0),
     };
-    let frame = &feed.clip.frames[feed.next_index];
+    let index = match feed.last_keyframe {
+        Some(k) if frozen => k,
+        _ => feed.next_index,
+    };
+    let frame = &feed.clip.frames[index];
     let mut buffer = frame.buffer.copy();
     {
         let b = buffer.make_mut();
@@ -477,10 +595,16 @@ fn feed_one(feed: &mut Feed, appsrc: &gst_app::AppSrc, shared: &Shared) {
         b.set_pts(gst::ClockTime::from_nseconds(pts_ns + frame.pts_offset_ns));
         b.set_duration(gst::ClockTime::from_nseconds(frame_ns));
     }
+    let keyframe = frame.keyframe;
     if appsrc.push_buffer(buffer).is_ok() {
         feed.pushed_any = true;
         shared.frames_pushed.fetch_add(1, Ordering::Relaxed);
     }
     feed.next_pts_ns = Some(pts_ns + frame_ns);
-    feed.next_index = (feed.next_index + 1) % feed.clip.frames.len();
+    if !frozen {
+        if keyframe {
+            feed.last_keyframe = Some(index);
+        }
+        feed.next_index = (feed.next_index + 1) % feed.clip.frames.len();
+    }
 }

@@ -205,7 +205,7 @@ fn motion_needs_enabled_and_armed_and_counts_episodes() {
     let mut e = engine();
     assert!(e.on(&motion("cam01", true), at(0)).is_empty(), "no motion rule for cam01");
     let mut rules = Rules::default();
-    let night = MotionRule { enabled: true, schedule: Schedule::parse("22:00-05:00").unwrap() };
+    let night = MotionRule { schedule: Schedule::parse("22:00-05:00").unwrap(), ..MotionRule::default() };
     rules.motion.insert("cam01".into(), night);
     e.set_rules(rules);
     assert!(e.on(&motion("cam01", true), at(0)).is_empty(), "noon: disarmed");

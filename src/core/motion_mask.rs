@@ -1,6 +1,7 @@
 //! `MotionMask`: one bit per coarse cell of a 16x9 grid over the picture — which cells had motion
 //! (one per frame, or OR-ed over a second for Smart Motion Search) or which to ignore (what the
-//! GUI paints). Raw bits only; the store owns how they go to disk.
+//! GUI paints). Raw bits only; the store owns how they go to disk. In settings (JSON) a mask is
+//! 9 strings of 16 characters, one per row, `#` for a set cell and `.` for a clear one.
 
 /// 16 columns x 9 rows = 144 bits. Bit `row * 16 + col` is byte `i / 8`, bit `i % 8` (LSB first),
 /// so each row of cells is two bytes.
@@ -71,6 +72,51 @@ impl MotionMask {
     }
 }
 
+impl MotionMask {
+    /// The rows as text (see the module comment).
+    pub fn to_rows(&self) -> Vec<String> {
+        (0..Self::ROWS).map(|r| (0..Self::COLS).map(|c| if self.get(c, r) { '#' } else { '.' }).collect()).collect()
+    }
+
+    /// Reads [`MotionMask::to_rows`]; an empty list is the empty mask.
+    pub fn from_rows<S: AsRef<str>>(rows: &[S]) -> Result<Self, String> {
+        if rows.is_empty() {
+            return Ok(Self::EMPTY);
+        }
+        if rows.len() != Self::ROWS {
+            return Err(format!("a motion mask has {} rows of {} cells, found {} rows", Self::ROWS, Self::COLS, rows.len()));
+        }
+        let mut mask = Self::EMPTY;
+        for (r, row) in rows.iter().enumerate() {
+            let row = row.as_ref();
+            if row.chars().count() != Self::COLS {
+                return Err(format!("row {} of the motion mask has {} cells, expected {}", r + 1, row.chars().count(), Self::COLS));
+            }
+            for (c, ch) in row.chars().enumerate() {
+                match ch {
+                    '#' => mask.set(c, r, true),
+                    '.' => {}
+                    other => return Err(format!("row {} of the motion mask: {other:?} is neither '#' nor '.'", r + 1)),
+                }
+            }
+        }
+        Ok(mask)
+    }
+}
+
+impl serde::Serialize for MotionMask {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.is_empty() { Vec::<String>::new().serialize(s) } else { self.to_rows().serialize(s) }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MotionMask {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let rows = Vec::<String>::deserialize(d)?;
+        MotionMask::from_rows(&rows).map_err(serde::de::Error::custom)
+    }
+}
+
 impl std::ops::BitOr for MotionMask {
     type Output = MotionMask;
     fn bitor(mut self, rhs: MotionMask) -> MotionMask {
@@ -105,6 +151,23 @@ mod tests {
         m.set(3, 2, false);
         assert_eq!(m.count(), 2);
         assert_eq!(MotionMask::FULL.count(), 144);
+    }
+
+    #[test]
+    fn masks_read_and_write_as_rows() {
+        let mut m = MotionMask::EMPTY;
+        m.set(15, 8, true);
+        m.set(0, 0, true);
+        let json = serde_json::to_string(&m).unwrap();
+        assert!(json.starts_with("[\"#...............\","), "{json}");
+        assert_eq!(serde_json::from_str::<MotionMask>(&json).unwrap(), m);
+        assert_eq!(serde_json::to_string(&MotionMask::EMPTY).unwrap(), "[]");
+        assert_eq!(serde_json::from_str::<MotionMask>("[]").unwrap(), MotionMask::EMPTY);
+        let err = serde_json::from_str::<MotionMask>("[\"#\"]").unwrap_err().to_string();
+        assert!(err.contains("9 rows"), "{err}");
+        let mut rows = MotionMask::EMPTY.to_rows();
+        rows[2] = "......x.........".into();
+        assert!(MotionMask::from_rows(&rows).unwrap_err().contains("row 3"));
     }
 
     #[test]
