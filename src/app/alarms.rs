@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use super::VigilApp;
 use super::alarm_texts::{AlarmMsg, RESOLUTIONS, kind_text, resolution_text, state_text, tr_alarm};
-use super::commands::{AppCommand, ReviewCommand, WallCommand};
+use super::commands::AppCommand;
 use super::i18n::Lang;
 use crate::core::alarm::{Action, AlarmState, Resolution};
 use crate::core::site::Site;
@@ -106,15 +106,14 @@ impl AlarmsRuntime {
         self.sound.ring(&crate::media::sound::Chime::BuiltIn);
     }
 
-    /// The open alarms the filters let through.
-    fn shown<'a>(&'a self, site: &'a Site) -> impl Iterator<Item = &'a AlarmRow> + 'a {
-        self.open.iter().filter(move |r| {
-            let nb_ok = self
-                .filter_neighborhood
-                .as_ref()
-                .is_none_or(|nb| r.alarm.camera.as_deref().and_then(|c| site.camera(c)).is_some_and(|c| &c.neighborhood == nb));
-            nb_ok && self.filter_priority.is_none_or(|p| r.alarm.priority.level() == p)
-        })
+    /// The filters as a predicate over the open alarms.
+    fn passes<'a>(&self, site: &'a Site) -> impl Fn(&AlarmRow) -> bool + 'a {
+        let (nb, priority) = (self.filter_neighborhood.clone(), self.filter_priority);
+        move |r: &AlarmRow| {
+            let nb_ok =
+                nb.as_ref().is_none_or(|nb| r.alarm.camera.as_deref().and_then(|c| site.camera(c)).is_some_and(|c| &c.neighborhood == nb));
+            nb_ok && priority.is_none_or(|p| r.alarm.priority.level() == p)
+        }
     }
 
     pub fn new_count(&self) -> usize {
@@ -195,18 +194,9 @@ impl VigilApp {
             AlarmCommand::Review(id) => {
                 let Some(row) = self.alarms.open.iter().find(|r| r.alarm.id == id) else { return };
                 // From just before the condition began (an offline camera: before it went away).
-                let at = row.alarm.began_at - PRE_ROLL;
-                if let Some(camera) = row.alarm.camera.clone() {
-                    let on_wall = self.wall.cameras.iter().position(|c| c.as_deref() == Some(camera.as_str()));
-                    let tile = on_wall.or(self.wall.selected).unwrap_or(0);
-                    if self.wall.cameras.get(tile).is_none_or(|c| c.as_deref() != Some(camera.as_str())) {
-                        WallCommand::Assign(tile, camera).apply(&mut self.wall, &self.site);
-                    }
-                    self.wall.selected = Some(tile);
-                }
-                self.ui.timeline_open = true;
+                let (at, camera) = (row.alarm.began_at - PRE_ROLL, row.alarm.camera.clone());
                 self.alarms.selected = Some(id);
-                self.commands.push(ReviewCommand::Seek { t_90k: at, exact: true }.into());
+                self.play_camera_from(camera.as_deref(), at);
             }
         }
     }
@@ -229,13 +219,8 @@ impl VigilApp {
                 ui.label(tr_alarm(lang, AlarmMsg::NoOpenAlarms));
             }
             egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-                let shown: Vec<usize> = self
-                    .alarms
-                    .shown(&self.site)
-                    .map(|r| r.alarm.id)
-                    .filter_map(|id| self.alarms.open.iter().position(|r| r.alarm.id == id))
-                    .collect();
-                for row in shown.into_iter().map(|i| &self.alarms.open[i]) {
+                let passes = self.alarms.passes(&self.site);
+                for row in self.alarms.open.iter().filter(|r| passes(r)) {
                     let selected = self.alarms.selected == Some(row.alarm.id);
                     alarm_card_ui(ui, row, &self.site, selected, &mut self.alarms.note, lang, &mut commands);
                 }
@@ -294,7 +279,8 @@ fn filters_ui(ui: &mut egui::Ui, alarms: &AlarmsRuntime, site: &Site, lang: Lang
                 }
             }
         });
-        let shown = alarms.shown(site).count();
+        let passes = alarms.passes(site);
+        let shown = alarms.open.iter().filter(|r| passes(r)).count();
         if shown != alarms.open.len() {
             ui.label(format!("{shown}/{}", alarms.open.len()));
         }

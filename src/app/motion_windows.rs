@@ -69,7 +69,7 @@ impl VigilApp {
                     self.motion.search = Some(search);
                 }
                 Some(SearchAction::Seek(at)) => {
-                    self.show_camera_at(&search.camera, at - MOMENT_PRE_ROLL);
+                    self.play_camera_from(Some(&search.camera), at - MOMENT_PRE_ROLL);
                     self.motion.search = Some(search);
                 }
                 Some(SearchAction::Close) => {}
@@ -110,14 +110,17 @@ impl VigilApp {
         }
     }
 
-    /// The camera on a tile (the one it is on, else the selected one) and playback from `at`.
-    fn show_camera_at(&mut self, camera: &str, at: Time90k) {
-        let on_wall = self.wall.cameras.iter().position(|c| c.as_deref() == Some(camera));
-        let tile = on_wall.or(self.wall.selected).unwrap_or(0);
-        if self.wall.cameras.get(tile).is_none_or(|c| c.as_deref() != Some(camera)) {
-            WallCommand::Assign(tile, camera.to_string()).apply(&mut self.wall, &self.site);
+    /// The camera on a tile (the one it is on, else the selected one) and playback from `at`,
+    /// the timeline open: an alarm's review and a found moment of motion alike.
+    pub(super) fn play_camera_from(&mut self, camera: Option<&str>, at: Time90k) {
+        if let Some(camera) = camera {
+            let on_wall = self.wall.cameras.iter().position(|c| c.as_deref() == Some(camera));
+            let tile = on_wall.or(self.wall.selected).unwrap_or(0);
+            if self.wall.cameras.get(tile).is_none_or(|c| c.as_deref() != Some(camera)) {
+                WallCommand::Assign(tile, camera.to_string()).apply(&mut self.wall, &self.site);
+            }
+            self.wall.selected = Some(tile);
         }
-        self.wall.selected = Some(tile);
         self.ui.timeline_open = true;
         self.commands.push(ReviewCommand::Seek { t_90k: at, exact: true }.into());
     }

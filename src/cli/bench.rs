@@ -56,13 +56,18 @@ fn profile(arg: ProfileArg) -> StreamProfile {
     }
 }
 
-fn bench_live(args: &BenchLiveArgs) -> Result<ExitCode> {
-    let site = load_site_file(args.site.as_deref())?;
-    if args.cameras == 0 || args.cameras > site.cameras.len() {
+/// The first `n` camera ids of the site file (the bundled demo town by default).
+fn first_cameras(site: Option<&Path>, n: usize) -> Result<Vec<String>> {
+    let site = load_site_file(site)?;
+    if n == 0 || n > site.cameras.len() {
         bail!("--cameras must be 1..={} (the site's cameras)", site.cameras.len());
     }
+    Ok(site.cameras.iter().take(n).map(|c| c.id.clone()).collect())
+}
+
+fn bench_live(args: &BenchLiveArgs) -> Result<ExitCode> {
     let bench = crate::bench::live::LiveBench {
-        camera_ids: site.cameras.iter().take(args.cameras).map(|c| c.id.clone()).collect(),
+        camera_ids: first_cameras(args.site.as_deref(), args.cameras)?,
         profile: profile(args.profile),
         seconds: args.seconds,
         url_base: args.url_base.clone(),
@@ -77,12 +82,8 @@ fn bench_live(args: &BenchLiveArgs) -> Result<ExitCode> {
 }
 
 fn bench_motion(args: &BenchMotionArgs) -> Result<ExitCode> {
-    let site = load_site_file(args.site.as_deref())?;
-    if args.cameras == 0 || args.cameras > site.cameras.len() {
-        bail!("--cameras must be 1..={} (the site's cameras)", site.cameras.len());
-    }
     let bench = crate::bench::motion::MotionBench {
-        camera_ids: site.cameras.iter().take(args.cameras).map(|c| c.id.clone()).collect(),
+        camera_ids: first_cameras(args.site.as_deref(), args.cameras)?,
         seconds: args.seconds,
         url_base: args.url_base.clone(),
     };

@@ -125,7 +125,7 @@ fn wait_for_termination() {
 }
 
 /// A fault the demo's script puts on a simulated camera.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 enum DemoFault {
     /// The camera refuses connections (an offline alarm once past the 30 s debounce).
     Offline,
@@ -176,17 +176,18 @@ pub fn demo_rules(site: &Site) -> crate::core::alarm::Rules {
 /// it changed).
 fn script_events(sim: &Simulator, stop: &std::sync::mpsc::Receiver<()>) {
     let started = std::time::Instant::now();
-    let mut steps: Vec<(u64, &str, DemoFault, bool)> = DEMO_EVENTS
+    // (when, camera, fault, how long it lasts when it begins; `None`: it ends).
+    let mut steps: Vec<(u64, &str, DemoFault, Option<u64>)> = DEMO_EVENTS
         .iter()
-        .flat_map(|&(at, camera, fault, lasts)| [(at, camera, fault, true), (at + lasts, camera, fault, false)])
+        .flat_map(|&(at, camera, fault, lasts)| [(at, camera, fault, Some(lasts)), (at + lasts, camera, fault, None)])
         .collect();
     steps.sort_by_key(|s| s.0);
-    let set = |camera: &str, fault: DemoFault, on: bool| {
-        let lasts = DEMO_EVENTS.iter().find(|e| e.1 == camera && e.2 == fault).map_or(0, |e| e.3);
+    let set = |camera: &str, fault: DemoFault, lasts: Option<u64>| {
+        let on = lasts.is_some();
         let result = match fault {
             DemoFault::Offline => sim.set_offline(camera, on),
             DemoFault::Stall => sim.set_stalled(camera, on),
-            DemoFault::Motion => sim.set_motion(camera, if on { lasts as f64 } else { 0.0 }),
+            DemoFault::Motion => sim.set_motion(camera, lasts.unwrap_or(0) as f64),
             DemoFault::Freeze => sim.set_frozen(camera, on),
             DemoFault::Dark => sim.set_dark(camera, on),
         };
@@ -196,20 +197,20 @@ fn script_events(sim: &Simulator, stop: &std::sync::mpsc::Receiver<()>) {
         }
     };
     let mut applied: Vec<(&str, DemoFault)> = Vec::new();
-    for (at, camera, fault, on) in steps {
+    for (at, camera, fault, lasts) in steps {
         let wait = std::time::Duration::from_secs(at).saturating_sub(started.elapsed());
         if !matches!(stop.recv_timeout(wait), Err(std::sync::mpsc::RecvTimeoutError::Timeout)) {
             break;
         }
-        set(camera, fault, on);
-        if on {
+        set(camera, fault, lasts);
+        if lasts.is_some() {
             applied.push((camera, fault));
         } else {
             applied.retain(|a| a.0 != camera);
         }
     }
     for (camera, fault) in applied {
-        set(camera, fault, false);
+        set(camera, fault, None);
     }
 }
 

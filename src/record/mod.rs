@@ -458,15 +458,7 @@ fn housekeeping(
             Ok(outcome) => {
                 // Footage lost sooner than promised: an alarm (raised and cleared at once: it is
                 // an event, the officer's to see; it comes again at the next such deletion).
-                let mut early: Vec<(String, crate::core::time::Duration90k)> = Vec::new();
-                for (track, age) in &outcome.aged_out_early {
-                    let camera = track.strip_suffix(PREVIEW_SUFFIX).unwrap_or(track).to_string();
-                    match early.iter_mut().find(|(c, _)| *c == camera) {
-                        Some((_, a)) => *a = (*a).min(*age),
-                        None => early.push((camera, *age)),
-                    }
-                }
-                for (camera, age) in early {
+                for (camera, age) in outcome.aged_out_early.iter().cloned() {
                     use crate::core::alarm::{Fact, RecordingFault};
                     tracing::warn!(camera, age_days = age.as_secs_f64() / 86_400.0, "footage deleted for space before its retention days");
                     for active in [true, false] {

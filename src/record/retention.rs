@@ -31,9 +31,9 @@ pub struct RetentionOutcome {
     pub blocked_by_locks: bool,
     /// Free space is below the floor and nothing more may be deleted.
     pub space_short: bool,
-    /// Tracks whose footage the quota or the free-space floor deleted before the camera's
-    /// retention days were up (the disk is too small for what the site promised), with the age
-    /// of the youngest such footage.
+    /// Cameras whose footage (their recordings or previews) the quota or the free-space floor
+    /// deleted before their retention days were up (the disk is too small for what the site
+    /// promised), with the age of the youngest such footage.
     pub aged_out_early: Vec<(String, Duration90k)>,
 }
 
@@ -118,9 +118,10 @@ fn note_early(cameras: &[(String, Option<u32>)], seg: &SegmentRow, now_90k: Time
     if age >= Duration90k::from_secs(i64::from(days) * 86_400) {
         return;
     }
-    match out.aged_out_early.iter_mut().find(|(id, _)| *id == seg.camera_id) {
+    let camera = seg.camera_id.strip_suffix(super::PREVIEW_SUFFIX).unwrap_or(&seg.camera_id);
+    match out.aged_out_early.iter_mut().find(|(id, _)| id == camera) {
         Some((_, youngest)) => *youngest = (*youngest).min(age),
-        None => out.aged_out_early.push((seg.camera_id.clone(), age)),
+        None => out.aged_out_early.push((camera.to_string(), age)),
     }
 }
 
